@@ -1,0 +1,224 @@
+// The small core every other folder speaks. Plain data only: no I/O, no classes with behaviour.
+
+export type Outcome = 'ok' | 'fail' | 'unknown';
+
+export type Metric = 'L2' | 'IP' | 'COSINE';
+export type ConsistencyLevel = 'Strong' | 'Bounded' | 'Session' | 'Eventually';
+export type Topology = 'standalone' | 'cluster';
+export type PlatformName = 'local' | 'kind';
+export type PhaseName = 'setup' | 'steady' | 'fault' | 'recovered' | 'verify';
+
+/** Durations are milliseconds everywhere inside the program; scenarios may write '30s', '2m'. */
+export type Millis = number;
+
+export interface StackSpec {
+  milvusVersion: string;
+  topology: Topology;
+  etcd: { members: number };
+  messageQueue: 'rocksmq' | 'kafka' | 'pulsar';
+  objectStore: 'minio' | 'local';
+}
+
+export interface IndexSpec {
+  type: 'HNSW' | 'IVF_FLAT' | 'FLAT';
+  params: Record<string, number>;
+  /** Search-time parameters, e.g. { ef: 64 } for HNSW. */
+  searchParams: Record<string, number>;
+}
+
+export interface CollectionSpec {
+  name: string;
+  shards: number;
+  partitionKey: { field: ScalarField; partitions: number } | null;
+  scalarFields: readonly ScalarField[];
+  index: IndexSpec;
+  consistency: ConsistencyLevel;
+}
+
+export type ScalarField = 'tenant' | 'category' | 'ts' | 'num';
+
+export interface DatasetSpec {
+  /** Name of a generator profile, e.g. 'sift-128'. */
+  profile: string;
+  dim: number;
+  metric: Metric;
+  rows: number;
+  /** Size of one insert batch. */
+  batchSize: number;
+  queries: number;
+}
+
+export interface SearchProbeSpec {
+  /** Interval between probe searches. */
+  every: Millis;
+  concurrency: number;
+  topK: number;
+  /** A search slower than this is recorded with outcome 'unknown' (the client gave up). */
+  timeout: Millis;
+}
+
+export interface WorkloadSpec {
+  search: SearchProbeSpec;
+}
+
+export type FaultKind = 'pod-kill' | 'pod-failure' | 'pause';
+
+export type Role =
+  | 'standalone'
+  | 'proxy'
+  | 'querynode'
+  | 'datanode'
+  | 'indexnode'
+  | 'coordinator'
+  | 'etcd'
+  | 'mq'
+  | 'minio';
+
+export type TargetMode = 'one' | 'all' | { count: number } | { percent: number };
+
+export interface FaultSpec {
+  name: string;
+  kind: FaultKind;
+  target: { role: Role; mode: TargetMode };
+  /** Offset from the start of the fault phase. */
+  at: Millis;
+  /** How long the fault holds before it is healed (for pod-kill: how long the process stays down). */
+  duration: Millis;
+  params: Record<string, unknown>;
+}
+
+export interface PhaseSpec {
+  name: PhaseName;
+  duration: Millis;
+}
+
+export type SloKind =
+  | 'recall'
+  | 'latency'
+  | 'errorRate'
+  | 'recoveryTime'
+  | 'durability';
+
+export interface SloSpec {
+  name: string;
+  kind: SloKind;
+  /** Which phase it applies to; durability and recoveryTime ignore it. */
+  phase: PhaseName | null;
+  /** For latency: the percentile, e.g. 99. */
+  percentile?: number;
+  op: '<=' | '>=';
+  threshold: number;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  seed: number;
+  stack: StackSpec;
+  collection: CollectionSpec;
+  dataset: DatasetSpec;
+  workload: WorkloadSpec;
+  phases: { steady: Millis; fault: Millis; recovered: Millis };
+  faults: readonly FaultSpec[];
+  recovery: { window: Millis };
+  slos: readonly SloSpec[];
+}
+
+/** One client operation, as Jepsen records it: it ended ok, failed, or we do not know. */
+export interface OpRecord {
+  /** Sequence number in the history; stable order for equal timestamps. */
+  seq: number;
+  op: 'insert' | 'flush' | 'index' | 'load' | 'search' | 'query' | 'delete' | 'upsert' | 'ddl';
+  /** Milliseconds since the run's epoch (History.epochMs). */
+  start: number;
+  end: number;
+  outcome: Outcome;
+  latencyMs: number;
+  phase: PhaseName;
+  error?: string;
+  errorClass?: string;
+  /** For search: index of the query vector used. */
+  queryIndex?: number;
+  /** For search: ids returned, best first; for insert/delete: ids written; for query: ids found. */
+  ids?: readonly number[];
+  /** For search: distances/scores returned, aligned with ids. */
+  scores?: readonly number[];
+}
+
+/** Something that happened to the system rather than a client operation. */
+export interface HistoryEvent {
+  at: number;
+  kind: 'fault-start' | 'fault-end' | 'phase-start' | 'phase-end' | 'note';
+  name: string;
+  detail?: string;
+}
+
+export interface History {
+  epochMs: number;
+  ops: readonly OpRecord[];
+  events: readonly HistoryEvent[];
+}
+
+export interface SloVerdict {
+  slo: string;
+  kind: SloKind;
+  phase: PhaseName | null;
+  measured: number | null;
+  threshold: number;
+  op: '<=' | '>=';
+  samples: number;
+  pass: boolean;
+  reason: string;
+}
+
+export interface PhaseStats {
+  phase: PhaseName;
+  searches: number;
+  ok: number;
+  fail: number;
+  unknown: number;
+  recallAt10: number | null;
+  recallSamples: number;
+  latency: { p50: number | null; p95: number | null; p99: number | null };
+}
+
+export interface FaultWindow {
+  name: string;
+  kind: FaultKind;
+  start: number;
+  end: number;
+  recoveryMs: number | null;
+}
+
+export type Verdict = 'pass' | 'fail' | 'error' | 'invalid' | 'interrupted';
+
+export interface RunReport {
+  runId: string;
+  scenario: string;
+  seed: number;
+  platform: PlatformName;
+  milvusVersion: string;
+  startedAt: string;
+  finishedAt: string;
+  bringUpMs: number | null;
+  verdict: Verdict;
+  exitCode: number;
+  error: string | null;
+  phases: readonly PhaseStats[];
+  faults: readonly FaultWindow[];
+  durability: { acknowledged: number; found: number; missing: number; sampleMissing: readonly number[] } | null;
+  slos: readonly SloVerdict[];
+  /** Time series for charts: [ms since epoch, value]. */
+  series: {
+    searchLatency: readonly (readonly [number, number, Outcome])[];
+    recall: readonly (readonly [number, number])[];
+  };
+}
+
+export const EXIT = {
+  pass: 0,
+  sloMissed: 1,
+  harness: 2,
+  invalidScenario: 3,
+  interrupted: 130,
+} as const;

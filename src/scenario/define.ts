@@ -1,0 +1,73 @@
+import type {
+  ConsistencyLevel,
+  FaultKind,
+  IndexSpec,
+  Metric,
+  PhaseName,
+  Role,
+  ScalarField,
+  SloKind,
+  TargetMode,
+  Topology,
+} from '../core/types.ts';
+import type { DurationInput } from './duration.ts';
+
+/** What a scenario author writes. Durations may be strings; omitted fields take defaults. */
+export interface ScenarioInput {
+  name: string;
+  description?: string;
+  seed?: number;
+  stack?: {
+    milvusVersion?: string;
+    topology?: Topology;
+    etcd?: { members?: number };
+    messageQueue?: 'rocksmq' | 'kafka' | 'pulsar';
+    objectStore?: 'minio' | 'local';
+  };
+  collection?: {
+    name?: string;
+    shards?: number;
+    partitionKey?: { field: ScalarField; partitions?: number } | null;
+    scalarFields?: ScalarField[];
+    index?: Partial<IndexSpec> & { type: IndexSpec['type'] };
+    consistency?: ConsistencyLevel;
+  };
+  dataset?: {
+    profile?: string;
+    dim?: number;
+    metric?: Metric;
+    rows?: number;
+    batchSize?: number;
+    queries?: number;
+  };
+  workload?: {
+    search?: { every?: DurationInput; concurrency?: number; topK?: number; timeout?: DurationInput };
+  };
+  phases?: { steady?: DurationInput; fault?: DurationInput; recovered?: DurationInput };
+  faults?: FaultInput[];
+  recovery?: { window?: DurationInput };
+  slos?: SloInput[];
+}
+
+export interface FaultInput {
+  name?: string;
+  kind: FaultKind;
+  target: { role: Role; mode?: TargetMode };
+  at?: DurationInput;
+  duration: DurationInput;
+  params?: Record<string, unknown>;
+}
+
+export interface SloInput {
+  name?: string;
+  kind: SloKind;
+  phase?: PhaseName;
+  percentile?: number;
+  op?: '<=' | '>=';
+  threshold: number;
+}
+
+/** Marks a module's default export as a scenario and gives authors type checking. */
+export function defineScenario(input: ScenarioInput): ScenarioInput {
+  return input;
+}
