@@ -1,0 +1,55 @@
+import { EXIT } from '../core/types.ts';
+import { UsageError } from './args.ts';
+
+type Command = (argv: string[]) => Promise<number>;
+
+/** Each command lives in its own module, loaded only when used so `validate` stays fast. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: { summary: 'run a scenario and write its reports', load: async () => (await import('./run.ts')).runCommand },
+  validate: { summary: 'check a scenario and list every error', load: async () => (await import('./run.ts')).validateCommand },
+  plan: { summary: 'print what a run would start and when, with no side effects', load: async () => (await import('./run.ts')).planCommand },
+  heal: { summary: 'stop processes and heal faults that a crashed run left behind', load: async () => (await import('./heal.ts')).healCommand },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return [
+    'usage: milvus-drill <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'run, validate and plan take a scenario file and these options:',
+    '  --platform local     where to stand the stack up (only local exists today)',
+    '  --out DIR            report directory (default reports/<run-id>)',
+    '  --seed N             overrides the scenario seed',
+    '  --rows N             overrides dataset.rows',
+    '  --set path=value     overrides any scenario field, e.g. --set phases.steady=10s',
+    '',
+    'exit codes: 0 all SLOs met, 1 an SLO missed, 2 harness or environment error,',
+    '            3 invalid scenario, 130 interrupted',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? EXIT.pass : EXIT.harness;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`milvus-drill: unknown command '${name}'\n\n${usage()}`);
+    return EXIT.harness;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`milvus-drill ${name}: ${err.message}`);
+      return EXIT.harness;
+    }
+    console.error(`milvus-drill ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return EXIT.harness;
+  }
+}
