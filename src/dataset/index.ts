@@ -1,0 +1,11 @@
+export {
+  CATEGORY_COUNT,
+  CATEGORY_SELECTIVITY,
+  MAX_ROWS,
+  TS_EPOCH_MS,
+  createDataset,
+  type Dataset,
+  type DatasetParams,
+  type RowScalars,
+} from './generator.ts';
+export { listProfiles, profileSpec, type ProfileSpec } from './profiles.ts';
