@@ -143,6 +143,8 @@ export interface OpRecord {
   ids?: readonly number[];
   /** For search: distances/scores returned, aligned with ids. */
   scores?: readonly number[];
+  /** For query: the ids asked for (ids holds those found). */
+  keys?: readonly number[];
 }
 
 /** Something that happened to the system rather than a client operation. */
@@ -177,7 +179,8 @@ export interface PhaseStats {
   ok: number;
   fail: number;
   unknown: number;
-  recallAt10: number | null;
+  /** Mean recall@k of the phase's successful searches (k = the workload's topK). */
+  recall: number | null;
   recallSamples: number;
   latency: { p50: number | null; p95: number | null; p99: number | null };
 }
@@ -201,12 +204,16 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   bringUpMs: number | null;
+  /** k of recall@k. */
+  recallK: number;
   verdict: Verdict;
   exitCode: number;
   error: string | null;
   phases: readonly PhaseStats[];
+  /** When each phase ran, in ms since the run's start. */
+  phaseWindows: readonly { phase: PhaseName; start: number; end: number }[];
   faults: readonly FaultWindow[];
-  durability: { acknowledged: number; found: number; missing: number; sampleMissing: readonly number[] } | null;
+  durability: { acknowledged: number; found: number; missing: number; unverified: number; sampleMissing: readonly number[] } | null;
   slos: readonly SloVerdict[];
   /** Time series for charts: [ms since epoch, value]. */
   series: {

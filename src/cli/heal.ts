@@ -1,0 +1,41 @@
+import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { EXIT } from '../core/types.ts';
+import { processStartTicks, readLeftoverJournals } from '../platform/local/journal.ts';
+import { stateDir } from '../platform/local/tools.ts';
+import { parseArgs } from './args.ts';
+
+/** Stops what crashed runs left behind: processes (pid and start time must match) and faults. */
+export async function healCommand(argv: string[]): Promise<number> {
+  parseArgs(argv, {});
+  const journals = readLeftoverJournals(stateDir());
+  if (journals.length === 0) {
+    console.log('nothing to heal: no run left anything behind');
+    return EXIT.pass;
+  }
+  let failures = 0;
+  for (const j of journals) {
+    console.log(`run ${j.runId}:`);
+    for (const e of [...j.entries].reverse()) {
+      if (e.kind === 'process' && e.pid !== undefined) {
+        if (processStartTicks(e.pid) !== e.startTicks) {
+          console.log(`  ${e.name} (pid ${e.pid}) already gone`);
+          continue;
+        }
+        try {
+          process.kill(-e.pid, 'SIGKILL');
+        } catch {
+          process.kill(e.pid, 'SIGKILL');
+        }
+        console.log(`  killed ${e.name} (pid ${e.pid})`);
+      }
+      for (const cmd of e.undo ?? []) {
+        const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
+        if (r.status !== 0) failures++;
+        console.log(`  ${r.status === 0 ? 'undone' : 'FAILED'}: ${cmd.join(' ')}`);
+      }
+    }
+    rmSync(j.file, { force: true });
+  }
+  return failures === 0 ? EXIT.pass : EXIT.harness;
+}

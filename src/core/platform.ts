@@ -1,0 +1,39 @@
+import type { FaultSpec, StackSpec } from './types.ts';
+
+/** What the runner needs from any platform; the platform's internals stay behind it. */
+export interface RunContext {
+  runId: string;
+  /** The run's work directory: configs, data dirs and component logs. */
+  workDir: string;
+  signal: AbortSignal;
+  log: (message: string) => void;
+}
+
+export interface ComponentInfo {
+  name: string;
+  role: string;
+  pid: number | null;
+  logFile: string;
+}
+
+export interface ActiveFault extends AsyncDisposable {
+  readonly spec: FaultSpec;
+  /** Resolves when the fault has been healed (its own duration elapsed, or disposed early). */
+  readonly healed: Promise<void>;
+}
+
+export interface Stack extends AsyncDisposable {
+  /** host:port of the Milvus gRPC endpoint. */
+  readonly milvusAddress: string;
+  readonly milvusVersion: string;
+  /** Prometheus metrics endpoint of Milvus, when it has one. */
+  readonly metricsUrl: string | null;
+  components(): ComponentInfo[];
+  /** Applies a fault now; it heals itself after spec.duration, or when disposed. */
+  inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault>;
+}
+
+export interface Platform {
+  readonly name: string;
+  up(stack: StackSpec, ctx: RunContext): Promise<Stack>;
+}

@@ -1,0 +1,155 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManagedProcess } from './process.ts';
+import type { Journal } from './journal.ts';
+import { freePorts } from '../../util/ports.ts';
+import { pollUntil } from '../../util/poll.ts';
+import { milvusBinary } from './tools.ts';
+import { toYaml, type YamlValue } from './yaml.ts';
+import { MINIO_CREDENTIALS } from './minio.ts';
+
+/** Every gRPC port Milvus opens; all must be set, because the built-in defaults collide. */
+const PORT_KEYS = [
+  ['rootCoord', 'port'],
+  ['proxy', 'port'],
+  ['proxy', 'internalPort'],
+  ['queryCoord', 'port'],
+  ['queryNode', 'port'],
+  ['indexCoord', 'port'],
+  ['indexNode', 'port'],
+  ['dataCoord', 'port'],
+  ['dataNode', 'port'],
+] as const;
+
+export interface MilvusStandaloneOptions {
+  version: string;
+  dir: string;
+  journal: Journal;
+  etcdEndpoints: string[];
+  /** null: Milvus keeps its segments on the local disk instead of object storage. */
+  minioAddress: string | null;
+  timeoutMs?: number;
+}
+
+export interface MilvusPorts {
+  grpc: number;
+  metrics: number;
+  internal: Record<string, number>;
+}
+
+/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults. */
+export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]; minioAddress: string | null; ports: MilvusPorts }): string {
+  const config: Record<string, YamlValue> = {
+    etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', use: { embed: false } },
+    common: { storageType: o.minioAddress ? 'minio' : 'local' },
+    localStorage: { path: join(o.dir, 'local') },
+    rocksmq: { path: join(o.dir, 'rocksmq') },
+    log: { level: 'info', file: { rootPath: join(o.dir, 'logs') } },
+  };
+  if (o.minioAddress) {
+    const [address, port] = o.minioAddress.split(':') as [string, string];
+    config.minio = {
+      address,
+      port: Number(port),
+      accessKeyID: MINIO_CREDENTIALS.accessKey,
+      secretAccessKey: MINIO_CREDENTIALS.secretKey,
+      useSSL: false,
+      bucketName: 'milvus-drill',
+      rootPath: 'files',
+    };
+  }
+  for (const [section, key] of PORT_KEYS) {
+    const s = (config[section] ??= {}) as Record<string, YamlValue>;
+    s[key] = key === 'port' && section === 'proxy' ? o.ports.grpc : o.ports.internal[`${section}.${key}`]!;
+    // Without an ip, each role registers the first non-loopback address; keep traffic on loopback.
+    s.ip = '127.0.0.1';
+  }
+  return `${toYaml(config)}\n`;
+}
+
+/** A real Milvus standalone server: one process holding every role. */
+export class MilvusStandalone implements AsyncDisposable {
+  private constructor(
+    readonly options: MilvusStandaloneOptions,
+    readonly ports: MilvusPorts,
+    readonly logFile: string,
+    public process: ManagedProcess,
+  ) {}
+
+  static async start(options: MilvusStandaloneOptions): Promise<MilvusStandalone> {
+    const ports = await allocatePorts();
+    const confDir = join(options.dir, 'conf');
+    mkdirSync(confDir, { recursive: true });
+    mkdirSync(join(options.dir, 'run'), { recursive: true });
+    writeFileSync(join(confDir, 'milvus.yaml'), renderStandaloneConfig({ ...options, ports }));
+    // Knowhere's C++ logging reads this file; without it the server aborts at start.
+    writeFileSync(join(confDir, 'glog.conf'), '--logtostderr=true\n--minloglevel=1\n');
+    const server = new MilvusStandalone(options, ports, join(options.dir, 'milvus.log'), undefined as never);
+    server.process = server.spawn();
+    try {
+      await server.waitReady(options.timeoutMs ?? 120_000);
+      return server;
+    } catch (err) {
+      await server[Symbol.asyncDispose]();
+      throw err;
+    }
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.ports.grpc}`;
+  }
+
+  get metricsUrl(): string {
+    return `http://127.0.0.1:${this.ports.metrics}/metrics`;
+  }
+
+  private spawn(): ManagedProcess {
+    const { binary, libDir } = milvusBinary(this.options.version);
+    return new ManagedProcess(
+      {
+        name: 'milvus-standalone',
+        command: binary,
+        args: ['run', 'standalone'],
+        cwd: this.options.dir,
+        env: {
+          MILVUSCONF: `${join(this.options.dir, 'conf')}/`,
+          DEPLOY_MODE: 'STANDALONE',
+          METRICS_PORT: String(this.ports.metrics),
+          MILVUS_RUN_DIR: join(this.options.dir, 'run'),
+          LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+        },
+        logFile: this.logFile,
+      },
+      this.options.journal,
+    );
+  }
+
+  /** Starts the server again after a kill, with the same config, ports and data. */
+  restart(): void {
+    if (this.process.running) throw new Error('milvus is still running');
+    this.process = this.spawn();
+  }
+
+  async waitReady(timeoutMs: number): Promise<void> {
+    const url = `http://127.0.0.1:${this.ports.metrics}/healthz`;
+    await pollUntil(
+      async () => {
+        if (!this.process.running) throw new Error(`Milvus exited (${JSON.stringify(this.process.status)}): see ${this.logFile}`);
+        const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+        return (await res.text()).trim() === 'OK';
+      },
+      { what: `Milvus health at ${url}`, timeoutMs },
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.process.stop(15_000);
+  }
+}
+
+async function allocatePorts(): Promise<MilvusPorts> {
+  const ports = await freePorts(PORT_KEYS.length + 1);
+  const internal: Record<string, number> = {};
+  PORT_KEYS.forEach(([section, key], i) => (internal[`${section}.${key}`] = ports[i]!));
+  return { grpc: internal['proxy.port']!, metrics: ports[PORT_KEYS.length]!, internal };
+}

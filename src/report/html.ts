@@ -1,0 +1,150 @@
+import type { RunReport } from '../core/types.ts';
+import { esc } from './junit.ts';
+
+/** A self-contained HTML report: inline CSS and SVG, no scripts, no external resources. */
+export function renderHtml(r: RunReport): string {
+  const end = Math.max(1, ...r.phaseWindows.map((p) => p.end), ...r.series.searchLatency.map((s) => s[0]));
+  const start = r.phaseWindows.find((p) => p.phase === 'steady')?.start ?? 0;
+  const domain: [number, number] = [start, end];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>milvus-drill: ${esc(r.scenario)} (${esc(r.verdict)})</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#1d2330;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+.verdict{display:inline-block;padding:2px 10px;border-radius:4px;font-weight:600;color:#fff}
+.pass{background:#1a7f37}.fail,.error,.interrupted,.invalid{background:#c62828}
+table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #dde1e8;padding:5px 8px;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f4f6f9;font-weight:600}
+td.ok{color:#1a7f37;font-weight:600}td.bad{color:#c62828;font-weight:600}
+.meta{color:#586072}svg{background:#fbfcfd;border:1px solid #e3e6eb}
+.legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
+</style></head><body>
+<h1>${esc(r.scenario)} <span class="verdict ${esc(r.verdict)}">${esc(r.verdict.toUpperCase())}</span></h1>
+<div class="meta">run ${esc(r.runId)} · Milvus ${esc(r.milvusVersion)} on ${esc(r.platform)} · seed ${r.seed} · ${esc(r.startedAt)} → ${esc(r.finishedAt)}${
+    r.bringUpMs === null ? '' : ` · stack up in ${(r.bringUpMs / 1000).toFixed(1)} s`
+  } · exit code ${r.exitCode}</div>
+${r.error ? `<p class="bad"><b>Harness error:</b> ${esc(r.error)}</p>` : ''}
+<h2>Service-level objectives</h2>
+${sloTable(r)}
+<h2>Phases</h2>
+${phaseTable(r)}
+<h2>Faults and recovery</h2>
+${faultTable(r)}
+<h2>Durability</h2>
+${durabilityText(r)}
+<h2>Search latency over time</h2>
+<div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span></div>
+${latencyChart(r, domain)}
+<h2>Recall@${r.recallK} over time</h2>
+${recallChart(r, domain)}
+</body></html>
+`;
+}
+
+function num(v: number | null, digits = 1): string {
+  return v === null ? '—' : v.toFixed(digits);
+}
+
+function sloTable(r: RunReport): string {
+  if (r.slos.length === 0) return '<p>No SLOs declared.</p>';
+  const rows = r.slos.map(
+    (v) =>
+      `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
+  );
+  return `<table><tr><th>SLO</th><th>measured</th><th>objective</th><th>samples</th><th>result</th><th style="text-align:left">why</th></tr>${rows.join('')}</table>`;
+}
+
+function formatMeasured(kind: string, v: number): string {
+  if (kind === 'recall') return v.toFixed(4);
+  if (kind === 'errorRate') return `${(v * 100).toFixed(2)}%`;
+  if (kind === 'latency') return `${v.toFixed(1)} ms`;
+  if (kind === 'recoveryTime') return `${(v / 1000).toFixed(1)} s`;
+  return String(v);
+}
+
+function phaseTable(r: RunReport): string {
+  const rows = r.phases.map(
+    (p) =>
+      `<tr><td>${p.phase}</td><td>${p.searches}</td><td>${p.ok}</td><td>${p.fail}</td><td>${p.unknown}</td><td>${p.recall === null ? '—' : p.recall.toFixed(4)}</td><td>${num(p.latency.p50)}</td><td>${num(p.latency.p95)}</td><td>${num(p.latency.p99)}</td></tr>`,
+  );
+  return `<table><tr><th>phase</th><th>searches</th><th>ok</th><th>failed</th><th>unknown</th><th>recall@${r.recallK}</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr>${rows.join('')}</table>`;
+}
+
+function faultTable(r: RunReport): string {
+  if (r.faults.length === 0) return '<p>No faults ran.</p>';
+  const rows = r.faults.map(
+    (f) =>
+      `<tr><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${(f.start / 1000).toFixed(1)} s</td><td>${Number.isNaN(f.end) ? 'not healed' : `${(f.end / 1000).toFixed(1)} s`}</td><td>${f.recoveryMs === null ? 'not recovered' : `${(f.recoveryMs / 1000).toFixed(1)} s`}</td></tr>`,
+  );
+  return `<table><tr><th>fault</th><th>kind</th><th>injected at</th><th>healed at</th><th>recovery time</th></tr>${rows.join('')}</table>`;
+}
+
+function durabilityText(r: RunReport): string {
+  const d = r.durability;
+  if (!d) return '<p>Durability was not verified (the run did not reach verification).</p>';
+  const lost = d.missing > 0 ? ` Missing ids (first ${d.sampleMissing.length}): ${d.sampleMissing.join(', ')}.` : '';
+  return `<p>${d.acknowledged} acknowledged inserts; ${d.found} found; <b>${d.missing}</b> missing; ${d.unverified} could not be verified.${esc(lost)}</p>`;
+}
+
+const W = 1060;
+const H = 260;
+const PAD = { l: 56, r: 12, t: 12, b: 28 };
+
+function frame(r: RunReport, domain: [number, number], yTicks: { y: number; label: string }[], body: string): string {
+  const x = scaleX(domain);
+  const shading = r.faults
+    .map((f) => {
+      const x0 = x(f.start);
+      const x1 = x(Number.isNaN(f.end) ? domain[1] : f.end);
+      return `<rect x="${x0.toFixed(1)}" y="${PAD.t}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${H - PAD.t - PAD.b}" fill="#f6c9c9" opacity="0.7"><title>${esc(f.name)}</title></rect>`;
+    })
+    .join('');
+  const phases = r.phaseWindows
+    .filter((p) => p.phase !== 'setup' && p.start >= domain[0])
+    .map((p) => {
+      const px = x(p.start).toFixed(1);
+      return `<line x1="${px}" x2="${px}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#8a93a6" stroke-dasharray="4 3"/><text x="${Number(px) + 4}" y="${PAD.t + 12}" font-size="11" fill="#586072">${p.phase}</text>`;
+    })
+    .join('');
+  const ticks = yTicks
+    .map((t) => `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${t.y}" y2="${t.y}" stroke="#eceef2"/><text x="${PAD.l - 6}" y="${t.y + 4}" font-size="11" text-anchor="end" fill="#586072">${t.label}</text>`)
+    .join('');
+  const span = domain[1] - domain[0];
+  const step = niceStep(span / 10);
+  const xTicks: string[] = [];
+  for (let t = 0; t <= span; t += step) {
+    xTicks.push(`<text x="${x(domain[0] + t).toFixed(1)}" y="${H - 8}" font-size="11" text-anchor="middle" fill="#586072">${(t / 1000).toFixed(0)} s</text>`);
+  }
+  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img">${shading}${ticks}${phases}${body}${xTicks.join('')}</svg>`;
+}
+
+function scaleX([a, b]: [number, number]): (t: number) => number {
+  return (t) => PAD.l + ((t - a) / Math.max(1, b - a)) * (W - PAD.l - PAD.r);
+}
+
+function niceStep(raw: number): number {
+  const steps = [1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
+  return steps.find((s) => s >= raw) ?? 600_000;
+}
+
+function latencyChart(r: RunReport, domain: [number, number]): string {
+  const pts = r.series.searchLatency.filter((s) => s[0] >= domain[0]);
+  const max = Math.max(10, ...pts.map((p) => p[1]));
+  const lo = Math.log10(0.5);
+  const hi = Math.log10(max * 1.2);
+  const y = (v: number): number => H - PAD.b - ((Math.log10(Math.max(0.5, v)) - lo) / (hi - lo)) * (H - PAD.t - PAD.b);
+  const x = scaleX(domain);
+  const color = { ok: '#3465a4', unknown: '#e8a33d', fail: '#c62828' } as const;
+  const dots = pts.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="1.8" fill="${color[p[2]]}"/>`).join('');
+  const ticks = [1, 10, 100, 1000, 10_000].filter((v) => v <= max * 1.2).map((v) => ({ y: y(v), label: `${v} ms` }));
+  return frame(r, domain, ticks, dots);
+}
+
+function recallChart(r: RunReport, domain: [number, number]): string {
+  const pts = r.series.recall.filter((s) => s[0] >= domain[0]);
+  const y = (v: number): number => H - PAD.b - v * (H - PAD.t - PAD.b);
+  const x = scaleX(domain);
+  const dots = pts.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="1.8" fill="#1a7f37" opacity="0.5"/>`).join('');
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((v) => ({ y: y(v), label: v.toFixed(2) }));
+  return frame(r, domain, ticks, dots);
+}

@@ -1,0 +1,288 @@
+import { MilvusClient, DataType, ConsistencyLevelEnum, type RowData } from '@zilliz/milvus2-sdk-node';
+import type { CollectionSpec, DatasetSpec, OpRecord, Outcome, SearchProbeSpec } from '../core/types.ts';
+import type { Dataset } from '../dataset/index.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import { delay, pollUntil } from '../util/poll.ts';
+
+/** The correctness workload through the official Node SDK: every call is recorded in the history. */
+export class SdkDriver implements AsyncDisposable {
+  private constructor(
+    private readonly client: MilvusClient,
+    private readonly history: HistoryRecorder,
+    private readonly collection: CollectionSpec,
+  ) {}
+
+  static async connect(address: string, history: HistoryRecorder, collection: CollectionSpec): Promise<SdkDriver> {
+    const client = new MilvusClient({
+      address,
+      // Raw outcomes: the SDK must not retry behind our back, and must reconnect quickly after a
+      // restart so recovery time measures the server, not the client's backoff.
+      maxRetries: 0,
+      channelOptions: {
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.min_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 500,
+      },
+      logLevel: 'error',
+    });
+    await client.connectPromise;
+    return new SdkDriver(client, history, collection);
+  }
+
+  /** Runs one call, records it, and classifies its outcome; never throws for server errors. */
+  private async call<T>(
+    op: OpRecord['op'],
+    timeoutMs: number,
+    fn: () => Promise<T>,
+    describe: (result: T) => { error?: string; ids?: number[]; scores?: number[]; queryIndex?: number },
+    extra: { ids?: number[]; queryIndex?: number; keys?: number[] } = {},
+  ): Promise<OpRecord> {
+    const start = this.history.now();
+    let outcome: Outcome = 'ok';
+    let error: string | undefined;
+    let errorClass: string | undefined;
+    let fields: { ids?: number[]; scores?: number[]; queryIndex?: number; keys?: number[] } = { ...extra };
+    try {
+      const result = await withTimeout(fn(), timeoutMs);
+      const d = describe(result);
+      if (d.error) {
+        outcome = 'fail';
+        error = d.error;
+        errorClass = 'server-error';
+      } else {
+        fields = { ...fields, ...stripUndefined(d) };
+      }
+    } catch (err) {
+      ({ outcome, error, errorClass } = classifyError(err));
+    }
+    const end = this.history.now();
+    const record: Parameters<HistoryRecorder['record']>[0] = { op, start, end, outcome, ...fields };
+    if (error !== undefined) {
+      record.error = error;
+      record.errorClass = errorClass ?? 'unknown';
+    }
+    return this.history.record(record);
+  }
+
+  async createCollection(dataset: DatasetSpec, timeoutMs = 60_000): Promise<OpRecord> {
+    const c = this.collection;
+    const fields = [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
+      { name: 'vector', data_type: DataType.FloatVector, dim: dataset.dim },
+      ...c.scalarFields.map((f) => ({
+        name: f,
+        data_type: f === 'num' ? DataType.Double : DataType.Int64,
+        is_partition_key: c.partitionKey?.field === f,
+      })),
+    ];
+    return this.call(
+      'ddl',
+      timeoutMs,
+      async () => {
+        if ((await this.client.hasCollection({ collection_name: c.name })).value) {
+          await this.client.dropCollection({ collection_name: c.name });
+        }
+        return this.client.createCollection({
+          collection_name: c.name,
+          fields,
+          shards_num: c.shards,
+          consistency_level: c.consistency,
+          ...(c.partitionKey ? { num_partitions: c.partitionKey.partitions } : {}),
+        });
+      },
+      statusError,
+    );
+  }
+
+  /** Inserts rows [0, rows) in batches; returns the acknowledged ids. */
+  async insertAll(
+    dataset: Dataset,
+    spec: DatasetSpec,
+    onBatch: (done: number) => void,
+    signal: AbortSignal,
+    timeoutMs = 60_000,
+  ): Promise<number[]> {
+    const acknowledged: number[] = [];
+    for (let start = 0; start < spec.rows; start += spec.batchSize) {
+      signal.throwIfAborted();
+      const count = Math.min(spec.batchSize, spec.rows - start);
+      const rows = this.rowsFor(dataset, start, count);
+      const ids = rows.map((r) => r.id as number);
+      const record = await this.call(
+        'insert',
+        timeoutMs,
+        () => this.client.insert({ collection_name: this.collection.name, fields_data: rows }),
+        (res) => ({ ...statusError(res.status ? res : { status: res.status }) }),
+        { ids },
+      );
+      if (record.outcome !== 'ok') throw new Error(`insert of rows ${start}..${start + count - 1} failed: ${record.error}`);
+      acknowledged.push(...ids);
+      onBatch(start + count);
+    }
+    return acknowledged;
+  }
+
+  private rowsFor(dataset: Dataset, start: number, count: number): RowData[] {
+    const vectors = dataset.vectors(start, count);
+    const dim = dataset.dim;
+    return Array.from({ length: count }, (_, i) => {
+      const id = start + i;
+      const scalars = dataset.scalars(id);
+      const row: RowData = { id, vector: Array.from(vectors.subarray(i * dim, (i + 1) * dim)) };
+      for (const f of this.collection.scalarFields) row[f] = scalars[f];
+      return row;
+    });
+  }
+
+  async flush(timeoutMs = 120_000): Promise<OpRecord> {
+    return this.call('flush', timeoutMs, () => this.client.flushSync({ collection_names: [this.collection.name] }), statusError);
+  }
+
+  async buildIndex(metric: string, signal: AbortSignal, timeoutMs = 600_000): Promise<OpRecord> {
+    const index = this.collection.index;
+    return this.call(
+      'index',
+      timeoutMs,
+      async () => {
+        const created = await this.client.createIndex({
+          collection_name: this.collection.name,
+          field_name: 'vector',
+          index_type: index.type,
+          metric_type: metric,
+          params: index.params,
+        });
+        if (statusError(created).error) return created;
+        await pollUntil(
+          async () => {
+            const state = await this.client.describeIndex({ collection_name: this.collection.name, field_name: 'vector' });
+            const info = state.index_descriptions[0];
+            if (info?.state === 'Failed') throw new Error(`index build failed: ${info.index_state_fail_reason}`);
+            return info?.state === 'Finished' && info.pending_index_rows === '0' ? true : undefined;
+          },
+          { what: 'index build to finish', timeoutMs, intervalMs: 1000, signal },
+        );
+        return created;
+      },
+      statusError,
+    );
+  }
+
+  async load(timeoutMs = 300_000): Promise<OpRecord> {
+    return this.call('load', timeoutMs, () => this.client.loadCollectionSync({ collection_name: this.collection.name }), statusError);
+  }
+
+  async search(queries: Float32Array, dim: number, queryIndex: number, spec: SearchProbeSpec): Promise<OpRecord> {
+    const vector = Array.from(queries.subarray(queryIndex * dim, (queryIndex + 1) * dim));
+    return this.call(
+      'search',
+      spec.timeout,
+      () =>
+        this.client.search({
+          collection_name: this.collection.name,
+          vector,
+          limit: spec.topK,
+          params: this.collection.index.searchParams,
+          consistency_level: ConsistencyLevelEnum[this.collection.consistency],
+        }),
+      (res) => {
+        const err = statusError(res);
+        if (err.error) return err;
+        return { ids: res.results.map((r) => Number(r.id)), scores: res.results.map((r) => r.score) };
+      },
+      { queryIndex },
+    );
+  }
+
+  /** Closed-loop search probes from `concurrency` workers until the signal aborts. */
+  async runSearchProbes(queries: Float32Array, dim: number, spec: SearchProbeSpec, signal: AbortSignal): Promise<void> {
+    const nq = queries.length / dim;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!signal.aborted) {
+        const started = Date.now();
+        await this.search(queries, dim, next++ % nq, spec);
+        const wait = spec.every - (Date.now() - started);
+        await delay(Math.max(0, wait), signal).catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  }
+
+  /** Looks up every acknowledged id with Strong consistency; the found ids go into the history. */
+  async verifyDurability(ids: readonly number[], timeoutMs = 30_000, batch = 1000): Promise<OpRecord[]> {
+    const records: OpRecord[] = [];
+    for (let i = 0; i < ids.length; i += batch) {
+      const slice = ids.slice(i, i + batch);
+      records.push(
+        await this.call(
+          'query',
+          timeoutMs,
+          () =>
+            this.client.query({
+              collection_name: this.collection.name,
+              expr: `id in [${slice.join(',')}]`,
+              output_fields: ['id'],
+              consistency_level: ConsistencyLevelEnum.Strong,
+            }),
+          (res) => {
+            const err = statusError(res);
+            if (err.error) return err;
+            return { ids: res.data.map((row) => Number(row.id)) };
+          },
+          { keys: slice },
+        ),
+      );
+    }
+    return records;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.client.closeConnection();
+  }
+}
+
+interface MaybeStatus {
+  error_code?: string | number;
+  reason?: string;
+  status?: { error_code?: string | number; reason?: string };
+}
+
+/** The SDK reports server errors in a status field instead of throwing. */
+function statusError(res: unknown): { error?: string } {
+  const r = res as MaybeStatus;
+  const status = r.status ?? r;
+  if (status.error_code === undefined || status.error_code === 'Success' || status.error_code === 0) return {};
+  return { error: `${status.error_code}: ${status.reason ?? ''}`.trim() };
+}
+
+class ClientTimeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ClientTimeout(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Connection refused means the request never left: a definite failure. A timeout or a dropped
+ * connection means it may or may not have taken effect: unknown, never counted as success.
+ */
+export function classifyError(err: unknown): { outcome: Outcome; error: string; errorClass: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ClientTimeout || /DEADLINE_EXCEEDED|deadline/i.test(message)) {
+    return { outcome: 'unknown', error: message, errorClass: 'timeout' };
+  }
+  if (/ECONNREFUSED|No connection established|connect ECONN/i.test(message)) {
+    return { outcome: 'fail', error: message, errorClass: 'connection-refused' };
+  }
+  if (/UNAVAILABLE|ECONNRESET|Connection dropped|socket hang up|RST_STREAM/i.test(message)) {
+    return { outcome: 'unknown', error: message, errorClass: 'connection-lost' };
+  }
+  return { outcome: 'fail', error: message, errorClass: 'client-error' };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
