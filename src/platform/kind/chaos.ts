@@ -65,7 +65,7 @@ export function compileFault(fault: FaultSpec, index: number, ctx: ChaosContext)
   const source = selectTarget(fault, ctx, path, errors);
   const bodies = source ? specBodies(fault, source, ctx, path, errors) : [];
   if (errors.length > 0) return { ok: false, errors };
-  const objects = bodies.map((body, part) => ({
+  const objects = bodies.map((body, part): ChaosObject => ({
     apiVersion: CHAOS_API_VERSION,
     kind: body.kind,
     metadata: {
