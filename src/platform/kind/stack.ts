@@ -14,7 +14,8 @@ const MILVUS_IMAGE = 'milvusdb/milvus';
 export const KIND_REPLICAS = { proxy: 1, queryNode: 2, dataNode: 1, mixCoord: 1, streamingNode: 1, kafkaBrokers: 3, bookies: 3 } as const;
 
 const SMALL = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } };
-const JVM_SMALL = { requests: { cpu: '50m', memory: '256Mi' } };
+// The Pulsar chart writes CPU as a number of cores; keep its convention.
+const JVM_SMALL = { requests: { cpu: 0.05, memory: '256Mi' } };
 
 export interface KindStackOptions {
   deployment: KindDeployment;
