@@ -61,7 +61,6 @@ export interface WorkloadSpec {
   search: SearchProbeSpec;
 }
 
-export type FaultKind = 'pod-kill' | 'pod-failure' | 'pause';
 
 export type Role =
   | 'standalone'
@@ -76,16 +75,59 @@ export type Role =
 
 export type TargetMode = 'one' | 'all' | { count: number } | { percent: number };
 
-export interface FaultSpec {
+/** Which etcd members a fault hits: any (by target.mode), the current leader, or a quorum of them. */
+export type EtcdMember = 'any' | 'leader' | 'quorum';
+
+export type NetworkDirection = 'to' | 'from' | 'both';
+
+/** Traffic between the target and these roles only; an empty list means all traffic. */
+interface NetworkScope {
+  peers: readonly Role[];
+  direction: NetworkDirection;
+}
+
+/** Parameters of each fault kind (see docs/faults.md). Percentages are 0..100, sizes bytes. */
+export interface FaultParams {
+  'pod-kill': Record<string, never>;
+  'pod-failure': Record<string, never>;
+  /** container: the container to kill; null means the role's main container. */
+  'container-kill': { container: string | null };
+  pause: Record<string, never>;
+  'network-delay': NetworkScope & { latency: Millis; jitter: Millis; correlation: number };
+  'network-loss': NetworkScope & { percent: number; correlation: number };
+  'network-duplicate': NetworkScope & { percent: number; correlation: number };
+  'network-corrupt': NetworkScope & { percent: number; correlation: number };
+  /** rate in bits per second; limit (queue) and buffer (burst) in bytes, as tc tbf takes them. */
+  'network-bandwidth': NetworkScope & { rate: number; limit: number; buffer: number };
+  'network-partition': NetworkScope;
+  'stress-cpu': { workers: number; load: number };
+  /** size: bytes each worker allocates and touches. */
+  'stress-memory': { workers: number; size: number };
+  /** path: the data directory to fill; null means the role's data volume. */
+  'disk-fill': { path: string | null };
+  'disk-latency': { delay: Millis; percent: number; path: string | null };
+}
+
+export type FaultKind = keyof FaultParams;
+
+export interface FaultTarget {
+  role: Role;
+  mode: TargetMode;
+  /** Only for role 'etcd'; absent means 'any'. */
+  member?: EtcdMember;
+}
+
+interface FaultBase {
   name: string;
-  kind: FaultKind;
-  target: { role: Role; mode: TargetMode };
+  target: FaultTarget;
   /** Offset from the start of the fault phase. */
   at: Millis;
   /** How long the fault holds before it is healed (for pod-kill: how long the process stays down). */
   duration: Millis;
-  params: Record<string, unknown>;
 }
+
+/** One fault, its params typed by its kind: `switch (fault.kind)` narrows `fault.params`. */
+export type FaultSpec = { [K in FaultKind]: FaultBase & { kind: K; params: FaultParams[K] } }[FaultKind];
 
 export interface PhaseSpec {
   name: PhaseName;

@@ -9,6 +9,7 @@ import type {
   WorkloadSpec,
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
+import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 
 export interface ValidationError {
   /** Dotted path of the offending field, e.g. 'faults[0].duration'. */
@@ -28,7 +29,6 @@ const QUEUES = ['rocksmq', 'kafka', 'pulsar'] as const;
 const STORES = ['minio', 'local'] as const;
 const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'FLAT'] as const;
 const SCALARS = ['tenant', 'category', 'ts', 'num'] as const;
-const FAULT_KINDS = ['pod-kill', 'pod-failure', 'pause'] as const;
 const ROLES = ['standalone', 'proxy', 'querynode', 'datanode', 'indexnode', 'coordinator', 'etcd', 'mq', 'minio'] as const;
 const PHASES = ['steady', 'fault', 'recovered'] as const;
 const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability'] as const;
@@ -279,7 +279,7 @@ function readFault(r: Reader, value: unknown, path: string, faultPhaseMs: number
   const kind = r.oneOf(o, 'kind', path, FAULT_KINDS, undefined);
   const target = r.object(o.target, `${path}.target`);
   if (o.target === undefined) r.fail(`${path}.target`, 'is required', `set ${path}.target to { role: 'standalone' }`);
-  r.unknownKeys(target, `${path}.target`, ['role', 'mode']);
+  r.unknownKeys(target, `${path}.target`, ['role', 'mode', 'member']);
   const role = r.oneOf(target, 'role', `${path}.target`, ROLES, undefined);
   const mode = readMode(r, target.mode, `${path}.target.mode`);
   const at = r.duration(o, 'at', path, 0);
@@ -287,8 +287,13 @@ function readFault(r: Reader, value: unknown, path: string, faultPhaseMs: number
   if (at + duration > faultPhaseMs) {
     r.fail(`${path}.duration`, `the fault runs until ${at + duration} ms but the fault phase lasts ${faultPhaseMs} ms`, 'shorten the fault (at + duration) or lengthen phases.fault');
   }
-  const params = o.params === undefined ? {} : r.object(o.params, `${path}.params`);
-  return { name: typeof o.name === 'string' ? o.name : `${kind}-${role}`, kind, target: { role, mode }, at, duration, params };
+  // With an unknown kind there is no telling which params are right: report the kind alone.
+  const rawParams = (FAULT_KINDS as readonly unknown[]).includes(o.kind) ? o.params : undefined;
+  const details = readFaultDetails({ kind, role, rawMode: target.mode, rawMember: target.member, rawParams, duration, path });
+  r.errors.push(...details.errors);
+  const name = typeof o.name === 'string' ? o.name : `${kind}-${role}`;
+  const faultTarget = details.member === undefined ? { role, mode } : { role, mode, member: details.member };
+  return assembleFault({ name, target: faultTarget, at, duration }, kind, details.params);
 }
 
 function readMode(r: Reader, value: unknown, path: string): TargetMode {
@@ -350,13 +355,7 @@ function crossChecks(
       r.fail(`slos[${i}]`, 'a recoveryTime SLO needs at least one fault', 'declare a fault or remove this SLO');
     }
   });
-  if (s.stack.topology === 'standalone') {
-    s.faults.forEach((f, i) => {
-      if (!['standalone', 'etcd', 'minio'].includes(f.target.role)) {
-        r.fail(`faults[${i}].target.role`, `'${f.target.role}' does not exist in a standalone stack`, "target 'standalone', 'etcd' or 'minio', or set stack.topology to 'cluster'");
-      }
-    });
-  }
+  r.errors.push(...faultStackErrors(s.faults, s.stack));
   if (s.stack.topology === 'cluster' && s.stack.messageQueue === 'rocksmq') {
     r.fail('stack.messageQueue', 'rocksmq cannot serve a cluster (Milvus needs a shared message queue)', "set stack.messageQueue to 'kafka' or 'pulsar'");
   }

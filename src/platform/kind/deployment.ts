@@ -1,0 +1,96 @@
+// Where each role's pods are on Kubernetes, for the two ways users deploy Milvus: the Milvus Helm
+// chart (5.0.19) and the Milvus Operator (1.3.8). Labels, container names and data volumes were
+// read from the chart templates, its subcharts (bitnami etcd and kafka, Apache Pulsar, MinIO) and
+// the operator's controllers at those versions.
+import type { Role, StackSpec } from '../../core/types.ts';
+
+export type DeploymentMethod = 'helm' | 'operator';
+
+export interface KindDeployment {
+  method: DeploymentMethod;
+  /** Helm release name, or the name of the Milvus custom resource. */
+  name: string;
+}
+
+/** The Milvus component label value of each Milvus role, as of Milvus 2.6 (one mixed coordinator). */
+const MILVUS_COMPONENT: Partial<Record<Role, string>> = {
+  standalone: 'standalone',
+  proxy: 'proxy',
+  querynode: 'querynode',
+  datanode: 'datanode',
+  coordinator: 'mixcoord',
+};
+
+export type Placement = { ok: true; labels: Record<string, string>; container: string } | { ok: false; message: string; fix: string };
+
+/** Label selector and main container of a role's pods. */
+export function placeRole(deployment: KindDeployment, role: Role, stack: StackSpec): Placement {
+  if (role === 'indexnode') {
+    return { ok: false, message: "Milvus 2.6 has no index node (index building moved into the data node)", fix: "target 'datanode' on the kind platform" };
+  }
+  const component = MILVUS_COMPONENT[role];
+  if (component) return { ok: true, labels: milvusLabels(deployment, component), container: component };
+  if (role === 'etcd') return { ok: true, labels: bitnamiLabels('etcd', dependencyRelease(deployment, 'etcd')), container: 'etcd' };
+  if (role === 'minio') return { ok: true, labels: { app: 'minio', release: dependencyRelease(deployment, 'minio') }, container: 'minio' };
+  if (stack.messageQueue === 'kafka') return { ok: true, labels: bitnamiLabels('kafka', dependencyRelease(deployment, 'kafka')), container: 'kafka' };
+  if (stack.messageQueue === 'pulsar') return { ok: true, ...pulsarBroker(deployment) };
+  return { ok: false, message: 'rocksmq runs inside Milvus: there is no message queue pod', fix: "set stack.messageQueue to 'kafka' or 'pulsar'" };
+}
+
+function milvusLabels(deployment: KindDeployment, component: string): Record<string, string> {
+  const common = { 'app.kubernetes.io/name': 'milvus', 'app.kubernetes.io/instance': deployment.name };
+  // The chart labels components 'component'; the operator uses the recommended label.
+  return deployment.method === 'helm' ? { ...common, component } : { ...common, 'app.kubernetes.io/component': component };
+}
+
+function bitnamiLabels(name: string, release: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': release };
+}
+
+/** The chart installs dependencies as subcharts of its release; the operator installs each as '<name>-<dep>'. */
+function dependencyRelease(deployment: KindDeployment, dependency: 'etcd' | 'minio' | 'kafka' | 'pulsar'): string {
+  return deployment.method === 'helm' ? deployment.name : `${deployment.name}-${dependency}`;
+}
+
+/** Pulsar's broker is what Milvus writes through; the chart names it 'pulsarv3', the operator 'pulsar'. */
+function pulsarBroker(deployment: KindDeployment): { labels: Record<string, string>; container: string } {
+  const chartName = deployment.method === 'helm' ? 'pulsarv3' : 'pulsar';
+  const release = dependencyRelease(deployment, 'pulsar');
+  const fullname = release.includes(chartName) ? release : `${release}-${chartName}`;
+  return { labels: { app: chartName, release, component: 'broker' }, container: `${fullname}-broker` };
+}
+
+/**
+ * The mount path of a role's data volume, which IOChaos needs; null where the role has none
+ * (stateless components, the Pulsar broker whose data lives in bookies).
+ */
+export function dataVolume(deployment: KindDeployment, role: Role, stack: StackSpec): string | null {
+  switch (role) {
+    case 'standalone':
+      return '/var/lib/milvus';
+    case 'querynode':
+      // The chart gives query nodes a local disk for disk indexes; the operator does not.
+      return deployment.method === 'helm' ? '/var/lib/milvus/data' : null;
+    case 'etcd':
+      return '/bitnami/etcd';
+    case 'minio':
+      return '/export';
+    case 'mq':
+      return stack.messageQueue === 'kafka' ? '/bitnami/kafka' : null;
+    default:
+      return null;
+  }
+}
+
+/** Pod name of etcd member i (the bitnami chart's StatefulSet), e.g. for the leader lookup. */
+export function etcdPodName(deployment: KindDeployment, index: number): string {
+  const release = dependencyRelease(deployment, 'etcd');
+  const fullname = release.includes('etcd') ? release : `${release}-etcd`;
+  return `${fullname}-${index}`;
+}
+
+/** The Kubernetes service that fronts Milvus (proxy or standalone) on port 19530. */
+export function milvusService(deployment: KindDeployment): string {
+  if (deployment.method === 'operator') return `${deployment.name}-milvus`;
+  return deployment.name.includes('milvus') ? deployment.name : `${deployment.name}-milvus`;
+}
