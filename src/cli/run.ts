@@ -3,6 +3,7 @@ import { EXIT, type Scenario } from '../core/types.ts';
 import type { ValidationError } from '../scenario/validate.ts';
 import { formatPlan, planRun } from '../plan/plan.ts';
 import { LocalPlatform } from '../platform/local/platform.ts';
+import type { Platform } from '../core/platform.ts';
 import { PROJECT_ROOT } from '../platform/local/tools.ts';
 import { runScenario } from '../runner/run.ts';
 import { flag, parseArgs } from './args.ts';
@@ -16,7 +17,17 @@ async function loadOrReport(argv: string[]): Promise<{ scenario: Scenario; args:
     console.error(formatErrors(file, result.errors));
     return EXIT.invalidScenario;
   }
+  const unsupported = platformFor(args).check(result.scenario.stack, result.scenario.faults);
+  if (unsupported.length > 0) {
+    console.error(formatErrors(`${file} (platform ${platformFlag(args)})`, unsupported));
+    return EXIT.invalidScenario;
+  }
   return { scenario: result.scenario, args };
+}
+
+function platformFor(args: ReturnType<typeof parseArgs>): Platform {
+  platformFlag(args);
+  return new LocalPlatform();
 }
 
 export function formatErrors(file: string, errors: readonly ValidationError[]): string {
@@ -63,7 +74,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     log(`run ${runId}: scenario '${scenario.name}', seed ${scenario.seed}, ${scenario.dataset.rows} rows`);
-    const report = await runScenario(scenario, { platform: new LocalPlatform(), runId, outDir, signal: interrupt.signal, log });
+    const report = await runScenario(scenario, { platform: platformFor(args), runId, outDir, signal: interrupt.signal, log });
     if (report.verdict !== 'interrupted') for (const v of report.slos) log(`${v.pass ? 'met   ' : 'MISSED'} ${v.slo}: ${v.reason} (${v.samples} samples)`);
     if (report.error) log(`error: ${report.error}`);
     log(`verdict ${report.verdict.toUpperCase()} (exit ${report.exitCode}); reports in ${outDir}`);

@@ -15,6 +15,8 @@ export async function loadScenario(args: ParsedArgs): Promise<{ file: string; re
   if (!existsSync(path)) throw new UsageError(`scenario file not found: ${file}`);
   const mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
   let input = mod.default;
+  // A scenario file outside an ESM package loads as CommonJS, which nests the default export.
+  if (isObject(input) && Object.keys(input).length === 1 && isObject(input.default)) input = input.default;
   if (input === undefined) {
     return {
       file,
@@ -64,4 +66,8 @@ export function platformFlag(args: ParsedArgs): string {
   const platform = flag(args, 'platform') ?? 'local';
   if (platform !== 'local') throw new UsageError(`--platform ${platform} is not available yet; only 'local' exists`);
   return platform;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

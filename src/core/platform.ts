@@ -1,4 +1,5 @@
 import type { FaultSpec, StackSpec } from './types.ts';
+import type { ValidationError } from '../scenario/validate.ts';
 
 /** What the runner needs from any platform; the platform's internals stay behind it. */
 export interface RunContext {
@@ -35,5 +36,7 @@ export interface Stack extends AsyncDisposable {
 
 export interface Platform {
   readonly name: string;
+  /** What of a valid scenario this platform cannot do, as scenario errors (checked before anything starts). */
+  check(stack: StackSpec, faults: readonly FaultSpec[]): ValidationError[];
   up(stack: StackSpec, ctx: RunContext): Promise<Stack>;
 }

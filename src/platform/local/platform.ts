@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActiveFault, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
 import type { FaultSpec, StackSpec, TargetMode } from '../../core/types.ts';
+import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from './journal.ts';
 import { EtcdCluster } from './etcd.ts';
 import { MinioServer } from './minio.ts';
@@ -23,8 +24,23 @@ interface Restartable {
 export class LocalPlatform implements Platform {
   readonly name = 'local';
 
+  check(stack: StackSpec, faults: readonly FaultSpec[]): ValidationError[] {
+    const errors: ValidationError[] = [];
+    if (stack.topology !== 'standalone') {
+      errors.push({ path: 'stack.topology', message: `'${stack.topology}' is not yet supported by the local platform`, fix: "use 'standalone'" });
+    }
+    if (stack.messageQueue !== 'rocksmq') {
+      errors.push({ path: 'stack.messageQueue', message: `'${stack.messageQueue}' is not yet supported by the local standalone stack`, fix: "use 'rocksmq'" });
+    }
+    faults.forEach((f, i) => {
+      if (!LOCAL_FAULT_KINDS.includes(f.kind)) {
+        errors.push({ path: `faults[${i}].kind`, message: `'${f.kind}' is not yet implemented on the local platform`, fix: `use one of: ${LOCAL_FAULT_KINDS.join(', ')}` });
+      }
+    });
+    return errors;
+  }
+
   async up(spec: StackSpec, ctx: RunContext): Promise<Stack> {
-    unsupported(spec);
     const journal = new Journal(stateDir(), ctx.runId);
     const stack = new DisposalStack();
     stack.defer(() => journal.close());
@@ -56,14 +72,8 @@ export class LocalPlatform implements Platform {
   }
 }
 
-function unsupported(spec: StackSpec): void {
-  if (spec.topology !== 'standalone') {
-    throw new Error(`stack.topology '${spec.topology}' is not yet supported by the local platform; use 'standalone'`);
-  }
-  if (spec.messageQueue !== 'rocksmq') {
-    throw new Error(`stack.messageQueue '${spec.messageQueue}' is not yet supported by the local standalone stack; use 'rocksmq'`);
-  }
-}
+/** Process faults: kill and restart, or pause and resume. */
+const LOCAL_FAULT_KINDS: readonly FaultSpec['kind'][] = ['pod-kill', 'pod-failure', 'container-kill', 'pause'];
 
 class LocalStack implements Stack {
   readonly milvusVersion: string;
@@ -131,6 +141,7 @@ class LocalStack implements Stack {
   }
 
   async inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
+    if (!LOCAL_FAULT_KINDS.includes(fault.kind)) throw new Error(`fault '${fault.name}': ${fault.kind} is not implemented on the local platform`);
     const candidates = this.targets().filter((t) => t.role === fault.target.role);
     if (candidates.length === 0) throw new Error(`fault '${fault.name}': no running component has role '${fault.target.role}'`);
     const chosen = selectTargets(candidates, fault.target.mode);

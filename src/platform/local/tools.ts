@@ -33,6 +33,7 @@ export function etcdBinary(): string {
   throw new MissingToolError("etcd not found; run 'npm run setup' (installs Debian's etcd-server)");
 }
 
+/** Journals of runs in progress; `heal` reads what crashed runs left here. */
 export function stateDir(): string {
-  return join(drillHome(), 'state');
+  return process.env.MILVUS_DRILL_STATE_DIR ?? join(drillHome(), 'state');
 }

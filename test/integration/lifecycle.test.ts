@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Journal, processStartTicks } from '../../src/platform/local/journal.ts';
+import { ManagedProcess } from '../../src/platform/local/process.ts';
+import { pollUntil } from '../../src/util/poll.ts';
+import { ROOT, runCli } from '../support/cli.ts';
+
+/** Alive and not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+test('a process started by a harness that is SIGKILLed dies with it (pdeathsig)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drill-pdeath-'));
+  const script = join(dir, 'harness.mts');
+  writeFileSync(
+    script,
+    `import { ManagedProcess } from ${JSON.stringify(join(ROOT, 'src/platform/local/process.ts'))};
+import { Journal } from ${JSON.stringify(join(ROOT, 'src/platform/local/journal.ts'))};
+const p = new ManagedProcess({ name: 'sleeper', command: 'sleep', args: ['300'], logFile: ${JSON.stringify(join(dir, 'sleep.log'))} }, new Journal(${JSON.stringify(dir)}, 'pdeath'));
+console.log(p.pid);
+setInterval(() => {}, 1000);
+`,
+  );
+  const harness = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  harness.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const pid = await pollUntil(() => (/^\d+$/m.test(out) ? Number(out.trim()) : undefined), { what: 'the harness to start its child', timeoutMs: 20_000 });
+  assert.ok(alive(pid), 'child runs while the harness lives');
+  harness.kill('SIGKILL');
+  await pollUntil(() => !alive(pid), { what: `child ${pid} to die after the harness was killed`, timeoutMs: 10_000 });
+});
+
+test('heal kills what a crashed run journalled and removes the journal', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'drill-heal-'));
+  // A process that outlives its run: no pdeathsig, as if started by an older harness.
+  const orphan = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+  orphan.unref();
+  const journal = new Journal(state, 'crashed-run');
+  journal.add({ id: 'a', kind: 'process', name: 'orphan', pid: orphan.pid!, startTicks: processStartTicks(orphan.pid!)! });
+  const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
+  assert.equal(code, 0, output);
+  assert.match(output, /killed orphan/);
+  await pollUntil(() => !alive(orphan.pid!), { what: 'the orphan to die', timeoutMs: 5000 });
+  assert.deepEqual(readdirSync(state), []);
+  const again = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
+  assert.match(again.output, /nothing to heal/);
+});
+
+test('heal never kills a reused pid: the start time must match', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'drill-heal-'));
+  const bystander = new ManagedProcess({ name: 'bystander', command: 'sleep', args: ['300'], logFile: join(state, 'b.log') }, new Journal(join(state, 'own'), 'own'));
+  const journal = new Journal(state, 'stale-run');
+  journal.add({ id: 'b', kind: 'process', name: 'stale', pid: bystander.pid!, startTicks: 1 });
+  const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
+  assert.equal(code, 0, output);
+  assert.match(output, /already gone/);
+  assert.ok(bystander.running && alive(bystander.pid!));
+  await bystander.stop();
+  assert.equal(existsSync(journal.file), false);
+});
+
+test('an invalid scenario exits 3 and lists every error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drill-bad-'));
+  const file = join(dir, 'bad.ts');
+  writeFileSync(
+    file,
+    `export default {
+  name: 'bad',
+  dataset: { rows: -5, metric: 'L1' },
+  phases: { steady: 'forever' },
+  faults: [{ kind: 'pod-kil', target: { role: 'standalone' }, duration: '5s' }],
+};
+`,
+  );
+  for (const command of ['validate', 'plan', 'run']) {
+    const { code, output } = await runCli([command, file]);
+    assert.equal(code, 3, `${command}: ${output}`);
+    for (const path of ['dataset.rows', 'dataset.metric', 'phases.steady', 'faults[0].kind']) assert.match(output, new RegExp(path.replace(/[[\]]/g, '\\$&')));
+    assert.match(output, /4 errors/);
+    assert.match(output, /fix: did you mean 'pod-kill'\?/);
+  }
+});
+
+test('usage errors exit 2 and name the problem', async () => {
+  const r = await runCli(['run', 'scenarios/smoke.ts', '--sed', '1']);
+  assert.equal(r.code, 2);
+  assert.match(r.output, /unknown option --sed/);
+  const missing = await runCli(['run', 'scenarios/nope.ts']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.output, /scenario file not found/);
+});
