@@ -13,7 +13,7 @@ const REDUCED = [
   '--set', 'dataset.queries=50',
   '--set', 'phases.steady=10s',
   '--set', 'phases.fault=15s',
-  '--set', 'phases.recovered=45s',
+  '--set', 'phases.recovered=75s', // Milvus waits out the killed session's 30 s etcd lease before it reloads
   '--set', 'faults.0.at=2s',
   '--set', 'faults.0.duration=3s',
 ];
