@@ -1,0 +1,200 @@
+import { join } from 'node:path';
+
+/**
+ * Milvus 2.3 cluster roles as local processes of one `milvus` binary (`milvus run <role>`).
+ * Pure: renders the shared milvus.yaml and lists the processes; starting them is the platform's job.
+ * See docs/local-stack.md for which roles run from the 2.3.5-lite binary.
+ */
+export type MilvusRole =
+  | 'rootcoord'
+  | 'datacoord'
+  | 'querycoord'
+  | 'proxy'
+  | 'querynode'
+  | 'datanode'
+  | 'indexnode';
+
+/** The config domain (milvus.yaml section) of each role; its env override is DOMAIN_PORT, upper-cased. */
+const DOMAIN: Record<MilvusRole, string> = {
+  rootcoord: 'rootCoord',
+  datacoord: 'dataCoord',
+  querycoord: 'queryCoord',
+  proxy: 'proxy',
+  querynode: 'queryNode',
+  datanode: 'dataNode',
+  indexnode: 'indexNode',
+};
+
+const COORDINATORS = ['rootcoord', 'datacoord', 'querycoord'] as const;
+
+export interface MilvusClusterConfig {
+  /** Address every process binds and registers in etcd (127.0.0.1 on loopback). */
+  host: string;
+  etcdEndpoints: readonly string[];
+  /** Prefix of every key Milvus writes to etcd; one per cluster so clusters can share an etcd. */
+  etcdRootPath: string;
+  minio: { address: string; port: number; accessKey: string; secretKey: string; bucket: string; rootPath: string };
+  kafkaBrokerList: string;
+  /** Local scratch space (segment caches, index build files). */
+  localStoragePath: string;
+  /** How long a process drains on SIGTERM before it exits anyway (Milvus's default is 30 s). */
+  gracefulStopSeconds?: number;
+}
+
+type YamlValue = string | number | boolean | readonly (string | number)[] | { [key: string]: YamlValue };
+
+/** The shared milvus.yaml of a cluster: external services only; each process gets its ports from env. */
+export function renderMilvusConfig(c: MilvusClusterConfig): string {
+  const gracefulStopTimeout = c.gracefulStopSeconds ?? 30;
+  const roleSections: Record<string, YamlValue> = Object.fromEntries(Object.values(DOMAIN).map((domain) => [domain, { ip: c.host }]));
+  roleSections.queryNode = { ip: c.host, gracefulStopTimeout };
+  const config: Record<string, YamlValue> = {
+    etcd: {
+      endpoints: c.etcdEndpoints,
+      rootPath: c.etcdRootPath,
+      metaSubPath: 'meta',
+      kvSubPath: 'kv',
+      use: { embed: false },
+    },
+    metastore: { type: 'etcd' },
+    minio: {
+      address: c.minio.address,
+      port: c.minio.port,
+      accessKeyID: c.minio.accessKey,
+      secretAccessKey: c.minio.secretKey,
+      useSSL: false,
+      bucketName: c.minio.bucket,
+      rootPath: c.minio.rootPath,
+      useIAM: false,
+      cloudProvider: 'aws',
+    },
+    mq: { type: 'kafka' },
+    kafka: { brokerList: c.kafkaBrokerList },
+    common: { storageType: 'minio', gracefulStopTimeout, security: { authorizationEnabled: false } },
+    localStorage: { path: c.localStoragePath },
+    log: { level: 'info', format: 'text', stdout: true, file: { rootPath: '' } },
+    ...roleSections,
+  };
+  return toYaml(config, 0);
+}
+
+function toYaml(value: Record<string, YamlValue>, depth: number): string {
+  const indent = '  '.repeat(depth);
+  return Object.entries(value)
+    .map(([key, v]) => {
+      if (Array.isArray(v)) return `${indent}${key}:\n${v.map((item) => `${indent}  - ${scalar(item)}`).join('\n')}\n`;
+      if (typeof v === 'object') return `${indent}${key}:\n${toYaml(v as Record<string, YamlValue>, depth + 1)}`;
+      return `${indent}${key}: ${scalar(v as string | number | boolean)}\n`;
+    })
+    .join('');
+}
+
+function scalar(v: string | number | boolean): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+export const GLOG_CONF = '--logtostderr=true\n--minloglevel=1\n';
+
+export interface ClusterLayout {
+  /** 'mixture': one process runs all coordinators; 'separate': one process per coordinator. */
+  coordinators: 'mixture' | 'separate';
+  proxies: number;
+  queryNodes: number;
+  dataNodes: number;
+  indexNodes: number;
+}
+
+export interface MilvusProcess {
+  /** Unique within the cluster, e.g. 'querynode-2'; also the -alias Milvus uses for its pid file. */
+  name: string;
+  roles: MilvusRole[];
+  args: string[];
+  env: Record<string, string>;
+  /** gRPC port per role the process serves. */
+  ports: Partial<Record<MilvusRole, number>>;
+  /** For proxies: the port the SDK connects to. */
+  sdkPort?: number;
+  metricsPort: number;
+  healthUrl: string;
+  runDir: string;
+}
+
+interface Instance {
+  name: string;
+  serverType: string;
+  flags: string[];
+  roles: MilvusRole[];
+}
+
+function instances(layout: ClusterLayout): Instance[] {
+  const replicas = (role: MilvusRole, count: number): Instance[] =>
+    Array.from({ length: count }, (_, i) => ({ name: `${role}-${i + 1}`, serverType: role, flags: [], roles: [role] }));
+  const coordinators: Instance[] =
+    layout.coordinators === 'mixture'
+      ? [{ name: 'coordinators', serverType: 'mixture', flags: COORDINATORS.map((r) => `-${r}=true`), roles: [...COORDINATORS] }]
+      : COORDINATORS.map((role) => ({ name: role, serverType: role, flags: [], roles: [role] }));
+  return [
+    ...coordinators,
+    ...replicas('datanode', layout.dataNodes),
+    ...replicas('indexnode', layout.indexNodes),
+    ...replicas('querynode', layout.queryNodes),
+    ...replicas('proxy', layout.proxies),
+  ];
+}
+
+/** How many distinct ports clusterProcessSpecs needs for a layout. */
+export function portsNeeded(layout: ClusterLayout): number {
+  // One metrics port per process, one gRPC port per role it serves, and the proxy's internal port.
+  return instances(layout).reduce((n, inst) => n + 1 + inst.roles.length + (inst.roles.includes('proxy') ? 1 : 0), 0);
+}
+
+export interface ClusterProcessOptions {
+  layout: ClusterLayout;
+  /** The unpacked Milvus bin directory (milvus + its shared libraries). */
+  binDir: string;
+  /** Holds milvus.yaml and glog.conf. */
+  confDir: string;
+  /** Each process gets a run dir under it. */
+  workDir: string;
+  host: string;
+  /** portsNeeded(layout) distinct free ports. */
+  ports: readonly number[];
+}
+
+/**
+ * Every process of a cluster, in start order: coordinators, worker nodes, proxies last.
+ * Ports go through environment variables, which Milvus's config reads above milvus.yaml
+ * (QUERYNODE_PORT overrides queryNode.port), so replicas of a role share one config file.
+ */
+export function clusterProcessSpecs(o: ClusterProcessOptions): MilvusProcess[] {
+  const needed = portsNeeded(o.layout);
+  if (new Set(o.ports).size < needed) throw new Error(`clusterProcessSpecs: need ${needed} distinct ports, got ${new Set(o.ports).size}`);
+  const pool = [...o.ports];
+  const take = (): number => pool.shift() as number;
+  return instances(o.layout).map((inst) => {
+    const metricsPort = take();
+    const ports = Object.fromEntries(inst.roles.map((role) => [role, take()])) as Partial<Record<MilvusRole, number>>;
+    const runDir = join(o.workDir, `run-${inst.name}`);
+    const env: Record<string, string> = {
+      LD_LIBRARY_PATH: o.binDir,
+      MILVUSCONF: o.confDir.endsWith('/') ? o.confDir : `${o.confDir}/`,
+      MILVUS_RUN_DIR: runDir,
+      DEPLOY_MODE: 'CLUSTER',
+      METRICS_PORT: String(metricsPort),
+    };
+    for (const role of inst.roles) env[`${DOMAIN[role].toUpperCase()}_PORT`] = String(ports[role]);
+    const sdkPort = ports.proxy;
+    if (sdkPort !== undefined) env.PROXY_INTERNALPORT = String(take());
+    return {
+      name: inst.name,
+      roles: inst.roles,
+      args: ['run', inst.serverType, ...inst.flags, `-alias=${inst.name}`],
+      env,
+      ports,
+      ...(sdkPort !== undefined ? { sdkPort } : {}),
+      metricsPort,
+      healthUrl: `http://${o.host}:${metricsPort}/healthz`,
+      runDir,
+    };
+  });
+}
