@@ -33,9 +33,10 @@ ${faultTable(r)}
 <h2>Durability</h2>
 ${durabilityText(r)}
 <h2>Search latency over time</h2>
-<div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span></div>
+<div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#fbe7d3"></i>until recovered</span></div>
 ${latencyChart(r, domain)}
 <h2>Recall@${r.recallK} over time</h2>
+<div class="legend"><span><i class="sw" style="background:#1a7f37"></i>mean per 2 s (dots: single searches; gaps: no successful search)</span></div>
 ${recallChart(r, domain)}
 </body></html>
 `;
@@ -96,11 +97,15 @@ function frame(r: RunReport, domain: [number, number], yTicks: { y: number; labe
     .map((f) => {
       const x0 = x(f.start);
       const x1 = x(Number.isNaN(f.end) ? domain[1] : f.end);
-      return `<rect x="${x0.toFixed(1)}" y="${PAD.t}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${H - PAD.t - PAD.b}" fill="#f6c9c9" opacity="0.7"><title>${esc(f.name)}</title></rect>`;
+      const band = (a: number, b: number, fill: string, title: string): string =>
+        `<rect x="${a.toFixed(1)}" y="${PAD.t}" width="${Math.max(1, b - a).toFixed(1)}" height="${H - PAD.t - PAD.b}" fill="${fill}" opacity="0.7"><title>${esc(title)}</title></rect>`;
+      const recovering =
+        f.recoveryMs === null || Number.isNaN(f.end) ? '' : band(x1, x(f.end + f.recoveryMs), '#fbe7d3', `${f.name}: recovering`);
+      return band(x0, x1, '#f6c9c9', f.name) + recovering;
     })
     .join('');
   const phases = r.phaseWindows
-    .filter((p) => p.phase !== 'setup' && p.start >= domain[0])
+    .filter((p) => p.phase !== 'setup' && p.phase !== 'verify' && p.start >= domain[0])
     .map((p) => {
       const px = x(p.start).toFixed(1);
       return `<line x1="${px}" x2="${px}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#8a93a6" stroke-dasharray="4 3"/><text x="${Number(px) + 4}" y="${PAD.t + 12}" font-size="11" fill="#586072">${p.phase}</text>`;
@@ -144,7 +149,23 @@ function recallChart(r: RunReport, domain: [number, number]): string {
   const pts = r.series.recall.filter((s) => s[0] >= domain[0]);
   const y = (v: number): number => H - PAD.b - v * (H - PAD.t - PAD.b);
   const x = scaleX(domain);
-  const dots = pts.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="1.8" fill="#1a7f37" opacity="0.5"/>`).join('');
+  const dots = pts.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="1.5" fill="#1a7f37" opacity="0.25"/>`).join('');
+  const line = bucketMeans(pts, 2000)
+    .map((b, i) => `${i === 0 ? 'M' : 'L'}${x(b.t).toFixed(1)},${y(b.mean).toFixed(1)}`)
+    .join(' ');
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((v) => ({ y: y(v), label: v.toFixed(2) }));
-  return frame(r, domain, ticks, dots);
+  return frame(r, domain, ticks, `${dots}<path d="${line}" fill="none" stroke="#1a7f37" stroke-width="1.8"/>`);
+}
+
+/** Means of consecutive buckets of `width` ms; buckets with no searches are skipped, so gaps show as straight segments. */
+function bucketMeans(points: readonly (readonly [number, number])[], width: number): { t: number; mean: number }[] {
+  const buckets = new Map<number, { sum: number; n: number }>();
+  for (const [t, v] of points) {
+    const key = Math.floor(t / width);
+    const b = buckets.get(key) ?? { sum: 0, n: 0 };
+    b.sum += v;
+    b.n++;
+    buckets.set(key, b);
+  }
+  return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([key, b]) => ({ t: (key + 0.5) * width, mean: b.sum / b.n }));
 }

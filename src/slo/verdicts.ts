@@ -24,7 +24,7 @@ export function evaluateSlos(slos: readonly SloSpec[], m: Measurements): SloVerd
       return { ...verdict, pass: false, reason: reason ?? 'no samples: a threshold with no samples fails' };
     }
     const pass = slo.op === '<=' ? measured <= slo.threshold : measured >= slo.threshold;
-    return { ...verdict, pass, reason: reason ?? `${fmt(measured)} ${pass ? '' : 'not '}${slo.op} ${fmt(slo.threshold)}` };
+    return { ...verdict, pass, reason: reason ?? `${fmt(slo.kind, measured)} ${pass ? '' : 'not '}${slo.op} ${fmt(slo.kind, slo.threshold)}` };
   });
 }
 
@@ -67,6 +67,13 @@ export function exitCodeFor(verdicts: readonly SloVerdict[]): number {
   return verdicts.every((v) => v.pass) ? EXIT.pass : EXIT.sloMissed;
 }
 
-function fmt(n: number): string {
+function fmt(kind: SloSpec['kind'], n: number): string {
+  if (kind === 'latency') return `${round(n)} ms`;
+  if (kind === 'recoveryTime') return `${round(n / 1000)} s`;
+  if (kind === 'errorRate') return `${round(n * 100)}%`;
+  return round(n);
+}
+
+function round(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(4).replace(/0+$/, '');
 }
