@@ -2,16 +2,16 @@
 // every op ingested into the history, and thresholds deciding k6's exit code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { OpRecord, SloSpec } from '../../src/core/types.ts';
 import { Journal } from '../../src/platform/local/journal.ts';
 import { referenceTopK } from '../../src/truth/reference.ts';
 import { runK6 } from '../../src/workload/k6/run.ts';
 import type { K6WorkloadSpec } from '../../src/workload/k6/spec.ts';
-import { startTestMilvus, type TestMilvus } from './support/k6-milvus.ts';
+import { createFlatCollection, startTestMilvus, testVectors, writeFbin, type TestMilvus } from './support/k6-milvus.ts';
 
 const DIM = 16;
 const ROWS = 2_000;
@@ -22,31 +22,13 @@ const SEARCH_RATE = 20;
 const SEARCH_MS = 5_000;
 const INSERT = { rate: 2, batchSize: 5, firstId: 100_000 };
 
-/** Deterministic vectors in [-1, 1), plus `offset` on every component. */
-function vectors(count: number, seed: number, offset = 0): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: count * DIM }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state / 2 ** 32) * 2 - 1 + offset;
-  });
-}
-
-function writeFbin(path: string, data: Float32Array): void {
-  const header = new Int32Array([data.length / DIM, DIM]);
-  writeFileSync(path, Buffer.concat([Buffer.from(header.buffer), Buffer.from(data.buffer)]));
-}
-
-function rowsOf(data: Float32Array, firstId: number): { id: number; vector: number[] }[] {
-  return Array.from({ length: data.length / DIM }, (_, i) => ({ id: firstId + i, vector: Array.from(data.subarray(i * DIM, (i + 1) * DIM)) }));
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'k6-driver-'));
 const journal = new Journal(join(dir, 'state'), 'k6-test');
-const base = vectors(ROWS, 1);
-const queries = vectors(QUERIES, 2);
+const base = testVectors(ROWS, DIM, 1);
+const queries = testVectors(QUERIES, DIM, 2);
 // Written vectors sit far from the base data, so they never enter a query's top 10 and the
 // search results stay comparable with exact kNN over the base rows.
-const written = vectors(200, 3, 50);
+const written = testVectors(200, DIM, 3, 50);
 let milvus: TestMilvus;
 let sdk: MilvusClient;
 
@@ -74,20 +56,9 @@ function spec(overrides: Partial<K6WorkloadSpec>): K6WorkloadSpec {
 before(async () => {
   milvus = await startTestMilvus(join(dir, 'milvus'), journal);
   sdk = new MilvusClient({ address: milvus.address });
-  await sdk.createCollection({
-    collection_name: COLLECTION,
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
-      { name: 'vector', data_type: DataType.FloatVector, dim: DIM },
-    ],
-  });
-  const inserted = await sdk.insert({ collection_name: COLLECTION, data: rowsOf(base, 0) });
-  assert.equal(Number(inserted.insert_cnt), ROWS, inserted.status.reason);
-  await sdk.flushSync({ collection_names: [COLLECTION] });
-  await sdk.createIndex({ collection_name: COLLECTION, field_name: 'vector', index_type: 'FLAT', metric_type: 'L2' });
-  await sdk.loadCollectionSync({ collection_name: COLLECTION });
-  writeFbin(join(dir, 'queries.fbin'), queries);
-  writeFbin(join(dir, 'written.fbin'), written);
+  await createFlatCollection(sdk, COLLECTION, base, DIM);
+  writeFbin(join(dir, 'queries.fbin'), queries, DIM);
+  writeFbin(join(dir, 'written.fbin'), written, DIM);
 });
 
 after(async () => {

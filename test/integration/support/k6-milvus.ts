@@ -2,6 +2,7 @@
 // until the `local` platform lands and replaces it.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataType, type MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { ManagedProcess } from '../../../src/platform/local/process.ts';
 import type { Journal } from '../../../src/platform/local/journal.ts';
 import { freePorts } from '../../../src/util/ports.ts';
@@ -120,4 +121,37 @@ export async function startTestMilvus(dir: string, journal: Journal): Promise<Te
     await stopAll();
     throw err;
   }
+}
+
+/** Deterministic vectors in [-1, 1), plus `offset` on every component. */
+export function testVectors(count: number, dim: number, seed: number, offset = 0): Float32Array {
+  let state = seed >>> 0;
+  return Float32Array.from({ length: count * dim }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state / 2 ** 32) * 2 - 1 + offset;
+  });
+}
+
+/** An fbin file: int32 count, int32 dim, then the float32 rows, little-endian. */
+export function writeFbin(path: string, data: Float32Array, dim: number): void {
+  const header = new Int32Array([data.length / dim, dim]);
+  writeFileSync(path, Buffer.concat([Buffer.from(header.buffer), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+}
+
+/** Collection {id Int64 primary key, vector FloatVector(dim)} with rows 0…n−1, FLAT (exact) L2 index, loaded. */
+export async function createFlatCollection(sdk: MilvusClient, name: string, base: Float32Array, dim: number): Promise<void> {
+  const created = await sdk.createCollection({
+    collection_name: name,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
+      { name: 'vector', data_type: DataType.FloatVector, dim },
+    ],
+  });
+  if (created.error_code !== 'Success') throw new Error(`createCollection ${name}: ${created.reason}`);
+  const rows = Array.from({ length: base.length / dim }, (_, i) => ({ id: i, vector: Array.from(base.subarray(i * dim, (i + 1) * dim)) }));
+  const inserted = await sdk.insert({ collection_name: name, data: rows });
+  if (Number(inserted.insert_cnt) !== rows.length) throw new Error(`insert into ${name}: ${inserted.status.reason}`);
+  await sdk.flushSync({ collection_names: [name] });
+  await sdk.createIndex({ collection_name: name, field_name: 'vector', index_type: 'FLAT', metric_type: 'L2' });
+  await sdk.loadCollectionSync({ collection_name: name });
 }
