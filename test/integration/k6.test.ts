@@ -97,6 +97,8 @@ test('open-model searches and write streams land in the history, all ok, with ex
     epochMs,
   });
   assert.equal(result.exitCode, 0, `k6 log: ${result.files.log}`);
+  assert.equal(result.thresholdsFailed, false);
+  assert.deepEqual(result.thresholds.map((t) => [t.metric, t.expression, t.pass]), [['grpc_req_duration{op:search}', 'p(99)<=5000', true]]);
 
   const searches = byOp(result.ops, 'search');
   const expectedSearches = (SEARCH_RATE * SEARCH_MS) / 1000;
@@ -147,5 +149,39 @@ test('an impossible latency threshold fails k6 with its thresholds exit code', a
   });
   assert.equal(result.exitCode, 99);
   assert.equal(result.thresholdsFailed, true);
-  assert.ok(byOp(result.ops, 'search').length > 0);
+  const [threshold] = result.thresholds;
+  assert.equal(threshold!.metric, 'grpc_req_duration{op:search,phase:steady}');
+  assert.equal(threshold!.pass, false);
+  assert.equal(threshold!.samples, byOp(result.ops, 'search').length);
+  assert.ok(threshold!.samples > 0);
+});
+
+test('a threshold on a phase no search ran in fails although k6 itself exits 0', async () => {
+  const slos: SloSpec[] = [{ name: 'fault p99', kind: 'latency', phase: 'fault', percentile: 99, op: '<=', threshold: 5_000 }];
+  const result = await runK6({
+    spec: spec({ search: { arrival: { kind: 'constant', rate: 5, duration: 1_000 }, vus: { preAllocated: 1, max: 5 } } }),
+    slos,
+    address: milvus.address,
+    runDir: join(dir, 'run-no-samples'),
+    journal,
+    epochMs: Date.now(),
+  });
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.thresholdsFailed, true);
+  assert.deepEqual(result.thresholds.map((t) => [t.metric, t.samples, t.reason]), [['grpc_req_duration{op:search,phase:fault}', 0, 'no samples']]);
+});
+
+test('ops are tagged with the phase they started in', async () => {
+  const now = Date.now();
+  const phases = [{ name: 'recovered' as const, startsAtMs: now }, { name: 'verify' as const, startsAtMs: now + 60_000 }];
+  const result = await runK6({
+    spec: spec({ phases, search: { arrival: { kind: 'constant', rate: 5, duration: 1_000 }, vus: { preAllocated: 1, max: 5 } } }),
+    slos: [],
+    address: milvus.address,
+    runDir: join(dir, 'run-phases'),
+    journal,
+    epochMs: now,
+  });
+  const searches = byOp(result.ops, 'search');
+  assert.ok(searches.length >= 5 && searches.every((s) => s.phase === 'recovered' && s.outcome === 'ok'));
 });

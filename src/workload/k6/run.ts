@@ -9,6 +9,7 @@ import { ManagedProcess } from '../../platform/local/process.ts';
 import { ingestK6Output, type K6Dropped } from './ingest.ts';
 import { renderK6Workload, type K6ScriptConfig } from './render.ts';
 import type { K6WorkloadSpec } from './spec.ts';
+import { thresholdResults, type K6ThresholdResult } from './summary.ts';
 
 export const K6_SCRIPT = fileURLToPath(new URL('./script/drill.js', import.meta.url));
 
@@ -33,10 +34,12 @@ export interface K6RunOptions {
 
 export interface K6RunResult {
   exitCode: number | null;
+  /** k6 failed a threshold, or a threshold had no samples (which k6 itself lets pass). */
   thresholdsFailed: boolean;
+  thresholds: K6ThresholdResult[];
   ops: OpRecord[];
   dropped: K6Dropped;
-  /** k6's end-of-test summary (--summary-export), as k6 wrote it. */
+  /** k6's end-of-test summary (--summary-export), as k6 wrote it; null if k6 was stopped first. */
   summary: unknown;
   files: { options: string; config: string; output: string; summary: string; log: string };
 }
@@ -118,12 +121,15 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     throw new Error(`k6 exited with ${JSON.stringify(status)}; end of ${files.log}:\n${tail(files.log)}`);
   }
   const { ops, dropped } = ingestK6Output(readFileSync(files.output, 'utf8').split('\n'), o.epochMs, o.firstSeq);
+  const summary: unknown = existsSync(files.summary) ? JSON.parse(readFileSync(files.summary, 'utf8')) : null;
+  const thresholds = summary === null ? [] : thresholdResults(summary);
   return {
     exitCode: status.code,
-    thresholdsFailed: status.code === K6_THRESHOLDS_FAILED,
+    thresholdsFailed: status.code === K6_THRESHOLDS_FAILED || thresholds.some((t) => !t.pass),
+    thresholds,
     ops,
     dropped,
-    summary: existsSync(files.summary) ? JSON.parse(readFileSync(files.summary, 'utf8')) : null,
+    summary,
     files,
   };
 }
