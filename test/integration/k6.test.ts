@@ -185,3 +185,22 @@ test('ops are tagged with the phase they started in', async () => {
   const searches = byOp(result.ops, 'search');
   assert.ok(searches.length >= 5 && searches.every((s) => s.phase === 'recovered' && s.outcome === 'ok'));
 });
+
+test('a search that outlives its timeout is recorded as unknown, not as a failure', async () => {
+  const result = await runK6({
+    spec: spec({ timeout: 1, search: { arrival: { kind: 'constant', rate: 5, duration: 1_000 }, vus: { preAllocated: 1, max: 5 } } }),
+    slos: [],
+    address: milvus.address,
+    runDir: join(dir, 'run-timeout'),
+    journal,
+    epochMs: Date.now(),
+  });
+  const searches = byOp(result.ops, 'search');
+  assert.ok(searches.length >= 5);
+  const timedOut = searches.filter((s) => s.outcome === 'unknown');
+  assert.ok(timedOut.length >= searches.length - 1, `outcomes: ${searches.map((s) => `${s.outcome}/${s.errorClass}`).join(' ')}`);
+  for (const s of timedOut) {
+    assert.equal(s.errorClass, 'timeout');
+    assert.equal(s.ids, undefined);
+  }
+});
