@@ -94,10 +94,6 @@ function arrivalScenario(arrival: ArrivalSpec, vus: VuSpec, op: 'search' | Write
   };
 }
 
-function percentileName(p: number): string {
-  return `p(${p})`;
-}
-
 function selector(metric: string, tags: Record<string, string>): string {
   const parts = Object.entries(tags).map(([k, v]) => `${k}:${v}`);
   return `${metric}{${parts.join(',')}}`;
@@ -116,7 +112,7 @@ export function thresholdsFromSlos(slos: readonly SloSpec[]): Record<string, str
   for (const slo of slos) {
     const tags: Record<string, string> = { op: 'search', ...(slo.phase ? { phase: slo.phase } : {}) };
     if (slo.kind === 'latency') {
-      add(selector(GRPC_DURATION_METRIC, tags), `${percentileName(slo.percentile ?? 99)}${slo.op}${slo.threshold}`);
+      add(selector(GRPC_DURATION_METRIC, tags), `p(${slo.percentile ?? 99})${slo.op}${slo.threshold}`);
     } else if (slo.kind === 'errorRate') {
       add(selector(OP_FAILED_METRIC, tags), `rate${slo.op}${slo.threshold}`);
     }
