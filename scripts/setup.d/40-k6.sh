@@ -9,7 +9,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 bin=$DRILL_HOME/bin
 [ -x "$bin/k6" ] && [ "$(cat "$bin/k6.module" 2>/dev/null)" = "$K6_MODULE" ] && exit 0
-command -v go >/dev/null || { log "Go is required to build k6 ($K6_MODULE); install Go 1.24+"; exit 1; }
+command -v go >/dev/null || { log "Go is required to build k6 ($K6_MODULE); install Go 1.25+"; exit 1; }
 log "building k6 from $K6_MODULE (about two minutes the first time)"
 mkdir -p "$bin"
 GOBIN=$bin GOFLAGS=-trimpath CGO_ENABLED=0 go install "$K6_MODULE" >&2
