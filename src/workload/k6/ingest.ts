@@ -1,0 +1,116 @@
+// Turns k6's JSON-lines output (--out json=FILE) into the run's operation history. Pure.
+import type { OpRecord, Outcome, PhaseName } from '../../core/types.ts';
+import { GRPC_DURATION_METRIC, OP_METRIC } from './render.ts';
+
+const DROPPED_METRIC = 'dropped_iterations';
+const OPS = new Set<OpRecord['op']>(['insert', 'flush', 'index', 'load', 'search', 'query', 'delete', 'upsert', 'ddl']);
+const OUTCOMES = new Set<Outcome>(['ok', 'fail', 'unknown']);
+const PHASES = new Set<PhaseName>(['setup', 'steady', 'fault', 'recovered', 'verify']);
+
+interface K6Point {
+  metric: string;
+  /** Unix ms, with sub-millisecond precision kept. */
+  timeMs: number;
+  value: number;
+  tags: Record<string, string>;
+  metadata: Record<string, string>;
+}
+
+export interface K6Dropped {
+  total: number;
+  byScenario: Record<string, number>;
+}
+
+export interface K6Ingested {
+  ops: OpRecord[];
+  dropped: K6Dropped;
+}
+
+/** RFC 3339 with any number of fractional digits (k6 writes nanoseconds) → unix ms. */
+export function parseRfc3339Ms(text: string): number {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  const whole = m ? Date.parse(`${m[1]}${m[3]}`) : Number.NaN;
+  if (!m || Number.isNaN(whole)) throw new Error(`not an RFC 3339 time: ${JSON.stringify(text)}`);
+  return whole + (m[2] ? Number(`0.${m[2]}`) * 1000 : 0);
+}
+
+function parsePoint(line: string, lineNo: number): K6Point | null {
+  let parsed: { type?: string; metric?: string; data?: { time?: string; value?: number; tags?: Record<string, string>; metadata?: Record<string, string> } };
+  try {
+    parsed = JSON.parse(line) as typeof parsed;
+  } catch (err) {
+    throw new Error(`k6 output line ${lineNo}: not JSON (${(err as Error).message})`);
+  }
+  if (parsed.type !== 'Point') return null;
+  const { metric, data } = parsed;
+  if (!metric || !data || typeof data.time !== 'string' || typeof data.value !== 'number') {
+    throw new Error(`k6 output line ${lineNo}: Point without metric, time or value`);
+  }
+  return { metric, timeMs: parseRfc3339Ms(data.time), value: data.value, tags: data.tags ?? {}, metadata: data.metadata ?? {} };
+}
+
+/** A comma-separated list from metadata; '' is an empty list (a search that found nothing). */
+function numbers(csv: string | undefined): number[] | undefined {
+  if (csv === undefined) return undefined;
+  return csv === '' ? [] : csv.split(',').map(Number);
+}
+
+function oneOf<T extends string>(allowed: Set<T>, value: string | undefined, what: string, lineNo: number): T {
+  if (value === undefined || !allowed.has(value as T)) {
+    throw new Error(`k6 output line ${lineNo}: ${OP_METRIC} has ${what} ${JSON.stringify(value)}, expected one of ${[...allowed].join(', ')}`);
+  }
+  return value as T;
+}
+
+/** One op from its drill_op point, timed by k6's own grpc_req_duration sample when the call reached gRPC. */
+function toOp(point: K6Point, grpc: K6Point | undefined, epochMs: number, lineNo: number): Omit<OpRecord, 'seq'> {
+  const timed = grpc ?? point;
+  const end = timed.timeMs - epochMs;
+  const op: Omit<OpRecord, 'seq'> = {
+    op: oneOf(OPS, point.tags.op, 'op', lineNo),
+    start: end - timed.value,
+    end,
+    outcome: oneOf(OUTCOMES, point.tags.outcome, 'outcome', lineNo),
+    latencyMs: timed.value,
+    phase: oneOf(PHASES, point.tags.phase, 'phase', lineNo),
+  };
+  const { error, query_index: queryIndex, ids, scores } = point.metadata;
+  const errorClass = point.tags.error_class;
+  if (errorClass) op.errorClass = errorClass;
+  if (error) op.error = error;
+  if (queryIndex !== undefined) op.queryIndex = Number(queryIndex);
+  const idList = numbers(ids);
+  if (idList) op.ids = idList;
+  const scoreList = numbers(scores);
+  if (scoreList) op.scores = scoreList;
+  return op;
+}
+
+/**
+ * Ingests k6 JSON lines: one OpRecord per drill_op sample (times in ms since `epochMs`, ordered by
+ * start, seq numbered from `firstSeq`), and the iterations k6 dropped because no VU was free.
+ */
+export function ingestK6Output(lines: Iterable<string>, epochMs: number, firstSeq = 0): K6Ingested {
+  const grpcByOpId = new Map<string, K6Point>();
+  const opPoints: { point: K6Point; lineNo: number }[] = [];
+  const dropped: K6Dropped = { total: 0, byScenario: {} };
+  let lineNo = 0;
+  for (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    const point = parsePoint(line, lineNo);
+    if (!point) continue;
+    if (point.metric === GRPC_DURATION_METRIC && point.metadata.op_id) grpcByOpId.set(point.metadata.op_id, point);
+    else if (point.metric === OP_METRIC) opPoints.push({ point, lineNo });
+    else if (point.metric === DROPPED_METRIC) {
+      const scenario = point.tags.scenario ?? 'default';
+      dropped.total += point.value;
+      dropped.byScenario[scenario] = (dropped.byScenario[scenario] ?? 0) + point.value;
+    }
+  }
+  const ops = opPoints
+    .map(({ point, lineNo: n }) => toOp(point, grpcByOpId.get(point.metadata.op_id ?? ''), epochMs, n))
+    .sort((a, b) => a.start - b.start || a.end - b.end)
+    .map((op, i) => ({ seq: firstSeq + i, ...op }));
+  return { ops, dropped };
+}

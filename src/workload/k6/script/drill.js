@@ -1,0 +1,163 @@
+/* global open, __ENV */
+// The milvus-drill k6 script: fixed code driven by the config file named in DRILL_K6_CONFIG
+// (rendered by ../render.ts) and k6 options passed with --config.
+//
+// Why gRPC rather than Milvus 2.3's REST v1: gRPC (milvus.proto.milvus.MilvusService) is what every
+// official SDK speaks, so the latencies measured are the ones users' applications see, and it
+// reaches everything we drive (Search, Insert, Upsert, Delete, Query, with consistency levels and
+// search params), where REST v1 is a JSON translation layer with a narrower surface that re-encodes
+// every float vector as JSON text. k6's gRPC client also records each call's duration and status
+// as grpc_req_duration, tagged per call, with no extra code.
+//
+// Every operation emits drill_op (client-side duration, tagged op/phase/outcome/error_class) and
+// drill_op_failed (a Rate: anything but ok). k6 metadata op_id ties drill_op to the call's
+// grpc_req_duration sample, so ingestion can use k6's own timing; metadata is not a tag and adds
+// no time series.
+import grpc from 'k6/net/grpc';
+import encoding from 'k6/encoding';
+import exec from 'k6/execution';
+import { Rate, Trend } from 'k6/metrics';
+import { batchIds, classifyCall, encodeFloatPlaceholderGroup, phaseAt, readFbin } from './wire.ts';
+
+const config = JSON.parse(open(__ENV.DRILL_K6_CONFIG));
+const client = new grpc.Client();
+client.load([config.protoDir], 'milvus.proto');
+
+const queryVectors = readFbin(open(config.queryVectorsFile, 'b'), config.dim, 'queryVectorsFile');
+const writeVectors = config.writeVectorsFile
+  ? readFbin(open(config.writeVectorsFile, 'b'), config.dim, 'writeVectorsFile')
+  : null;
+
+const opDuration = new Trend('drill_op', true);
+const opFailed = new Rate('drill_op_failed');
+
+const SERVICE = 'milvus.proto.milvus.MilvusService';
+const MAX_ERROR_CHARS = 300;
+// Dialling loopback succeeds or is refused at once; the bound only matters for a blackholed address.
+const CONNECT_TIMEOUT = '10s';
+let connected = false;
+let callsInVu = 0;
+
+function connect() {
+  if (connected) return;
+  client.connect(config.address, { plaintext: true, timeout: CONNECT_TIMEOUT });
+  connected = true;
+}
+
+function consistencyFields() {
+  return config.consistency === null
+    ? { use_default_consistency: true }
+    : { use_default_consistency: false, consistency_level: config.consistency };
+}
+
+/** Runs one call and records it; returns the response message when the call succeeded. */
+function call(op, method, request, metadata) {
+  const phase = phaseAt(config.phases, Date.now(), config.phases.length === 0 ? 'steady' : 'setup');
+  const meta = exec.vu.metrics.metadata;
+  meta.op_id = `${exec.vu.idInTest}-${callsInVu++}`;
+  for (const [k, v] of Object.entries(metadata)) meta[k] = v;
+  const started = Date.now();
+  let result;
+  let message;
+  try {
+    connect();
+    const response = client.invoke(`${SERVICE}/${method}`, request, {
+      timeout: `${config.timeoutMs}ms`,
+      tags: { op, phase },
+    });
+    message = response.message;
+    result = classifyCall({
+      // k6 hands the status over as a wrapped Go codes.Code: an object whose valueOf is the number.
+      grpcCode: Number(response.status),
+      grpcMessage: response.error ? String(response.error.message) : '',
+      milvusStatus: message ? message.status : undefined,
+    });
+  } catch (err) {
+    result = { outcome: 'fail', errorClass: connected ? 'client-error' : 'connect', error: String(err) };
+  }
+  const elapsed = Date.now() - started;
+  if (result.outcome === 'ok' && op === 'search' && config.recordSearchResults) Object.assign(meta, searchResultMeta(message));
+  if (result.error) meta.error = result.error.slice(0, MAX_ERROR_CHARS);
+  opDuration.add(elapsed, { op, phase, outcome: result.outcome, error_class: result.errorClass });
+  opFailed.add(result.outcome !== 'ok', { op, phase });
+  for (const k of Object.keys(meta)) delete meta[k];
+}
+
+function searchResultMeta(message) {
+  const ids = message.results.ids && message.results.ids.intId ? message.results.ids.intId.data : [];
+  return { ids: ids.join(','), scores: message.results.scores.join(',') };
+}
+
+export function search() {
+  const queryIndex = exec.scenario.iterationInTest % queryVectors.count;
+  const group = encodeFloatPlaceholderGroup([queryVectors.rowBytes(queryIndex)]);
+  call(
+    'search',
+    'Search',
+    {
+      collection_name: config.collection,
+      dsl: '',
+      dsl_type: 'BoolExprV1',
+      placeholder_group: encoding.b64encode(group.buffer),
+      nq: 1,
+      search_params: [
+        { key: 'anns_field', value: config.vectorField },
+        { key: 'topk', value: String(config.topK) },
+        { key: 'metric_type', value: config.metric },
+        { key: 'params', value: config.searchParamsJson },
+        { key: 'round_decimal', value: '-1' },
+      ],
+      ...consistencyFields(),
+    },
+    { query_index: String(queryIndex) },
+  );
+}
+
+function streamIds() {
+  const stream = config.streams[exec.scenario.name];
+  return batchIds(stream.firstId, stream.batchSize, exec.scenario.iterationInTest);
+}
+
+function rowsRequest(ids) {
+  return {
+    collection_name: config.collection,
+    num_rows: ids.length,
+    fields_data: [
+      { type: 'Int64', field_name: config.idField, scalars: { long_data: { data: ids } } },
+      {
+        type: 'FloatVector',
+        field_name: config.vectorField,
+        vectors: { dim: config.dim, float_vector: { data: ids.flatMap((id) => writeVectors.rowFloats(id)) } },
+      },
+    ],
+  };
+}
+
+function idList(ids) {
+  return `${config.idField} in [${ids.join(',')}]`;
+}
+
+export function insert() {
+  const ids = streamIds();
+  call('insert', 'Insert', rowsRequest(ids), { ids: ids.join(',') });
+}
+
+export function upsert() {
+  const ids = streamIds();
+  call('upsert', 'Upsert', rowsRequest(ids), { ids: ids.join(',') });
+}
+
+export function remove() {
+  const ids = streamIds();
+  call('delete', 'Delete', { collection_name: config.collection, expr: idList(ids) }, { ids: ids.join(',') });
+}
+
+export function query() {
+  const ids = streamIds();
+  call(
+    'query',
+    'Query',
+    { collection_name: config.collection, expr: idList(ids), output_fields: [config.idField], ...consistencyFields() },
+    { ids: ids.join(',') },
+  );
+}

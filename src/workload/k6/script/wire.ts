@@ -1,0 +1,138 @@
+// Pure helpers the k6 script imports (k6 strips the types itself) and Node unit-tests directly.
+// Nothing here may import Node or k6 modules: this file runs inside both.
+
+/** milvus.proto.common.PlaceholderType.FloatVector (common.proto, Milvus 2.3). */
+export const PLACEHOLDER_FLOAT_VECTOR = 101;
+
+const WIRE_VARINT = 0;
+const WIRE_LENGTH_DELIMITED = 2;
+
+function varint(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v > 0x7f) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+function key(fieldNumber: number, wireType: number): number[] {
+  return varint(fieldNumber * 8 + wireType);
+}
+
+function lengthDelimited(fieldNumber: number, payload: ArrayLike<number>): number[] {
+  return [...key(fieldNumber, WIRE_LENGTH_DELIMITED), ...varint(payload.length), ...Array.from(payload)];
+}
+
+// k6's JavaScript runtime has no TextEncoder; the only string encoded here is the ASCII tag.
+function ascii(text: string): number[] {
+  return Array.from(text, (c) => c.charCodeAt(0));
+}
+
+/**
+ * The serialized milvus.proto.common.PlaceholderGroup that SearchRequest.placeholder_group carries:
+ *   PlaceholderGroup { repeated PlaceholderValue placeholders = 1; }
+ *   PlaceholderValue { string tag = 1; PlaceholderType type = 2; repeated bytes values = 3; }
+ * with tag "$0", type FloatVector and one `values` entry per query vector (its float32
+ * little-endian bytes, exactly an fbin row). Milvus matches nq against the number of values.
+ */
+export function encodeFloatPlaceholderGroup(vectors: readonly Uint8Array[]): Uint8Array {
+  const value = [
+    ...lengthDelimited(1, ascii('$0')),
+    ...key(2, WIRE_VARINT),
+    ...varint(PLACEHOLDER_FLOAT_VECTOR),
+    ...vectors.flatMap((v) => lengthDelimited(3, v)),
+  ];
+  return Uint8Array.from(lengthDelimited(1, value));
+}
+
+export interface Fbin {
+  count: number;
+  dim: number;
+  /** Raw float32 little-endian bytes of row i. */
+  rowBytes(i: number): Uint8Array;
+  rowFloats(i: number): number[];
+}
+
+/** Reads an fbin file: int32 count, int32 dim, then count·dim float32, all little-endian. */
+export function readFbin(buffer: ArrayBuffer, expectedDim: number, what: string): Fbin {
+  if (buffer.byteLength < 8) throw new Error(`${what}: not an fbin file (${buffer.byteLength} bytes, header needs 8)`);
+  const header = new DataView(buffer, 0, 8);
+  const count = header.getInt32(0, true);
+  const dim = header.getInt32(4, true);
+  if (dim !== expectedDim) throw new Error(`${what}: vectors have dim ${dim}, the workload expects ${expectedDim}`);
+  if (count < 1) throw new Error(`${what}: holds no vectors`);
+  const rowSize = dim * 4;
+  if (buffer.byteLength !== 8 + count * rowSize) {
+    throw new Error(`${what}: ${buffer.byteLength} bytes does not match ${count} vectors of dim ${dim}`);
+  }
+  const view = new DataView(buffer);
+  return {
+    count,
+    dim,
+    rowBytes: (i) => new Uint8Array(buffer, 8 + (i % count) * rowSize, rowSize),
+    rowFloats: (i) => {
+      const offset = 8 + (i % count) * rowSize;
+      return Array.from({ length: dim }, (_, d) => view.getFloat32(offset + d * 4, true));
+    },
+  };
+}
+
+export type OpOutcome = 'ok' | 'fail' | 'unknown';
+
+export interface CallFacts {
+  /** gRPC status code of the call (0 = OK). */
+  grpcCode: number;
+  grpcMessage: string;
+  /** milvus.proto.common.Status from the response body, as k6 renders it (protojson names). */
+  milvusStatus: { errorCode?: string | number; code?: number; reason?: string } | undefined;
+}
+
+export interface Classified {
+  outcome: OpOutcome;
+  /** Empty for ok; otherwise a short stable class such as 'timeout' or 'milvus:65535'. */
+  errorClass: string;
+  error: string;
+}
+
+const GRPC_CANCELLED = 1;
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+const NEVER_SENT = /Error while dialing|connection refused|no such host/i;
+
+/**
+ * ok only when both gRPC and Milvus say success. A call that timed out or whose connection broke
+ * after it was sent is unknown: the server may or may not have applied it. A call that could not
+ * even be dialled, or that Milvus rejected, failed.
+ */
+export function classifyCall(facts: CallFacts): Classified {
+  const { grpcCode, grpcMessage, milvusStatus } = facts;
+  if (grpcCode === GRPC_DEADLINE_EXCEEDED) return { outcome: 'unknown', errorClass: 'timeout', error: grpcMessage };
+  if (grpcCode === GRPC_CANCELLED) return { outcome: 'unknown', errorClass: 'cancelled', error: grpcMessage };
+  if (grpcCode === GRPC_UNAVAILABLE) {
+    return NEVER_SENT.test(grpcMessage)
+      ? { outcome: 'fail', errorClass: 'connection-refused', error: grpcMessage }
+      : { outcome: 'unknown', errorClass: 'connection-lost', error: grpcMessage };
+  }
+  if (grpcCode !== 0) return { outcome: 'fail', errorClass: `grpc:${grpcCode}`, error: grpcMessage };
+  const milvusCode = milvusStatus?.code ?? 0;
+  const errorCode = milvusStatus?.errorCode ?? 'Success';
+  if (milvusCode === 0 && (errorCode === 'Success' || errorCode === 0)) return { outcome: 'ok', errorClass: '', error: '' };
+  const cls = milvusCode !== 0 ? String(milvusCode) : String(errorCode);
+  return { outcome: 'fail', errorClass: `milvus:${cls}`, error: milvusStatus?.reason ?? '' };
+}
+
+/** The phase an operation belongs to: the last phase started at or before `nowMs`. */
+export function phaseAt(phases: readonly { name: string; startsAtMs: number }[], nowMs: number, before: string): string {
+  let current = before;
+  for (const p of phases) if (p.startsAtMs <= nowMs) current = p.name;
+  return current;
+}
+
+/** Ids a write stream's iteration touches: disjoint consecutive ranges per iteration. */
+export function batchIds(firstId: number, batchSize: number, iteration: number): number[] {
+  const start = firstId + iteration * batchSize;
+  return Array.from({ length: batchSize }, (_, i) => start + i);
+}
