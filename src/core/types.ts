@@ -170,7 +170,7 @@ export interface Scenario {
 export interface OpRecord {
   /** Sequence number in the history; stable order for equal timestamps. */
   seq: number;
-  op: 'insert' | 'flush' | 'index' | 'load' | 'search' | 'query' | 'delete' | 'upsert' | 'ddl';
+  op: 'insert' | 'flush' | 'index' | 'load' | 'search' | 'query' | 'count' | 'delete' | 'upsert' | 'ddl';
   /** Milliseconds since the run's epoch (History.epochMs). */
   start: number;
   end: number;
@@ -187,6 +187,14 @@ export interface OpRecord {
   scores?: readonly number[];
   /** For query: the ids asked for (ids holds those found). */
   keys?: readonly number[];
+  /** For upsert: the version written per id; for query: the version found per id (aligned with ids). */
+  versions?: readonly number[];
+  /** For search: the scalar filter applied, if any. */
+  filter?: { category: number };
+  /** For count: the number of rows the server reported. */
+  count?: number;
+  /** Which driver issued it. Absent means the SDK correctness driver. */
+  source?: 'sdk' | 'k6';
 }
 
 /** Something that happened to the system rather than a client operation. */
