@@ -9,3 +9,14 @@ export {
   type RowScalars,
 } from './generator.ts';
 export { listProfiles, profileSpec, type ProfileSpec } from './profiles.ts';
+export {
+  BinWriter,
+  binKindOf,
+  readBinHeader,
+  readBinRows,
+  readGroundTruth,
+  writeGroundTruth,
+  type BinHeader,
+  type BinKind,
+  type GroundTruth,
+} from './bin-format.ts';
