@@ -20,3 +20,4 @@ export {
   type BinKind,
   type GroundTruth,
 } from './bin-format.ts';
+export { churnPlan, type ChurnOp, type ChurnParams } from './churn.ts';
