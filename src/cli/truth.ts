@@ -66,7 +66,9 @@ export async function truthCommand(argv: string[]): Promise<number> {
     const out = flag(args, 'out');
     if (!out) throw new UsageError('--out FILE is required');
     const started = Date.now();
-    const truth = await exactTopK({ dim, metric, k, queries, base, threads: intFlag(args, 'threads') });
+    const onProgress = (done: number, total: number): void =>
+      console.error(`truth: ${done} of ${total} rows (${((100 * done) / total).toFixed(1)}%) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const truth = await exactTopK({ dim, metric, k, queries, base, threads: intFlag(args, 'threads'), onProgress });
     const nq = queries.length / dim;
     writeGroundTruth(out, { queries: nq, k, ids: truth.ids, distances: truth.distances });
     console.error(`truth: exact top-${k} (${metric}) of ${nq} queries over ${rows} rows in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${out}`);

@@ -35,11 +35,11 @@ export class WorkerPool implements AsyncDisposable {
   }
 
   /** Runs every task over `setup` and returns one candidate set per thread used. */
-  async scan(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, taskCount: number): Promise<Candidates[]> {
+  async scan(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, taskCount: number, onRowsDone?: (rows: number) => void): Promise<Candidates[]> {
     const threads = Math.min(this.threads, Math.max(1, taskCount));
-    if (threads === 1) return [scanInline(setup, tasks)];
+    if (threads === 1) return [scanInline(setup, tasks, onRowsDone)];
     const workers = this.spawn(threads);
-    return Promise.all(workers.map((worker) => runWorker(worker, setup, tasks)));
+    return Promise.all(workers.map((worker) => runWorker(worker, setup, tasks, onRowsDone)));
   }
 
   async close(): Promise<void> {
@@ -62,14 +62,18 @@ export class WorkerPool implements AsyncDisposable {
   }
 }
 
-function scanInline(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>): Candidates {
+function scanInline(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, onRowsDone?: (rows: number) => void): Candidates {
   const scan = new Scan(setup);
-  for (let next = tasks.next(); !next.done; next = tasks.next()) scan.run(next.value.task);
+  for (let next = tasks.next(); !next.done; next = tasks.next()) {
+    scan.run(next.value.task);
+    onRowsDone?.(next.value.task.count);
+  }
   return scan.finish();
 }
 
-function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTransfer>): Promise<Candidates> {
+function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, onRowsDone?: (rows: number) => void): Promise<Candidates> {
   return new Promise((resolve, reject) => {
+    const pending: number[] = [];
     let inFlight = 0;
     let exhausted = false;
     const send = (message: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(message, transfer);
@@ -79,6 +83,7 @@ function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTra
         if (next.done) exhausted = true;
         else {
           inFlight++;
+          pending.push(next.value.task.count);
           send({ type: 'task', task: next.value.task }, next.value.transfer);
         }
       }
@@ -92,6 +97,7 @@ function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTra
     const onMessage = (message: FromWorker): void => {
       if (message.type === 'done') {
         inFlight--;
+        onRowsDone?.(pending.shift() ?? 0);
         feed();
       } else if (message.type === 'candidates') {
         cleanup();

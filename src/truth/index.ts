@@ -33,6 +33,8 @@ export interface TruthRequest {
   threads?: number;
   /** Rows per unit of work handed to a thread (default: about 8 MB of floats). */
   taskRows?: number;
+  /** Called as base rows are scanned (not for rescans and updates). */
+  onProgress?: (rowsDone: number, rowsTotal: number) => void;
 }
 
 /**
@@ -80,6 +82,7 @@ export class TruthEngine implements AsyncDisposable {
     validate(req);
     const nq = req.queries.length / req.dim;
     let found = await this.candidatesExcluding(req, req.queries, Array.from({ length: nq }, (_, q) => q));
+    req.onProgress?.(baseRows(req), baseRows(req));
     if (req.updates) found = mergeCandidates([found, await this.updateCandidates(req, req.updates)], nq, req.k);
     return toTopK(found, req.metric);
   }
@@ -121,7 +124,7 @@ export class TruthEngine implements AsyncDisposable {
   private async scan(req: TruthRequest, queries: Float32Array, k: number): Promise<Candidates> {
     const { source, tasks, taskCount } = planTasks(req);
     const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source };
-    const parts = await this.pool.scan(setup, tasks, taskCount);
+    const parts = await this.pool.scan(setup, tasks, taskCount, progressOf(req));
     return mergeCandidates(parts, queries.length / req.dim, k);
   }
 
@@ -145,6 +148,22 @@ export class TruthEngine implements AsyncDisposable {
     for (let i = 0; i < found.ids.length; i++) found.ids[i] = ids[found.ids[i]!]!;
     return found;
   }
+}
+
+/** Turns task completions into throttled row counts for req.onProgress. */
+function progressOf(req: TruthRequest): ((rows: number) => void) | undefined {
+  const report = req.onProgress;
+  if (!report) return undefined;
+  const total = baseRows(req);
+  let done = 0;
+  let last = 0;
+  return (rows) => {
+    done += rows;
+    const now = Date.now();
+    if (now - last < 5000 || done >= total) return;
+    last = now;
+    report(done, total);
+  };
 }
 
 function baseRows(req: TruthRequest): number {
