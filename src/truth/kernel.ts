@@ -100,7 +100,7 @@ export class KnnKernel {
 
   private searchBlock(n: number, masked: boolean): void {
     const { metric, k } = this.params;
-    if (metric === 'COSINE') this.exports.norms_squared(this.at.block, n, this.paddedDim, this.at.bnorms);
+    if (metric !== 'IP') this.exports.norms_squared(this.at.block, n, this.paddedDim, this.at.bnorms);
     const a = this.at;
     this.exports.search_block(
       METRIC_CODE[metric], a.queries, a.qnorms, this.nq, a.block, a.bnorms, n, this.paddedDim,

@@ -182,3 +182,14 @@ test('a churn schedule hides deleted rows and shows upserted values from each qu
   }
   assert.ok(ops.some((o) => o.op === 'delete' && o.atMs <= 10_000) && view.updates.ids.length === 100);
 });
+
+test('L2 stays exact where |q|²+|b|²−2q·b cancels: large norms, tiny differences', async () => {
+  const dim = 33;
+  const rows = 600;
+  const base = new Float32Array(rows * dim);
+  for (let i = 0; i < base.length; i++) base[i] = 1000 + ((i * 2654435761) % 1024) / 4096;
+  const queries = base.slice(17 * dim, 22 * dim).map((x, i) => x + ((i % 3) - 1) / 8192);
+  const want = referenceTopK(base, queries, dim, 25, 'L2');
+  const got = await exactTopK({ dim, metric: 'L2', k: 25, queries, base, threads: 1 });
+  assertSameTopK(got, want, 'near-duplicate rows with norms around 1000');
+});
