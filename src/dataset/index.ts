@@ -6,6 +6,7 @@ export {
   createDataset,
   type Dataset,
   type DatasetParams,
+  type RowFormula,
   type RowScalars,
 } from './generator.ts';
 export { listProfiles, profileSpec, type ProfileSpec } from './profiles.ts';

@@ -1,4 +1,5 @@
 import type { Metric } from '../core/types.ts';
+import type { RowFormula } from '../dataset/index.ts';
 import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.ts';
 
 /** The WebAssembly kernel's exports (src/truth/wasm/knn.c). */
@@ -10,6 +11,18 @@ interface KnnExports {
     rowIds: number, mask: number, heapD: number, heapId: number, heapSize: number, threshold: number, k: number,
   ): void;
   finish_heaps(heapD: number, heapId: number, heapSize: number, nq: number, k: number): void;
+  generate_rows(
+    lo: number, count: number, dim: number, stride: number, keys: number, centers: number, scales: number,
+    thresholds: number, clusters: number, flags: number, out: number,
+  ): void;
+}
+
+interface FormulaInMemory {
+  formula: RowFormula;
+  keys: number;
+  centers: number;
+  scales: number;
+  thresholds: number;
 }
 
 const METRIC_CODE: Record<Metric, number> = { L2: 0, IP: 1, COSINE: 2 };
@@ -41,6 +54,7 @@ function blockRowsFor(paddedDim: number): number {
  */
 export class KnnKernel {
   readonly blockRows: number;
+  private formula: FormulaInMemory | null = null;
   private readonly exports: KnnExports;
   private readonly paddedDim: number;
   private readonly nq: number;
@@ -83,6 +97,26 @@ export class KnnKernel {
     }
   }
 
+  /**
+   * Offers generated rows lo..lo+count-1 of one 2^32-row segment, computing them in WebAssembly
+   * straight into the block (the same bits as Dataset.vectors). Row ids run from firstId.
+   */
+  offerGenerated(formula: RowFormula, lo: number, count: number, firstId: number, mask: Uint8Array | null): void {
+    const f = this.placeFormula(formula);
+    for (let start = 0; start < count; start += this.blockRows) {
+      const n = Math.min(this.blockRows, count - start);
+      if (mask && !mask.subarray(start, start + n).includes(1)) continue;
+      this.exports.generate_rows(
+        lo + start, n, formula.dim, this.paddedDim, f.keys, f.centers, f.scales, f.thresholds,
+        formula.clusterThresholds.length, (formula.quantizeUint8 ? 1 : 0) | (formula.normalize ? 2 : 0), this.at.block,
+      );
+      const ids = this.i32(this.at.rowIds, n);
+      for (let i = 0; i < n; i++) ids[i] = firstId + start + i;
+      if (mask) new Uint8Array(this.exports.memory.buffer, this.at.mask, n).set(mask.subarray(start, start + n));
+      this.searchBlock(n, mask !== null);
+    }
+  }
+
   /** The candidates found so far, nearest first. Resets nothing; call reset() to start over. */
   candidates(): Candidates {
     const { nq } = this;
@@ -96,6 +130,32 @@ export class KnnKernel {
     };
     this.reset();
     return result;
+  }
+
+  /** Copies a row formula's tables into the module's memory (once; keys again for a new segment). */
+  private placeFormula(formula: RowFormula): FormulaInMemory {
+    let placed = this.formula;
+    if (!placed || placed.formula.centers !== formula.centers) {
+      const keys = this.allocate(formula.keys.byteLength);
+      const centers = this.allocate(formula.centers.byteLength);
+      const scales = this.allocate(formula.scales.byteLength);
+      const thresholds = this.allocate(formula.clusterThresholds.byteLength);
+      this.f32(centers, formula.centers.length).set(formula.centers);
+      this.f32(scales, formula.scales.length).set(formula.scales);
+      new Uint32Array(this.exports.memory.buffer, thresholds, formula.clusterThresholds.length).set(formula.clusterThresholds);
+      placed = { formula, keys, centers, scales, thresholds };
+      this.formula = placed;
+    }
+    if (placed.formula.keys !== formula.keys) placed.formula = formula;
+    new Uint32Array(this.exports.memory.buffer, placed.keys, formula.keys.length).set(formula.keys);
+    return placed;
+  }
+
+  private allocate(bytes: number): number {
+    const memory = this.exports.memory;
+    const at = memory.buffer.byteLength;
+    memory.grow(Math.ceil(bytes / 65536));
+    return at;
   }
 
   private searchBlock(n: number, masked: boolean): void {

@@ -1,15 +1,17 @@
-// Builds the exact-kNN kernel (src/truth/wasm/knn.c) to WebAssembly with Debian's clang and lld.
+// Builds the WebAssembly module (src/truth/wasm/*.c: the exact-kNN kernel and the generator's row
+// formula) with Debian's clang and lld.
 // The output is content-addressed, so worktrees sharing one MILVUS_DRILL_HOME never mix builds.
 // Run directly (`node --import tsx src/truth/wasm-build.ts`) it builds and prints the path.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { wasmApi, type WasmModule } from './wasm-api.ts';
 
-const SOURCE = fileURLToPath(new URL('./wasm/knn.c', import.meta.url));
-const REPO_ROOT = resolve(dirname(SOURCE), '..', '..', '..');
+const SOURCE_DIR = fileURLToPath(new URL('./wasm/', import.meta.url));
+const SOURCES = readdirSync(SOURCE_DIR).filter((name) => name.endsWith('.c')).sort().map((name) => join(SOURCE_DIR, name));
+const REPO_ROOT = resolve(SOURCE_DIR, '..', '..', '..');
 
 const CLANG_FLAGS = [
   '--target=wasm32', '-O3', '-msimd128', '-ffreestanding', '-nostdlib', '-fno-builtin',
@@ -23,7 +25,9 @@ export function drillHome(): string {
 }
 
 export function knnWasmPath(): string {
-  const digest = createHash('sha256').update(readFileSync(SOURCE)).update(CLANG_FLAGS.join(' ')).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(CLANG_FLAGS.join(' '));
+  for (const source of SOURCES) hash.update(source.slice(SOURCE_DIR.length)).update(readFileSync(source));
+  const digest = hash.digest('hex').slice(0, 16);
   return join(drillHome(), 'wasm', `knn-${digest}.wasm`);
 }
 
@@ -46,7 +50,7 @@ export function buildKnnWasm(): string {
   mkdirSync(dirname(out), { recursive: true });
   const partial = `${out}.${process.pid}.part`;
   try {
-    execFileSync(findClang(), [...CLANG_FLAGS, '-o', partial, SOURCE], { stdio: ['ignore', 'inherit', 'pipe'] });
+    execFileSync(findClang(), [...CLANG_FLAGS, '-o', partial, ...SOURCES], { stdio: ['ignore', 'inherit', 'pipe'] });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new Error(`building the WebAssembly kNN kernel failed (is lld installed? scripts/setup.sh installs it): ${stderr || String(err)}`);

@@ -7,7 +7,9 @@ import type { Metric } from '../../src/core/types.ts';
 import { BinWriter, churnPlan, createDataset, type ChurnOp } from '../../src/dataset/index.ts';
 import { churnView } from '../../src/truth/churn.ts';
 import { exactTopK, TruthEngine, type TruthRequest } from '../../src/truth/index.ts';
+import { KnnKernel } from '../../src/truth/kernel.ts';
 import { referenceTopK, type TopK } from '../../src/truth/reference.ts';
+import { knnModule } from '../../src/truth/wasm-build.ts';
 
 const METRICS: Metric[] = ['L2', 'IP', 'COSINE'];
 
@@ -192,4 +194,19 @@ test('L2 stays exact where |q|²+|b|²−2q·b cancels: large norms, tiny differ
   const want = referenceTopK(base, queries, dim, 25, 'L2');
   const got = await exactTopK({ dim, metric: 'L2', k: 25, queries, base, threads: 1 });
   assertSameTopK(got, want, 'near-duplicate rows with norms around 1000');
+});
+
+test('rows generated inside the WebAssembly kernel are bit-identical to the generator\'s', () => {
+  for (const [profile, dim] of [['sift-128', 128], ['sift-128', 30], ['text-768', 64], ['text-1536', 37]] as const) {
+    const ds = createDataset({ profile, dim, metric: 'L2', seed: 13 });
+    const queries = ds.queries(5);
+    for (const startId of [0, 2 ** 32 - 80, 2 ** 36 + 5]) {
+      const highWord = Math.floor(startId / 2 ** 32);
+      const generated = new KnnKernel(knnModule(), { metric: 'L2', dim, k: 80, queries });
+      generated.offerGenerated(ds.rowFormula(highWord), startId - highWord * 2 ** 32, 80, 0, null);
+      const copied = new KnnKernel(knnModule(), { metric: 'L2', dim, k: 80, queries });
+      copied.offer(ds.vectors(startId, 80), 80, 0, null, null);
+      assert.deepEqual(generated.candidates(), copied.candidates(), `${profile} dim ${dim} from id ${startId}`);
+    }
+  }
 });
