@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { createDataset, type DatasetParams } from '../dataset/index.ts';
+import type { DatasetParams } from '../dataset/index.ts';
 
 /** Where a worker gets base rows from: sent by the main thread, generated, or read from a file. */
 export type RowSourceSpec =
@@ -13,28 +13,10 @@ export interface RowReader {
   close(): void;
 }
 
-export const FBIN_HEADER_BYTES = 8;
+const FBIN_HEADER_BYTES = 8;
 
-export function openRowReader(spec: RowSourceSpec): RowReader {
-  if (spec.kind === 'dataset') return datasetReader(spec.params, spec.startId);
-  if (spec.kind === 'fbin') return fbinReader(spec.path, spec.dim);
-  throw new Error('rows of an in-memory base are sent with each task, not read');
-}
-
-function datasetReader(params: DatasetParams, startId: number): RowReader {
-  const dataset = createDataset(params);
-  let buffer = new Float32Array(0);
-  return {
-    read(position, count) {
-      if (buffer.length < count * params.dim) buffer = new Float32Array(count * params.dim);
-      dataset.fillVectors(startId + position, count, buffer, 0);
-      return buffer.subarray(0, count * params.dim);
-    },
-    close() {},
-  };
-}
-
-function fbinReader(path: string, dim: number): RowReader {
+/** Reads rows of an .fbin file (generated rows are made inside the kernel, see Scan). */
+export function openFbinReader(path: string, dim: number): RowReader {
   const fd = openSync(path, 'r');
   const size = fstatSync(fd).size;
   let buffer = new Float32Array(0);

@@ -1,7 +1,7 @@
 import { createDataset, type Dataset } from '../dataset/index.ts';
 import { KnnKernel, type Candidates } from './kernel.ts';
 import type { ScanSetup, ScanTask } from './protocol.ts';
-import { openRowReader, type RowReader } from './rows.ts';
+import { openFbinReader, type RowReader } from './rows.ts';
 
 const TWO_POW_32 = 2 ** 32;
 
@@ -15,7 +15,7 @@ export class Scan {
     const { source } = setup;
     this.kernel = new KnnKernel(setup.module, setup);
     this.generated = source.kind === 'dataset' ? { dataset: createDataset(source.params), startId: source.startId } : null;
-    this.reader = source.kind === 'fbin' ? openRowReader(source) : null;
+    this.reader = source.kind === 'fbin' ? openFbinReader(source.path, source.dim) : null;
   }
 
   run(task: ScanTask): void {
