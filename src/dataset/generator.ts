@@ -32,6 +32,23 @@ export interface Dataset {
   queries(count: number, startIndex?: number): Float32Array;
   /** Whether query `index` is one of the out-of-distribution share. */
   isOutOfDistributionQuery(index: number): boolean;
+  /** The row formula's tables for ids in [highWord·2^32, (highWord+1)·2^32), for faster ports of it. */
+  rowFormula(highWord: number): RowFormula;
+}
+
+/**
+ * Row `highWord·2^32 + lo` is: c = pickRank(clusterThresholds, mix32(lo ^ keys[dim])); for each
+ * axis j, fround(scales[c·dim+j] · centredByteSum(mix32(lo ^ keys[j]))) + centers[c·dim+j] in
+ * float32; then optional uint8 quantisation and L2 normalisation (see `finish`).
+ */
+export interface RowFormula {
+  dim: number;
+  keys: Uint32Array;
+  centers: Float32Array;
+  scales: Float32Array;
+  clusterThresholds: Uint32Array;
+  quantizeUint8: boolean;
+  normalize: boolean;
 }
 
 /** Ids are row numbers in [0, MAX_ROWS). */
@@ -204,6 +221,13 @@ class GeneratedDataset implements Dataset {
 
   isOutOfDistributionQuery(index: number): boolean {
     return mix32(index ^ this.queryKeys[this.dim + Lane.OutOfDistribution]!) < this.profile.outOfDistributionShare * TWO_POW_32;
+  }
+
+  rowFormula(highWord: number): RowFormula {
+    checkRange(highWord * TWO_POW_32, 1);
+    const { centers, scales, clusterThresholds } = this.tables;
+    const { quantizeUint8, normalize } = this.profile;
+    return { dim: this.dim, keys: this.rowKeys(highWord, 0), centers, scales, clusterThresholds, quantizeUint8, normalize };
   }
 
   private rowKeys(hi: number, version: number): Uint32Array {

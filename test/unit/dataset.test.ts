@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CATEGORY_SELECTIVITY, createDataset, listProfiles, type DatasetParams } from '../../src/dataset/index.ts';
+import { CATEGORY_SELECTIVITY, churnPlan, createDataset, listProfiles, type DatasetParams } from '../../src/dataset/index.ts';
 
 const sift: DatasetParams = { profile: 'sift-128', dim: 128, metric: 'L2', seed: 7 };
 
@@ -129,4 +129,21 @@ test('clear errors for an unknown profile or a bad dim', () => {
   assert.throws(() => createDataset({ ...sift, profile: 'nope' }), /unknown dataset profile 'nope'.*sift-128/);
   assert.throws(() => createDataset({ ...sift, dim: 0 }), /dim must be an integer/);
   assert.throws(() => createDataset({ ...sift, dim: 12.5 }), /dim must be an integer/);
+});
+
+test('churn plans are reproducible schedules at the asked rates, upsert versions counting up per id', () => {
+  const params = { seed: 3, rows: 50, startMs: 1000, durationMs: 60_000, deletesPerSecond: 2, upsertsPerSecond: 5 };
+  const plan = churnPlan(params);
+  assert.deepEqual(churnPlan(params), plan);
+  assert.notDeepEqual(churnPlan({ ...params, seed: 4 }), plan);
+  assert.equal(plan.filter((o) => o.op === 'delete').length, 120);
+  assert.equal(plan.filter((o) => o.op === 'upsert').length, 300);
+  assert.ok(plan.every((o, i) => o.atMs >= 1000 && o.atMs < 61_000 && (i === 0 || plan[i - 1]!.atMs <= o.atMs)));
+  assert.ok(plan.every((o) => Number.isInteger(o.id) && o.id >= 0 && o.id < 50));
+  const seen = new Map<number, number>();
+  for (const o of plan.filter((x) => x.op === 'upsert')) {
+    assert.equal(o.version, (seen.get(o.id) ?? 0) + 1);
+    seen.set(o.id, o.version);
+  }
+  assert.throws(() => churnPlan({ ...params, rows: 0, deletesPerSecond: -1 }), /rows must be a positive integer.*deletesPerSecond must be >= 0/);
 });

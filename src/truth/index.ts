@@ -1,0 +1,278 @@
+import type { Metric } from '../core/types.ts';
+import { readBinHeader, type Dataset } from '../dataset/index.ts';
+import { WorkerPool, mergeCandidates, type TaskWithTransfer } from './engine.ts';
+import type { Candidates } from './kernel.ts';
+import type { ScanSetup } from './protocol.ts';
+import { largerIsNearer, type TopK } from './reference.ts';
+import type { RowSourceSpec } from './rows.ts';
+import { knnModule } from './wasm-build.ts';
+
+export type { TopK } from './reference.ts';
+
+/** Base rows streamed from a big-ann-benchmarks .fbin file (header: uint32 rows, uint32 dim). */
+export interface FbinBase {
+  fbin: string;
+  rows: number;
+}
+
+export interface TruthRequest {
+  dim: number;
+  metric: Metric;
+  k: number;
+  queries: Float32Array;
+  /** In-memory rows, rows streamed from the generator, or rows streamed from an .fbin file. */
+  base: Float32Array | { dataset: Dataset; rows: number; startId?: number } | FbinBase;
+  /** Ids of in-memory base rows (default: position). */
+  rowIds?: ArrayLike<number>;
+  /** Scalar predicate selecting candidate rows. */
+  filter?: (id: number) => boolean;
+  /** Churn: base rows deleted (or superseded by an update) before the query's time. */
+  excluded?: (id: number, queryIndex: number) => boolean;
+  /** Churn: later values of rows (upserts), each seen only by the queries it is visible to. */
+  updates?: RowUpdates;
+  threads?: number;
+  /** Rows per unit of work handed to a thread (default: about 8 MB of floats). */
+  taskRows?: number;
+  /** Called as base rows are scanned (not for rescans and updates). */
+  onProgress?: (rowsDone: number, rowsTotal: number) => void;
+}
+
+/**
+ * Upserted values: update i gives row ids[i] the vector vectors[i*dim..] for the queries where
+ * visible(i, queryIndex) holds. Hide the base value from those queries with `excluded`.
+ */
+export interface RowUpdates {
+  ids: ArrayLike<number>;
+  vectors: Float32Array;
+  visible: (updateIndex: number, queryIndex: number) => boolean;
+}
+
+const MAX_K = 16384;
+const MAX_ID = 2 ** 31 - 1;
+/** Rows per task: large enough to amortise messaging, small enough to balance the threads. */
+const TASK_FLOATS = 1 << 21;
+
+/** Exact top-k with a temporary pool of `req.threads` worker threads (default: all cores). */
+export async function exactTopK(req: TruthRequest): Promise<TopK> {
+  await using engine = new TruthEngine(req.threads);
+  return await engine.topK(req);
+}
+
+/** A reusable engine: keeps its worker threads between searches. Dispose it when done. */
+export class TruthEngine implements AsyncDisposable {
+  private readonly pool: WorkerPool;
+
+  constructor(threads?: number) {
+    this.pool = new WorkerPool(threads);
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  /** Starts every thread and runs a small search on it, so timed searches measure steady state. */
+  async warm(): Promise<void> {
+    const dim = 16;
+    const rows = this.pool.threads * 4096;
+    const base = new Float32Array(rows * dim).map((_, i) => (i * 7919) % 13);
+    await this.topK({ dim, metric: 'L2', k: 10, queries: base.slice(0, 8 * dim), base });
+  }
+
+  async topK(req: TruthRequest): Promise<TopK> {
+    validate(req);
+    const nq = req.queries.length / req.dim;
+    let found = await this.candidatesExcluding(req, req.queries, Array.from({ length: nq }, (_, q) => q));
+    req.onProgress?.(baseRows(req), baseRows(req));
+    if (req.updates) found = mergeCandidates([found, await this.updateCandidates(req, req.updates)], nq, req.k);
+    return toTopK(found, req.metric);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * Top-k of `queries` (the request's queries numbered `queryIndexes`) with excluded rows removed.
+   * Rows are excluded per query, so the scan keeps `spare` candidates and rescans, with four times
+   * as many, only the queries whose spares ran out.
+   */
+  private async candidatesExcluding(req: TruthRequest, queries: Float32Array, queryIndexes: number[], spare = 2 * req.k + 16): Promise<Candidates> {
+    const { excluded, k, dim } = req;
+    if (!excluded) return this.scan(req, queries, k);
+    const rows = baseRows(req);
+    const keep = Math.max(k, Math.min(spare, rows));
+    const found = await this.scan(req, queries, keep);
+    const nq = queryIndexes.length;
+    const result: Candidates = { k, ids: new Int32Array(nq * k), badness: new Float32Array(nq * k), sizes: new Int32Array(nq) };
+    const short: number[] = [];
+    for (let q = 0; q < nq; q++) {
+      const kept = keepVisible(found, q, (id) => !excluded(id, queryIndexes[q]!), result, q);
+      if (kept < k && found.sizes[q] === keep && keep < rows) short.push(q);
+    }
+    if (short.length === 0) return result;
+    const retryQueries = new Float32Array(short.length * dim);
+    short.forEach((q, i) => retryQueries.set(queries.subarray(q * dim, (q + 1) * dim), i * dim));
+    const retry = await this.candidatesExcluding(req, retryQueries, short.map((q) => queryIndexes[q]!), keep * 4);
+    short.forEach((q, i) => keepVisible(retry, i, () => true, result, q));
+    return result;
+  }
+
+  private async scan(req: TruthRequest, queries: Float32Array, k: number): Promise<Candidates> {
+    const { source, tasks, taskCount } = planTasks(req);
+    const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source };
+    const parts = await this.pool.scan(setup, tasks, taskCount, progressOf(req));
+    return mergeCandidates(parts, queries.length / req.dim, k);
+  }
+
+  private async updateCandidates(req: TruthRequest, updates: RowUpdates): Promise<Candidates> {
+    const { ids, vectors, visible } = updates;
+    if (vectors.length !== ids.length * req.dim) throw new Error(`updates: ${ids.length} ids but ${vectors.length / req.dim} vectors of dim ${req.dim}`);
+    const { filter } = req;
+    const found = await this.candidatesExcluding(
+      {
+        ...req,
+        base: vectors,
+        rowIds: undefined,
+        filter: filter ? (i) => filter(ids[i]!) : undefined,
+        excluded: (i, q) => !visible(i, q),
+        updates: undefined,
+        threads: 1,
+      },
+      req.queries,
+      Array.from({ length: req.queries.length / req.dim }, (_, q) => q),
+    );
+    for (let i = 0; i < found.ids.length; i++) found.ids[i] = ids[found.ids[i]!]!;
+    return found;
+  }
+}
+
+/** Turns task completions into throttled row counts for req.onProgress. */
+function progressOf(req: TruthRequest): ((rows: number) => void) | undefined {
+  const report = req.onProgress;
+  if (!report) return undefined;
+  const total = baseRows(req);
+  let done = 0;
+  let last = 0;
+  return (rows) => {
+    done += rows;
+    const now = Date.now();
+    if (now - last < 5000 || done >= total) return;
+    last = now;
+    report(done, total);
+  };
+}
+
+function baseRows(req: TruthRequest): number {
+  const { base } = req;
+  if (base instanceof Float32Array) return base.length / req.dim;
+  return base.rows;
+}
+
+function taskRowsOf(req: TruthRequest): number {
+  return req.taskRows ?? Math.max(256, Math.floor(TASK_FLOATS / req.dim));
+}
+
+function* taskRanges(rows: number, step: number): Generator<[number, number]> {
+  for (let position = 0; position < rows; position += step) yield [position, Math.min(step, rows - position)];
+}
+
+function planTasks(req: TruthRequest): { source: RowSourceSpec; tasks: Iterator<TaskWithTransfer>; taskCount: number } {
+  const { base, dim, filter } = req;
+  const rows = baseRows(req);
+  const step = taskRowsOf(req);
+  const taskCount = Math.ceil(rows / step);
+  const firstId = base instanceof Float32Array || 'fbin' in base ? 0 : (base.startId ?? 0);
+  const rowIds = req.rowIds ? Int32Array.from(req.rowIds) : null;
+  const idOf = (position: number): number => (rowIds ? rowIds[position]! : firstId + position);
+  function* tasks(): Generator<TaskWithTransfer> {
+    for (const [position, count] of taskRanges(rows, step)) {
+      const transfer: ArrayBuffer[] = [];
+      const task: TaskWithTransfer['task'] = { position, count, firstId: firstId + position };
+      if (base instanceof Float32Array) {
+        task.rows = base.slice(position * dim, (position + count) * dim);
+        transfer.push(task.rows.buffer as ArrayBuffer);
+      }
+      if (rowIds) task.rowIds = rowIds.slice(position, position + count);
+      if (filter) {
+        task.mask = new Uint8Array(count);
+        for (let i = 0; i < count; i++) task.mask[i] = filter(idOf(position + i)) ? 1 : 0;
+        transfer.push(task.mask.buffer as ArrayBuffer);
+      }
+      yield { task, transfer };
+    }
+  }
+  return { source: sourceSpec(req), tasks: tasks(), taskCount };
+}
+
+function sourceSpec(req: TruthRequest): RowSourceSpec {
+  const { base } = req;
+  if (base instanceof Float32Array) return { kind: 'sent' };
+  if ('fbin' in base) return { kind: 'fbin', path: base.fbin, dim: req.dim };
+  const { dataset } = base;
+  return { kind: 'dataset', params: { profile: dataset.profile.name, dim: dataset.dim, metric: dataset.metric, seed: dataset.seed }, startId: base.startId ?? 0 };
+}
+
+/** Copies query q's candidates that pass `visible` into out's row `outQ` (up to out.k); returns how many. */
+function keepVisible(found: Candidates, q: number, visible: (id: number) => boolean, out: Candidates, outQ: number): number {
+  const { k } = out;
+  let kept = 0;
+  for (let i = 0; i < found.sizes[q]! && kept < k; i++) {
+    const id = found.ids[q * found.k + i]!;
+    if (!visible(id)) continue;
+    out.ids[outQ * k + kept] = id;
+    out.badness[outQ * k + kept] = found.badness[q * found.k + i]!;
+    kept++;
+  }
+  out.sizes[outQ] = kept;
+  return kept;
+}
+
+function toTopK(found: Candidates, metric: Metric): TopK {
+  const { k, sizes } = found;
+  const nq = sizes.length;
+  const sign = largerIsNearer(metric) ? -1 : 1;
+  const ids = new Int32Array(nq * k).fill(-1);
+  const distances = new Float32Array(nq * k).fill(sign * Infinity);
+  for (let q = 0; q < nq; q++) {
+    for (let i = 0; i < sizes[q]!; i++) {
+      ids[q * k + i] = found.ids[q * found.k + i]!;
+      distances[q * k + i] = sign * found.badness[q * found.k + i]! || 0;
+    }
+  }
+  return { ids, distances };
+}
+
+function validate(req: TruthRequest): void {
+  const { dim, k, metric, queries, base } = req;
+  const errors: string[] = [];
+  if (!Number.isInteger(dim) || dim < 1) errors.push(`dim must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) errors.push(`k must be an integer in [1, ${MAX_K}], got ${k}`);
+  if (metric !== 'L2' && metric !== 'IP' && metric !== 'COSINE') errors.push(`metric must be L2, IP or COSINE, got '${String(metric)}'`);
+  if (req.taskRows !== undefined && (!Number.isInteger(req.taskRows) || req.taskRows < 1)) errors.push(`taskRows must be a positive integer, got ${req.taskRows}`);
+  if (queries.length % dim !== 0) errors.push(`queries hold ${queries.length} floats, not a multiple of dim ${dim}`);
+  if (base instanceof Float32Array) {
+    if (base.length % dim !== 0) errors.push(`base holds ${base.length} floats, not a multiple of dim ${dim}`);
+    if (req.rowIds && req.rowIds.length * dim !== base.length) errors.push(`rowIds has ${req.rowIds.length} ids for ${base.length / dim} base rows`);
+    if (req.rowIds && Array.prototype.some.call(req.rowIds, (id: number) => !Number.isInteger(id) || id < 0 || id > MAX_ID)) errors.push(`rowIds must be integers in [0, 2^31)`);
+  } else {
+    if (req.rowIds) errors.push('rowIds apply only to an in-memory base');
+    if (!Number.isSafeInteger(base.rows) || base.rows < 0) errors.push(`base.rows must be a non-negative integer, got ${base.rows}`);
+    const startId = 'dataset' in base ? (base.startId ?? 0) : 0;
+    if ('fbin' in base) errors.push(...fbinErrors(base, dim));
+    if ('dataset' in base && base.dataset.dim !== dim) errors.push(`base dataset has dim ${base.dataset.dim} but the request says ${dim}`);
+    if (startId + base.rows - 1 > MAX_ID) errors.push(`row ids up to ${startId + base.rows - 1} do not fit the int32 ids of ground truth (max ${MAX_ID})`);
+  }
+  if (errors.length > 0) throw new Error(`invalid truth request: ${errors.join('; ')}`);
+}
+
+function fbinErrors(base: FbinBase, dim: number): string[] {
+  const header = readBinHeader(base.fbin, 'fbin');
+  const errors: string[] = [];
+  if (header.dim !== dim) errors.push(`${base.fbin} holds dim ${header.dim} vectors but the request says ${dim}`);
+  if (base.rows > header.rows) errors.push(`${base.fbin} holds ${header.rows} rows, fewer than the ${base.rows} requested`);
+  return errors;
+}

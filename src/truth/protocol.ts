@@ -1,0 +1,36 @@
+import type { Metric } from '../core/types.ts';
+import type { Candidates } from './kernel.ts';
+import type { RowSourceSpec } from './rows.ts';
+import type { WasmModule } from './wasm-api.ts';
+
+/** Messages between the truth engine and its worker threads. */
+export interface ScanSetup {
+  module: WasmModule;
+  metric: Metric;
+  dim: number;
+  k: number;
+  queries: Float32Array;
+  source: RowSourceSpec;
+}
+
+/** Rows [position, position+count) of the source; `rows` only for a sent (in-memory) source. */
+export interface ScanTask {
+  position: number;
+  count: number;
+  /** Id of the row at `position` when `rowIds` is absent (ids run consecutively from it). */
+  firstId: number;
+  rows?: Float32Array;
+  rowIds?: Int32Array;
+  /** One byte per row: 0 skips it (the request's filter said no). */
+  mask?: Uint8Array;
+}
+
+export type ToWorker =
+  | { type: 'setup'; setup: ScanSetup }
+  | { type: 'task'; task: ScanTask }
+  | { type: 'finish' };
+
+export type FromWorker =
+  | { type: 'done' }
+  | { type: 'candidates'; candidates: Candidates }
+  | { type: 'error'; message: string };

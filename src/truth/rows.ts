@@ -1,0 +1,37 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { DatasetParams } from '../dataset/index.ts';
+
+/** Where a worker gets base rows from: sent by the main thread, generated, or read from a file. */
+export type RowSourceSpec =
+  | { kind: 'sent' }
+  | { kind: 'dataset'; params: DatasetParams; startId: number }
+  | { kind: 'fbin'; path: string; dim: number };
+
+export interface RowReader {
+  /** Rows [position, position+count) of the source, row-major; valid until the next call. */
+  read(position: number, count: number): Float32Array;
+  close(): void;
+}
+
+const FBIN_HEADER_BYTES = 8;
+
+/** Reads rows of an .fbin file (generated rows are made inside the kernel, see Scan). */
+export function openFbinReader(path: string, dim: number): RowReader {
+  const fd = openSync(path, 'r');
+  const size = fstatSync(fd).size;
+  let buffer = new Float32Array(0);
+  return {
+    read(position, count) {
+      const bytes = count * dim * 4;
+      const at = FBIN_HEADER_BYTES + position * dim * 4;
+      if (at + bytes > size) throw new Error(`${path}: rows [${position}, ${position + count}) are past the end of the file (${size} bytes)`);
+      if (buffer.length < count * dim) buffer = new Float32Array(count * dim);
+      const view = new Uint8Array(buffer.buffer, 0, bytes);
+      for (let done = 0; done < bytes; ) done += readSync(fd, view, done, bytes - done, at + done);
+      return buffer.subarray(0, count * dim);
+    },
+    close() {
+      closeSync(fd);
+    },
+  };
+}
