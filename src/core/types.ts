@@ -51,14 +51,33 @@ export interface DatasetSpec {
 export interface SearchProbeSpec {
   /** Interval between probe searches. */
   every: Millis;
+  /** A share of probes filters on `category == c`, cycling through these categories. */
+  filtered: { share: number; categories: readonly number[] };
   concurrency: number;
   topK: number;
   /** A search slower than this is recorded with outcome 'unknown' (the client gave up). */
   timeout: Millis;
 }
 
+/** Deletes and upserts at steady rates while the probes run, reproducible from the seed. */
+export interface ChurnSpec {
+  deletesPerSecond: number;
+  upsertsPerSecond: number;
+}
+
+/** Open-model search load from k6, at a constant or ramping arrival rate. */
+export interface LoadSpec {
+  /** Searches per second, or ramp stages of { target rate, duration }. */
+  rate: number;
+  stages: readonly { target: number; duration: Millis }[];
+  maxVUs: number;
+  timeout: Millis;
+}
+
 export interface WorkloadSpec {
   search: SearchProbeSpec;
+  churn: ChurnSpec | null;
+  load: LoadSpec | null;
 }
 
 
@@ -263,7 +282,18 @@ export interface RunReport {
   /** When each phase ran, in ms since the run's start. */
   phaseWindows: readonly { phase: PhaseName; start: number; end: number }[];
   faults: readonly FaultWindow[];
-  durability: { acknowledged: number; found: number; missing: number; unverified: number; sampleMissing: readonly number[] } | null;
+  durability: {
+    acknowledged: number;
+    found: number;
+    missing: number;
+    resurrected: number;
+    stale: number;
+    uncertain: number;
+    unverified: number;
+    count: { reported: number; min: number; max: number } | null;
+    /** The first few ids of each kind of violation, to start an investigation from. */
+    samples: { missing: readonly number[]; resurrected: readonly number[]; stale: readonly number[] };
+  } | null;
   slos: readonly SloVerdict[];
   /** Time series for charts: [ms since epoch, value]. */
   series: {

@@ -1,45 +1,118 @@
-import type { Truth } from '../checks/truth.ts';
+import { churnAwareTruth, nearer, type BaseList, type Truth } from '../checks/truth.ts';
+import { rowWrites, STALENESS_MS } from '../checks/visibility.ts';
 import type { Dataset } from '../dataset/index.ts';
-import type { Metric } from '../core/types.ts';
-import { distance, referenceTopK } from '../truth/reference.ts';
+import type { ConsistencyLevel, OpRecord } from '../core/types.ts';
+import { TruthEngine } from '../truth/index.ts';
+import { distance as exactDistance } from '../truth/reference.ts';
+
+/** Candidates kept beyond k per query, so rows that churn removes rarely exhaust the list. */
+const SPARE = 64;
+
+export interface TruthInputs {
+  dataset: Dataset;
+  /** Ids acknowledged by the initial load, before the workload began. */
+  baseIds: readonly number[];
+  queries: Float32Array;
+  k: number;
+  consistency: ConsistencyLevel;
+  /** The category filters the probes use (besides no filter). */
+  categories: readonly number[];
+}
 
 /**
- * Exact ground truth over exactly the rows the cluster acknowledged, for the probe queries.
- * Distances of returned rows are recomputed from the generator, never taken from the server.
+ * Ground truth over exactly the rows the cluster acknowledged. The heavy part, exact top-(k+spare)
+ * per query and filter over the initial rows, runs once on the WebAssembly engine; churn is then
+ * applied per search from the history, which arrives later (`withHistory`).
  */
-export function buildTruth(dataset: Dataset, acknowledged: readonly number[], queries: Float32Array, k: number): Truth {
-  const dim = dataset.dim;
-  const ids = [...acknowledged].sort((a, b) => a - b);
-  const base = gather(dataset, ids);
-  const top = referenceTopK(base, queries, dim, k, dataset.metric, ids);
-  return truthFrom(top.ids, top.distances, k, dataset.metric, (q, id) => distance(dataset.metric, queries, q * dim, dataset.vectors(id, 1), 0, dim));
+export class GroundTruth {
+  private constructor(
+    private readonly inputs: TruthInputs,
+    private readonly lists: Map<string, BaseList[]>,
+  ) {}
+
+  static async compute(inputs: TruthInputs, log: (m: string) => void): Promise<GroundTruth> {
+    const { dataset, baseIds, queries, k } = inputs;
+    const dim = dataset.dim;
+    const keep = Math.min(k + SPARE, baseIds.length);
+    const base = gather(dataset, baseIds);
+    const lists = new Map<string, BaseList[]>();
+    await using engine = new TruthEngine();
+    for (const category of [undefined, ...inputs.categories]) {
+      const started = Date.now();
+      const filter = category === undefined ? undefined : (id: number) => dataset.scalars(id).category === category;
+      const top = await engine.topK({ dim, metric: dataset.metric, k: keep, queries, base, rowIds: baseIds, filter });
+      const nq = queries.length / dim;
+      lists.set(
+        filterKey(category === undefined ? undefined : { category }),
+        Array.from({ length: nq }, (_, q) => {
+          const ids = top.ids.subarray(q * keep, (q + 1) * keep);
+          const filled = ids.indexOf(-1) === -1 ? keep : ids.indexOf(-1);
+          return { ids: ids.subarray(0, filled), distances: top.distances.subarray(q * keep, q * keep + filled), truncated: filled === keep && keep < baseIds.length };
+        }),
+      );
+      log(`exact top-${keep} for ${nq} queries${category === undefined ? '' : ` (category == ${category})`} over ${baseIds.length} rows in ${Date.now() - started} ms (${engine.threads} threads, WebAssembly SIMD)`);
+    }
+    return new GroundTruth(inputs, lists);
+  }
+
+  /** The truth for a finished history: base lists plus the churn the history recorded. */
+  withHistory(ops: readonly OpRecord[]): Truth {
+    const { dataset, queries, k, baseIds } = this.inputs;
+    const dim = dataset.dim;
+    const baseSet = new Set(baseIds);
+    const setupEnd = Math.max(-Infinity, ...ops.filter((o) => o.phase === 'setup').map((o) => o.end));
+    const churn = rowWrites(ops.filter((o) => o.start > setupEnd));
+    const cache = new Map<string, number>();
+    const distance = (q: number, id: number, version: number): number => {
+      const key = `${q}:${id}:${version}`;
+      let d = cache.get(key);
+      if (d === undefined) {
+        const row = version === 0 ? dataset.vectors(id, 1) : dataset.upsertVector(id, version);
+        d = exactDistance(dataset.metric, queries, q * dim, row, 0, dim);
+        cache.set(key, d);
+      }
+      return d;
+    };
+    const matchesFilter = (id: number, filter: OpRecord['filter']): boolean => !filter || dataset.scalars(id).category === filter.category;
+    return churnAwareTruth({
+      k,
+      metric: dataset.metric,
+      stalenessMs: STALENESS_MS[this.inputs.consistency],
+      isBaseRow: (id) => baseSet.has(id),
+      churn,
+      baseList: (q, filter) => {
+        const list = this.lists.get(filterKey(filter))?.[q];
+        if (!list) throw new Error(`no ground truth for query ${q} with filter ${JSON.stringify(filter ?? null)}`);
+        return list;
+      },
+      distance,
+      matchesFilter,
+      kthByScan: (q, filter, present) => {
+        const ds: number[] = [];
+        for (const id of new Set([...baseIds, ...churn.keys()])) {
+          const d = present(id);
+          if (d !== null) ds.push(d);
+        }
+        ds.sort(nearer(dataset.metric));
+        return ds[Math.min(k, ds.length) - 1] ?? Number.NaN;
+      },
+    });
+  }
 }
 
-export function truthFrom(
-  ids: Int32Array,
-  distances: Float32Array,
-  k: number,
-  metric: Metric,
-  distanceOf: (queryIndex: number, id: number) => number,
-): Truth {
-  return {
-    k,
-    metric,
-    ids: (q) => ids.subarray(q * k, (q + 1) * k),
-    kthDistance: (q) => distances[(q + 1) * k - 1]!,
-    distance: distanceOf,
-  };
+function filterKey(filter: OpRecord['filter']): string {
+  return filter ? `category=${filter.category}` : 'none';
 }
 
-/** The acknowledged rows, contiguous runs generated in one call each. */
-function gather(dataset: Dataset, sortedIds: readonly number[]): Float32Array {
+/** The given rows, contiguous runs generated in one call each. */
+function gather(dataset: Dataset, ids: readonly number[]): Float32Array {
   const dim = dataset.dim;
-  const out = new Float32Array(sortedIds.length * dim);
+  const out = new Float32Array(ids.length * dim);
   let i = 0;
-  while (i < sortedIds.length) {
+  while (i < ids.length) {
     let j = i + 1;
-    while (j < sortedIds.length && sortedIds[j] === sortedIds[j - 1]! + 1) j++;
-    out.set(dataset.vectors(sortedIds[i]!, j - i), i * dim);
+    while (j < ids.length && ids[j] === ids[j - 1]! + 1) j++;
+    out.set(dataset.vectors(ids[i]!, j - i), i * dim);
     i = j;
   }
   return out;

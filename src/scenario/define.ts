@@ -41,7 +41,17 @@ export interface ScenarioInput {
     queries?: number;
   };
   workload?: {
-    search?: { every?: DurationInput; concurrency?: number; topK?: number; timeout?: DurationInput };
+    search?: {
+      every?: DurationInput;
+      concurrency?: number;
+      topK?: number;
+      timeout?: DurationInput;
+      /** A share of probes searches with `category == c` (0: 50% of rows, 1: 10%, 2: 1%). */
+      filtered?: { share: number; categories?: number[] };
+    };
+    churn?: { deletesPerSecond?: number; upsertsPerSecond?: number } | null;
+    /** k6 open-model search load, besides the probes: a constant rate or ramp stages. */
+    load?: { rate?: number; stages?: { target: number; duration: DurationInput }[]; maxVUs?: number; timeout?: DurationInput } | null;
   };
   phases?: { steady?: DurationInput; fault?: DurationInput; recovered?: DurationInput };
   faults?: FaultInput[];

@@ -259,17 +259,62 @@ function readNumberMap(r: Reader, value: unknown, path: string): Record<string, 
 }
 
 function readWorkload(r: Reader, o: Obj): WorkloadSpec {
-  r.unknownKeys(o, 'workload', ['search']);
+  r.unknownKeys(o, 'workload', ['search', 'churn', 'load']);
   const s = r.object(o.search, 'workload.search');
   const path = 'workload.search';
-  r.unknownKeys(s, path, ['every', 'concurrency', 'topK', 'timeout']);
+  r.unknownKeys(s, path, ['every', 'concurrency', 'topK', 'timeout', 'filtered']);
   return {
     search: {
       every: r.duration(s, 'every', path, 100, 1),
       concurrency: r.int(s, 'concurrency', path, 2, 1, 64),
       topK: r.int(s, 'topK', path, 10, 1, 16_384),
       timeout: r.duration(s, 'timeout', path, 5_000, 10),
+      filtered: readFiltered(r, s.filtered, `${path}.filtered`),
     },
+    churn: o.churn === undefined || o.churn === null ? null : readChurn(r, r.object(o.churn, 'workload.churn')),
+    load: o.load === undefined || o.load === null ? null : readLoad(r, r.object(o.load, 'workload.load')),
+  };
+}
+
+function readFiltered(r: Reader, value: unknown, path: string): WorkloadSpec['search']['filtered'] {
+  const o = r.object(value, path);
+  r.unknownKeys(o, path, ['share', 'categories']);
+  const share = r.num(o, 'share', path, 0);
+  if (share < 0 || share > 1) r.fail(`${path}.share`, `must be between 0 and 1, got ${share}`, 'write e.g. 0.25 for a quarter of the probes');
+  const categories = r.array(o.categories ?? [0, 1, 2], `${path}.categories`).map((c, i) => {
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > 9) {
+      r.fail(`${path}.categories[${i}]`, `must be a category from 0 to 9, got ${describe(c)}`, 'use 0 (50% of rows), 1 (10%) or 2 (1%)');
+      return 0;
+    }
+    return c;
+  });
+  return { share, categories };
+}
+
+function readChurn(r: Reader, o: Obj): NonNullable<WorkloadSpec['churn']> {
+  const path = 'workload.churn';
+  r.unknownKeys(o, path, ['deletesPerSecond', 'upsertsPerSecond']);
+  const rate = (key: string): number => {
+    const v = r.num(o, key, path, 0);
+    if (v < 0 || v > 10_000) r.fail(`${path}.${key}`, `must be between 0 and 10000, got ${v}`, `set ${path}.${key} to a rate per second`);
+    return v;
+  };
+  return { deletesPerSecond: rate('deletesPerSecond'), upsertsPerSecond: rate('upsertsPerSecond') };
+}
+
+function readLoad(r: Reader, o: Obj): NonNullable<WorkloadSpec['load']> {
+  const path = 'workload.load';
+  r.unknownKeys(o, path, ['rate', 'stages', 'maxVUs', 'timeout']);
+  const stages = r.array(o.stages, `${path}.stages`).map((v, i) => {
+    const st = r.object(v, `${path}.stages[${i}]`);
+    r.unknownKeys(st, `${path}.stages[${i}]`, ['target', 'duration']);
+    return { target: r.int(st, 'target', `${path}.stages[${i}]`, undefined, 0, 100_000), duration: r.duration(st, 'duration', `${path}.stages[${i}]`, undefined, 1000) };
+  });
+  return {
+    rate: r.int(o, 'rate', path, stages.length > 0 ? 0 : undefined, 0, 100_000),
+    stages,
+    maxVUs: r.int(o, 'maxVUs', path, 32, 1, 1000),
+    timeout: r.duration(o, 'timeout', path, 5_000, 10),
   };
 }
 

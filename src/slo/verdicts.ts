@@ -1,5 +1,5 @@
 import { EXIT, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict } from '../core/types.ts';
-import type { DurabilityResult } from '../checks/durability.ts';
+import { countDiscrepancy, durabilityViolations, type DurabilityResult } from '../checks/durability.ts';
 
 export interface Measurements {
   phases: readonly PhaseStats[];
@@ -58,7 +58,13 @@ function measure(slo: SloSpec, m: Measurements): { measured: number | null; samp
       if (d.unverified > 0) {
         return { measured: null, samples: d.acknowledged - d.unverified, reason: `${d.unverified} acknowledged writes could not be verified (lookups failed)` };
       }
-      return { measured: d.missing.length, samples: d.acknowledged, reason: `${d.missing.length} of ${d.acknowledged} acknowledged writes missing` };
+      const parts = [
+        `${d.missing.length} of ${d.acknowledged} acknowledged rows missing`,
+        `${d.resurrected.length} deleted rows back`,
+        `${d.stale.length} rows not at their latest upsert`,
+      ];
+      if (d.count) parts.push(`count ${d.count.reported} (expected ${d.count.min === d.count.max ? d.count.min : `${d.count.min}..${d.count.max}`}${countDiscrepancy(d) ? ', off' : ''})`);
+      return { measured: durabilityViolations(d), samples: d.acknowledged, reason: parts.join('; ') };
     }
   }
 }

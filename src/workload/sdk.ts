@@ -34,14 +34,14 @@ export class SdkDriver implements AsyncDisposable {
     op: OpRecord['op'],
     timeoutMs: number,
     fn: () => Promise<T>,
-    describe: (result: T) => { error?: string; ids?: number[]; scores?: number[]; queryIndex?: number },
-    extra: { ids?: number[]; queryIndex?: number; keys?: number[] } = {},
+    describe: (result: T) => { error?: string; ids?: number[]; scores?: number[]; versions?: number[] },
+    extra: Partial<Pick<OpRecord, 'ids' | 'queryIndex' | 'keys' | 'versions' | 'filter'>> = {},
   ): Promise<OpRecord> {
     const start = this.history.now();
     let outcome: Outcome = 'ok';
     let error: string | undefined;
     let errorClass: string | undefined;
-    let fields: { ids?: number[]; scores?: number[]; queryIndex?: number; keys?: number[] } = { ...extra };
+    let fields: Partial<OpRecord> = { ...extra };
     try {
       const result = await withTimeout(fn(), timeoutMs);
       const d = describe(result);
@@ -69,6 +69,8 @@ export class SdkDriver implements AsyncDisposable {
     const fields = [
       { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
       { name: 'vector', data_type: DataType.FloatVector, dim: dataset.dim },
+      // Upserts write their version here, so durability can check each row holds its latest value.
+      { name: 'version', data_type: DataType.Int64 },
       ...c.scalarFields.map((f) => ({
         name: f,
         data_type: f === 'num' ? DataType.Double : DataType.Int64,
@@ -125,13 +127,58 @@ export class SdkDriver implements AsyncDisposable {
   private rowsFor(dataset: Dataset, start: number, count: number): RowData[] {
     const vectors = dataset.vectors(start, count);
     const dim = dataset.dim;
-    return Array.from({ length: count }, (_, i) => {
-      const id = start + i;
-      const scalars = dataset.scalars(id);
-      const row: RowData = { id, vector: Array.from(vectors.subarray(i * dim, (i + 1) * dim)) };
-      for (const f of this.collection.scalarFields) row[f] = scalars[f];
-      return row;
-    });
+    return Array.from({ length: count }, (_, i) => this.row(dataset, start + i, 0, vectors.subarray(i * dim, (i + 1) * dim)));
+  }
+
+  private row(dataset: Dataset, id: number, version: number, vector: Float32Array): RowData {
+    const scalars = dataset.scalars(id);
+    const row: RowData = { id, version, vector: Array.from(vector) };
+    for (const f of this.collection.scalarFields) row[f] = scalars[f];
+    return row;
+  }
+
+  /** Upserts rows to new versions: each row keeps its scalars and gets Dataset.upsertVector(id, version). */
+  async upsert(dataset: Dataset, rows: readonly { id: number; version: number }[], timeoutMs = 10_000): Promise<OpRecord> {
+    const data = rows.map(({ id, version }) => this.row(dataset, id, version, dataset.upsertVector(id, version)));
+    return this.call(
+      'upsert',
+      timeoutMs,
+      () => this.client.upsert({ collection_name: this.collection.name, fields_data: data }),
+      (res) => statusError(res),
+      { ids: rows.map((r) => r.id), versions: rows.map((r) => r.version) },
+    );
+  }
+
+  async delete(ids: readonly number[], timeoutMs = 10_000): Promise<OpRecord> {
+    return this.call(
+      'delete',
+      timeoutMs,
+      () => this.client.delete({ collection_name: this.collection.name, ids: [...ids] }),
+      (res) => statusError(res),
+      { ids: [...ids] },
+    );
+  }
+
+  /** Rows the server counts, with Strong consistency, to reconcile against the acknowledged writes. */
+  async count(timeoutMs = 30_000): Promise<OpRecord> {
+    let count: number | undefined;
+    const record = await this.call(
+      'count',
+      timeoutMs,
+      () =>
+        this.client.query({
+          collection_name: this.collection.name,
+          output_fields: ['count(*)'],
+          consistency_level: ConsistencyLevelEnum.Strong,
+        }),
+      (res) => {
+        const err = statusError(res);
+        if (!err.error) count = Number(res.data[0]?.['count(*)']);
+        return err;
+      },
+    );
+    if (count !== undefined && record.outcome === 'ok') (record as { count?: number }).count = count;
+    return record;
   }
 
   async flush(timeoutMs = 120_000): Promise<OpRecord> {
@@ -171,7 +218,7 @@ export class SdkDriver implements AsyncDisposable {
     return this.call('load', timeoutMs, () => this.client.loadCollectionSync({ collection_name: this.collection.name }), statusError);
   }
 
-  async search(queries: Float32Array, dim: number, queryIndex: number, spec: SearchProbeSpec): Promise<OpRecord> {
+  async search(queries: Float32Array, dim: number, queryIndex: number, spec: SearchProbeSpec, filter?: OpRecord['filter']): Promise<OpRecord> {
     const vector = Array.from(queries.subarray(queryIndex * dim, (queryIndex + 1) * dim));
     return this.call(
       'search',
@@ -183,13 +230,14 @@ export class SdkDriver implements AsyncDisposable {
           limit: spec.topK,
           params: this.collection.index.searchParams,
           consistency_level: ConsistencyLevelEnum[this.collection.consistency],
+          ...(filter ? { expr: `category == ${filter.category}` } : {}),
         }),
       (res) => {
         const err = statusError(res);
         if (err.error) return err;
         return { ids: res.results.map((r) => Number(r.id)), scores: res.results.map((r) => r.score) };
       },
-      { queryIndex },
+      filter ? { queryIndex, filter } : { queryIndex },
     );
   }
 
@@ -200,7 +248,8 @@ export class SdkDriver implements AsyncDisposable {
     const worker = async (): Promise<void> => {
       while (!signal.aborted) {
         const started = Date.now();
-        await this.search(queries, dim, next++ % nq, spec);
+        const n = next++;
+        await this.search(queries, dim, n % nq, spec, probeFilter(n, spec));
         const wait = spec.every - (Date.now() - started);
         await delay(Math.max(0, wait), signal).catch(() => undefined);
       }
@@ -221,13 +270,13 @@ export class SdkDriver implements AsyncDisposable {
             this.client.query({
               collection_name: this.collection.name,
               expr: `id in [${slice.join(',')}]`,
-              output_fields: ['id'],
+              output_fields: ['id', 'version'],
               consistency_level: ConsistencyLevelEnum.Strong,
             }),
           (res) => {
             const err = statusError(res);
             if (err.error) return err;
-            return { ids: res.data.map((row) => Number(row.id)) };
+            return { ids: res.data.map((row) => Number(row.id)), versions: res.data.map((row) => Number(row.version)) };
           },
           { keys: slice },
         ),
@@ -285,4 +334,16 @@ export function classifyError(err: unknown): { outcome: Outcome; error: string; 
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Which probes filter, and on what: a deterministic share (by probe number) searches with
+ * `category == c`, cycling through the categories so each selectivity is exercised.
+ */
+export function probeFilter(n: number, spec: SearchProbeSpec): OpRecord['filter'] {
+  const { share, categories } = spec.filtered;
+  if (share <= 0 || categories.length === 0) return undefined;
+  const period = Math.max(1, Math.round(1 / share));
+  if (n % period !== period - 1) return undefined;
+  return { category: categories[Math.floor(n / period) % categories.length]! };
 }
