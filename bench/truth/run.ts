@@ -141,12 +141,13 @@ interface Row {
   oursSeconds: number;
   nativeSeconds: number;
   faissSeconds: number | null;
-  memoryRatio: number;
+  /** Only for the first workload: the process's RSS does not fall back between workloads. */
+  memoryRatio: number | null;
   agreeNative: number;
   agreeFaiss: number | null;
 }
 
-async function runWorkload(w: Workload, engine: TruthEngine, tools: { native: string; faiss: string | null }, dir: string): Promise<Row> {
+async function runWorkload(w: Workload, engine: TruthEngine, tools: { native: string; faiss: string | null }, dir: string, first: boolean): Promise<Row> {
   const dataset = createDataset({ profile: w.profile, dim: w.dim, metric: w.metric, seed: 1 });
   const rssBefore = process.memoryUsage().rss;
   const base = dataset.vectors(0, w.rows);
@@ -177,7 +178,7 @@ async function runWorkload(w: Workload, engine: TruthEngine, tools: { native: st
     faissSeconds = runHarness(tools.faiss, harnessArgs(join(dir, 'faiss.ibin')));
     agreeFaiss = agreement(ours.ids, readGroundTruth(join(dir, 'faiss.ibin')).ids, w.queries, w.k);
   }
-  return { workload: w.name, oursSeconds, nativeSeconds, faissSeconds, memoryRatio: (peak - rssBefore) / base.byteLength, agreeNative, agreeFaiss };
+  return { workload: w.name, oursSeconds, nativeSeconds, faissSeconds, memoryRatio: first ? (peak - rssBefore) / base.byteLength : null, agreeNative, agreeFaiss };
 }
 
 function printTable(rows: Row[]): void {
@@ -242,7 +243,7 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const w of quick ? QUICK : FULL) {
       log(`running ${w.name}`);
-      rows.push(await runWorkload(w, engine, tools, dir));
+      rows.push(await runWorkload(w, engine, tools, dir, rows.length === 0));
     }
     printTable(rows);
     await generatorVersusTruth(engine, quick);
