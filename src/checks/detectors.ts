@@ -1,13 +1,4 @@
-import type { History, OpRecord, PhaseName } from '../core/types.ts';
-
-/** A failure mode production teams report, found in the history. */
-export interface Finding {
-  detector: 'empty-results' | 'collection-missing' | 'collection-not-loaded' | 'failing-after-heal';
-  phase: PhaseName | null;
-  count: number;
-  firstAt: number;
-  detail: string;
-}
+import type { Finding, History, OpRecord, PhaseName } from '../core/types.ts';
 
 /** Server error text → a stable class, so findings and reports group errors the same way. */
 export function serverErrorClass(message: string): string {

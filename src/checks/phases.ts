@@ -1,5 +1,5 @@
-import type { FaultWindow, History, PhaseName, PhaseStats } from '../core/types.ts';
-import { percentile } from './percentile.ts';
+import type { FaultWindow, History, OpLatency, OpRecord, PhaseName, PhaseStats } from '../core/types.ts';
+import { LatencyHistogram } from '../history/hdr.ts';
 import { meanRecall } from './recall.ts';
 import { recoveryTime } from './recovery.ts';
 import type { Truth } from './truth.ts';
@@ -7,15 +7,20 @@ import type { Truth } from './truth.ts';
 export const SCORED_PHASES: readonly PhaseName[] = ['steady', 'fault', 'recovered'];
 
 /**
- * Per-phase figures for searches. Latency percentiles cover searches that ended ok or unknown
- * (a timed-out search took at least its timeout, and leaving it out would flatter the tail);
- * fast refusals ('fail') count against the error rate instead.
+ * Latency counts ops that ended ok or unknown: a timed-out call took at least its timeout, and
+ * leaving it out would flatter the tail. Fast refusals ('fail') count against availability instead.
  */
+function latencyOf(ops: readonly OpRecord[]): { p50: number | null; p95: number | null; p99: number | null; p999: number | null } {
+  const h = new LatencyHistogram();
+  for (const o of ops) if (o.outcome !== 'fail') h.record(Math.max(o.latencyMs, 0.001));
+  return { p50: h.percentile(50), p95: h.percentile(95), p99: h.percentile(99), p999: h.percentile(99.9) };
+}
+
+/** Per-phase figures for searches from every driver; recall from the probes that carry results. */
 export function phaseStats(history: History, truth: Truth): PhaseStats[] {
   return SCORED_PHASES.map((phase) => {
     const searches = history.ops.filter((o) => o.op === 'search' && o.phase === phase);
     const count = (outcome: string): number => searches.filter((o) => o.outcome === outcome).length;
-    const latencies = searches.filter((o) => o.outcome !== 'fail').map((o) => o.latencyMs);
     const recall = meanRecall(searches, truth);
     return {
       phase,
@@ -23,16 +28,33 @@ export function phaseStats(history: History, truth: Truth): PhaseStats[] {
       ok: count('ok'),
       fail: count('fail'),
       unknown: count('unknown'),
+      availability: searches.length === 0 ? null : count('ok') / searches.length,
       recall: recall.value,
       recallSamples: recall.samples,
-      latency: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
+      latency: latencyOf(searches),
     };
   });
 }
 
-/** Each fault's window from the history's events, with its recovery time. */
+/** Latency per phase, per kind of operation, per driver. */
+export function latencyByOp(history: History): OpLatency[] {
+  const groups = new Map<string, OpRecord[]>();
+  for (const o of history.ops) {
+    if (!SCORED_PHASES.includes(o.phase)) continue;
+    const key = `${o.phase}|${o.op}|${o.source ?? 'sdk'}`;
+    groups.set(key, [...(groups.get(key) ?? []), o]);
+  }
+  return [...groups.entries()]
+    .map(([key, ops]) => {
+      const [phase, op, source] = key.split('|') as [PhaseName, OpRecord['op'], 'sdk' | 'k6'];
+      return { phase, op, source, count: ops.length, ok: ops.filter((o) => o.outcome === 'ok').length, ...latencyOf(ops) };
+    })
+    .sort((a, b) => SCORED_PHASES.indexOf(a.phase) - SCORED_PHASES.indexOf(b.phase) || a.op.localeCompare(b.op) || a.source.localeCompare(b.source));
+}
+
+/** Each fault's window from the history's events, with its recovery time (measured on the probes). */
 export function faultWindows(history: History, windowMs: number): FaultWindow[] {
-  const probes = history.ops.filter((o) => o.op === 'search');
+  const probes = history.ops.filter((o) => o.op === 'search' && o.source !== 'k6');
   const starts = history.events.filter((e) => e.kind === 'fault-start');
   return starts.map((s) => {
     const end = history.events.find((e) => e.kind === 'fault-end' && e.name === s.name && e.at >= s.at);

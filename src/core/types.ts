@@ -169,6 +169,8 @@ export interface SloSpec {
   percentile?: number;
   op: '<=' | '>=';
   threshold: number;
+  /** Stop the run as soon as this SLO is known to be missed (exit code 4). */
+  abortOnBreach?: boolean;
 }
 
 export interface Scenario {
@@ -248,10 +250,48 @@ export interface PhaseStats {
   ok: number;
   fail: number;
   unknown: number;
+  /** ok / searches; null without searches. */
+  availability: number | null;
   /** Mean recall@k of the phase's successful searches (k = the workload's topK). */
   recall: number | null;
   recallSamples: number;
-  latency: { p50: number | null; p95: number | null; p99: number | null };
+  latency: { p50: number | null; p95: number | null; p99: number | null; p999: number | null };
+}
+
+/** Latency of one kind of operation from one driver in one phase (HDR histogram). */
+export interface OpLatency {
+  phase: PhaseName;
+  op: OpRecord['op'];
+  source: 'sdk' | 'k6';
+  count: number;
+  ok: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  p999: number | null;
+}
+
+/** A failure mode production teams report, found in the history. */
+export interface Finding {
+  detector: 'empty-results' | 'collection-missing' | 'collection-not-loaded' | 'failing-after-heal';
+  phase: PhaseName | null;
+  count: number;
+  firstAt: number;
+  detail: string;
+}
+
+/** The server's own figures for a phase (Prometheus), to set beside the client's. */
+export interface ServerPhaseView {
+  phase: PhaseName;
+  scrapes: number;
+  failedScrapes: number;
+  /** Searches the proxy counted, and its p50/p99 search latency (ms, from its histogram). */
+  searches: number | null;
+  searchFailures: number | null;
+  p50: number | null;
+  p99: number | null;
+  /** Rows datacoord reports stored, at the phase's last good scrape. */
+  storedRows: number | null;
 }
 
 export interface FaultWindow {
@@ -262,7 +302,7 @@ export interface FaultWindow {
   recoveryMs: number | null;
 }
 
-export type Verdict = 'pass' | 'fail' | 'error' | 'invalid' | 'interrupted';
+export type Verdict = 'pass' | 'fail' | 'aborted' | 'error' | 'invalid' | 'interrupted';
 
 export interface RunReport {
   runId: string;
@@ -295,6 +335,13 @@ export interface RunReport {
     samples: { missing: readonly number[]; resurrected: readonly number[]; stale: readonly number[] };
   } | null;
   slos: readonly SloVerdict[];
+  latencyByOp: readonly OpLatency[];
+  findings: readonly Finding[];
+  server: readonly ServerPhaseView[];
+  /** The k6 load, when the scenario had one. */
+  load: { searches: number; dropped: number; thresholds: readonly { metric: string; threshold: string; pass: boolean }[] } | null;
+  /** The SLO whose breach stopped the run early, if one did. */
+  abortedOnBreach: string | null;
   /** Time series for charts: [ms since epoch, value]. */
   series: {
     searchLatency: readonly (readonly [number, number, Outcome])[];
@@ -307,5 +354,7 @@ export const EXIT = {
   sloMissed: 1,
   harness: 2,
   invalidScenario: 3,
+  /** An SLO marked abortOnBreach was missed and the run stopped early. */
+  abortedOnBreach: 4,
   interrupted: 130,
 } as const;

@@ -44,6 +44,11 @@ export class HistoryRecorder {
     return record;
   }
 
+  /** Ops recorded by another driver (times already relative to this epoch): renumbered and re-phased here. */
+  import(ops: readonly OpRecord[], source: OpRecord['source']): void {
+    for (const op of ops) this.ops.push({ ...op, seq: this.seq++, phase: this.phaseAt(op.start), source });
+  }
+
   event(kind: HistoryEvent['kind'], name: string, detail?: string): void {
     const e: HistoryEvent = { at: this.now(), kind, name };
     if (detail !== undefined) e.detail = detail;

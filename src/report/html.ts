@@ -83,8 +83,9 @@ function faultTable(r: RunReport): string {
 function durabilityText(r: RunReport): string {
   const d = r.durability;
   if (!d) return '<p>Durability was not verified (the run did not reach verification).</p>';
-  const lost = d.missing > 0 ? ` Missing ids (first ${d.sampleMissing.length}): ${d.sampleMissing.join(', ')}.` : '';
-  return `<p>${d.acknowledged} acknowledged inserts; ${d.found} found; <b>${d.missing}</b> missing; ${d.unverified} could not be verified.${esc(lost)}</p>`;
+  const ids = (label: string, list: readonly number[]): string => (list.length > 0 ? ` ${label} (first ${list.length}): ${list.join(', ')}.` : '');
+  const count = d.count ? ` The server counts ${d.count.reported} rows (expected ${d.count.min === d.count.max ? d.count.min : `${d.count.min} to ${d.count.max}`}).` : '';
+  return `<p>${d.acknowledged} rows must exist; ${d.found} found. <b>${d.missing}</b> missing, <b>${d.resurrected}</b> deleted rows back, <b>${d.stale}</b> not at their latest upsert; ${d.uncertain} uncertain (last write of unknown outcome); ${d.unverified} could not be verified.${esc(count)}${esc(ids('Missing', d.samples.missing) + ids('Back', d.samples.resurrected) + ids('Stale', d.samples.stale))}</p>`;
 }
 
 const W = 1060;

@@ -1,20 +1,23 @@
 import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { EXIT, type History, type RunReport, type Scenario, type Verdict } from '../core/types.ts';
+import type { Scenario } from '../core/types.ts';
 import type { Platform, Stack } from '../core/platform.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
-import { createDataset } from '../dataset/index.ts';
+import { createDataset, type Dataset } from '../dataset/index.ts';
 import { SdkDriver } from '../workload/sdk.ts';
+import type { K6RunResult } from '../workload/k6/run.ts';
+import { Journal } from '../platform/local/journal.ts';
+import { stateDir } from '../platform/local/tools.ts';
 import { DisposalStack } from '../util/disposal.ts';
 import { delay } from '../util/poll.ts';
-import { buildTruth } from './truth.ts';
-import { phaseStats, faultWindows, phaseWindows } from '../checks/phases.ts';
-import { durability, type DurabilityResult } from '../checks/durability.ts';
-import { searchRecall } from '../checks/recall.ts';
-import type { Truth } from '../checks/truth.ts';
-import { evaluateSlos, exitCodeFor } from '../slo/verdicts.ts';
+import { GroundTruth } from './truth.ts';
+import { scrapeMetrics, type Scrape } from './metrics.ts';
+import { k6Spec, runChurn, runLoad, writeQueries } from './workload.ts';
+import { BreachWatch } from './breach.ts';
+import { buildReport, type RunState } from './report.ts';
 import { writeReports } from '../report/write.ts';
+import type { RunReport } from '../core/types.ts';
 
 export interface RunOptions {
   platform: Platform;
@@ -24,8 +27,6 @@ export interface RunOptions {
   log: (message: string) => void;
 }
 
-export class Interrupted extends Error {}
-
 /** Runs a validated scenario end to end and writes its reports. Never throws: the report says what happened. */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date();
@@ -33,39 +34,79 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const workDir = join(tmpdir(), `milvus-drill-${opts.runId}`);
   mkdirSync(opts.outDir, { recursive: true });
   mkdirSync(workDir, { recursive: true });
-  const state: RunState = { bringUpMs: null, truth: null, durability: null, stack: null };
+  const state: RunState = { bringUpMs: null, groundTruth: null, scrapes: [], load: null, breach: null };
+  const breach = new AbortController();
+  const signal = AbortSignal.any([opts.signal, breach.signal]);
   let error: unknown = null;
   try {
-    await execute(scenario, opts, history, workDir, state);
+    await execute(scenario, { ...opts, signal }, history, workDir, state, breach);
   } catch (err) {
-    error = err;
+    if (!signal.aborted) error = err;
   } finally {
     keepLogs(workDir, join(opts.outDir, 'logs'));
     rmSync(workDir, { recursive: true, force: true });
   }
-  const report = buildReport(scenario, opts, history.snapshot(), state, startedAt, error);
-  writeReports(opts.outDir, report, history.snapshot());
+  const snapshot = history.snapshot();
+  const report = buildReport(scenario, { runId: opts.runId, platform: opts.platform.name, interrupted: opts.signal.aborted }, snapshot, state, startedAt, error);
+  writeReports(opts.outDir, report, snapshot);
   return report;
 }
 
-interface RunState {
-  bringUpMs: number | null;
-  truth: Truth | null;
-  durability: DurabilityResult | null;
-  stack: Stack | null;
-}
-
-async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, workDir: string, state: RunState): Promise<void> {
+async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, workDir: string, state: RunState, breach: AbortController): Promise<void> {
   const { signal, log } = opts;
   await using resources = new DisposalStack();
+  const journal = new Journal(stateDir(), `${opts.runId}-runner`);
+  resources.defer(() => journal.close());
   const t0 = Date.now();
   const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log }));
-  state.stack = stack;
   state.bringUpMs = Date.now() - t0;
   log(`stack ready in ${(state.bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
   const driver = resources.use(await SdkDriver.connect(stack.milvusAddress, history, s.collection));
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
+  const acknowledged = await load(s, driver, dataset, signal, log);
+  const queries = dataset.queries(s.dataset.queries);
+  const filtered = s.workload.search.filtered;
+  state.groundTruth = await GroundTruth.compute(
+    { dataset, baseIds: acknowledged, queries, k: s.workload.search.topK, consistency: s.collection.consistency, categories: filtered.share > 0 ? filtered.categories : [] },
+    log,
+  );
+  signal.throwIfAborted();
+
+  const running = new AbortController();
+  const stopAll = (): void => running.abort();
+  signal.addEventListener('abort', stopAll, { once: true });
+  const totalMs = s.phases.steady + s.phases.fault + s.phases.recovered;
+  const now = (): number => history.now();
+  const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal) : Promise.resolve<Scrape[]>([]);
+  const probes = driver.runSearchProbes(queries, s.dataset.dim, s.workload.search, running.signal);
+  const churn = runChurn(s, driver, dataset, totalMs, now, running.signal);
+  const spec = k6Spec(s, writeQueries(workDir, queries, s.dataset.dim), totalMs);
+  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal }) : null;
+  if (k6) log(`k6: ${s.workload.load!.stages.length > 0 ? 'ramping' : `${s.workload.load!.rate}/s`} open-model search load`);
+  const watch = new BreachWatch(s, history, state, (reason) => {
+    state.breach = reason;
+    log(`SLO breached, stopping early: ${reason}`);
+    breach.abort(new Error(reason));
+  });
+  try {
+    await runPhases(s, stack, history, signal, log, watch);
+  } finally {
+    running.abort();
+    signal.removeEventListener('abort', stopAll);
+    const [scraped, loadResult] = await Promise.all([scrapes, k6?.catch((err: unknown) => err), probes, churn]);
+    state.scrapes = scraped;
+    if (loadResult instanceof Error) log(`k6 failed: ${loadResult.message}`);
+    else if (loadResult) recordLoad(loadResult as K6RunResult, history, state, log);
+  }
+  signal.throwIfAborted();
+  history.enterPhase('verify');
+  log('verifying durability: every row ever written, with Strong consistency');
+  await verify(driver, writtenIds(history), signal);
+}
+
+/** Creates the collection and loads the initial rows; returns the acknowledged ids. */
+async function load(s: Scenario, driver: SdkDriver, dataset: Dataset, signal: AbortSignal, log: (m: string) => void): Promise<number[]> {
   const step = async (what: string, record: Promise<{ outcome: string; error?: string }>): Promise<void> => {
     const r = await record;
     if (r.outcome !== 'ok') throw new Error(`${what} failed: ${r.error ?? r.outcome}`);
@@ -80,34 +121,14 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   await step('build index', driver.buildIndex(s.dataset.metric, signal));
   log('loading collection');
   await step('load collection', driver.load());
-
-  const queries = dataset.queries(s.dataset.queries);
-  log(`computing exact top-${s.workload.search.topK} for ${s.dataset.queries} queries over ${acknowledged.length} rows`);
-  state.truth = buildTruth(dataset, acknowledged, queries, s.workload.search.topK);
-  signal.throwIfAborted();
-
-  const probing = new AbortController();
-  const stopProbes = (): void => probing.abort();
-  signal.addEventListener('abort', stopProbes, { once: true });
-  const probes = driver.runSearchProbes(queries, s.dataset.dim, s.workload.search, probing.signal);
-  try {
-    await runPhases(s, stack, history, signal, log);
-  } finally {
-    probing.abort();
-    signal.removeEventListener('abort', stopProbes);
-    await probes;
-  }
-  signal.throwIfAborted();
-  history.enterPhase('verify');
-  log(`verifying durability of ${acknowledged.length} acknowledged rows`);
-  await verifyDurability(driver, acknowledged, signal);
-  state.durability = durability(history.snapshot().ops);
+  return acknowledged;
 }
 
-async function runPhases(s: Scenario, stack: Stack, history: HistoryRecorder, signal: AbortSignal, log: (m: string) => void): Promise<void> {
+async function runPhases(s: Scenario, stack: Stack, history: HistoryRecorder, signal: AbortSignal, log: (m: string) => void, watch: BreachWatch): Promise<void> {
   history.enterPhase('steady');
   log(`steady phase: ${s.phases.steady / 1000} s`);
   await delay(s.phases.steady, signal);
+  watch.phaseEnded('steady');
 
   history.enterPhase('fault');
   log(`fault phase: ${s.phases.fault / 1000} s`);
@@ -116,22 +137,34 @@ async function runPhases(s: Scenario, stack: Stack, history: HistoryRecorder, si
     await delay(fault.at, signal);
     history.event('fault-start', fault.name, fault.kind);
     log(`inject ${fault.kind} '${fault.name}' on ${fault.target.role} for ${fault.duration / 1000} s`);
-    await using active = await stack.inject(fault, signal);
-    await active.healed;
-    history.event('fault-end', fault.name, fault.kind);
-    log(`healed '${fault.name}'`);
+    try {
+      await using active = await stack.inject(fault, signal);
+      await active.healed;
+    } finally {
+      history.event('fault-end', fault.name, fault.kind);
+      log(`healed '${fault.name}'`);
+    }
   });
   await Promise.all(faults);
   await delay(Math.max(0, s.phases.fault - (Date.now() - phaseStart)), signal);
+  watch.phaseEnded('fault');
 
   history.enterPhase('recovered');
   log(`recovered phase: ${s.phases.recovered / 1000} s`);
-  await delay(s.phases.recovered, signal);
+  await watch.during(s.phases.recovered, signal);
   history.event('phase-end', 'recovered');
+  watch.phaseEnded('recovered');
 }
 
-/** Looks every acknowledged id up; batches that fail are retried until a deadline, each try recorded. */
-async function verifyDurability(driver: SdkDriver, ids: readonly number[], signal: AbortSignal, deadlineMs = 120_000): Promise<void> {
+/** Every id the run wrote: the initial rows and every churn target. */
+function writtenIds(history: HistoryRecorder): number[] {
+  const ids = new Set<number>();
+  for (const op of history.snapshot().ops) if (op.op === 'insert' || op.op === 'delete' || op.op === 'upsert') op.ids?.forEach((id) => ids.add(id));
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** Looks every id up and counts rows; failed lookups are retried until a deadline, each try recorded. */
+async function verify(driver: SdkDriver, ids: readonly number[], signal: AbortSignal, deadlineMs = 120_000): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   let pending = [...ids];
   while (pending.length > 0 && Date.now() < deadline) {
@@ -140,6 +173,17 @@ async function verifyDurability(driver: SdkDriver, ids: readonly number[], signa
     pending = records.filter((r) => r.outcome !== 'ok').flatMap((r) => [...(r.keys ?? [])]);
     if (pending.length > 0) await delay(1000, signal);
   }
+  await driver.count();
+}
+
+function recordLoad(result: K6RunResult, history: HistoryRecorder, state: RunState, log: (m: string) => void): void {
+  history.import(result.ops, 'k6');
+  state.load = {
+    searches: result.ops.filter((o) => o.op === 'search').length,
+    dropped: result.dropped.total,
+    thresholds: result.thresholds.map((t) => ({ metric: t.metric, threshold: t.expression, pass: t.pass })),
+  };
+  log(`k6: ${state.load.searches} searches, ${state.load.dropped} dropped iterations`);
 }
 
 function throttled(log: (m: string) => void, everyMs: number): (m: string) => void {
@@ -152,68 +196,9 @@ function throttled(log: (m: string) => void, everyMs: number): (m: string) => vo
   };
 }
 
-function buildReport(s: Scenario, opts: RunOptions, history: History, state: RunState, startedAt: Date, error: unknown): RunReport {
-  const interrupted = opts.signal.aborted;
-  const phases = state.truth ? phaseStats(history, state.truth) : [];
-  const faults = faultWindows(history, s.recovery.window);
-  const slos = evaluateSlos(s.slos, { phases, faults, durability: state.durability });
-  let verdict: Verdict;
-  let exitCode: number;
-  if (interrupted) [verdict, exitCode] = ['interrupted', EXIT.interrupted];
-  else if (error) [verdict, exitCode] = ['error', EXIT.harness];
-  else {
-    exitCode = exitCodeFor(slos);
-    verdict = exitCode === EXIT.pass ? 'pass' : 'fail';
-  }
-  const d = state.durability;
-  const truth = state.truth;
-  return {
-    runId: opts.runId,
-    scenario: s.name,
-    seed: s.seed,
-    platform: opts.platform.name as RunReport['platform'],
-    milvusVersion: s.stack.milvusVersion,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    bringUpMs: state.bringUpMs,
-    recallK: s.workload.search.topK,
-    verdict,
-    exitCode,
-    error: error && !interrupted ? describeError(error) : null,
-    phases,
-    phaseWindows: phaseWindows(history),
-    faults,
-    durability: d && {
-      acknowledged: d.acknowledged,
-      found: d.found,
-      missing: d.missing.length,
-      unverified: d.unverified,
-      sampleMissing: d.missing.slice(0, 20),
-    },
-    slos,
-    series: {
-      searchLatency: history.ops.filter((o) => o.op === 'search').map((o) => [o.start, round(o.latencyMs), o.outcome] as const),
-      recall: truth
-        ? history.ops.flatMap((o) => {
-            const r = o.op === 'search' ? searchRecall(o, truth) : null;
-            return r === null ? [] : [[o.start, round(r)] as const];
-          })
-        : [],
-    },
-  };
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}
-
 function keepLogs(workDir: string, logDir: string): void {
   if (!existsSync(workDir)) return;
   mkdirSync(logDir, { recursive: true });
-  cpSync(workDir, logDir, { recursive: true, filter: (src) => !/(minio-data|etcd-\d+$|local|rocksmq|run)$/.test(src) });
-  writeFileSync(join(logDir, 'README'), 'Component logs of this run (etcd, MinIO, Milvus). Data dirs are not kept.\n');
+  cpSync(workDir, logDir, { recursive: true, filter: (src) => !/(minio-data|etcd-\d+$|local|rocksmq|run|\.fbin)$/.test(src) });
+  writeFileSync(join(logDir, 'README'), 'Component logs of this run (etcd, MinIO, Milvus, k6). Data dirs are not kept.\n');
 }

@@ -75,6 +75,8 @@ export interface SloInput {
   percentile?: number;
   op?: '<=' | '>=';
   threshold: number;
+  /** Stop the run as soon as this SLO is known to be missed (exit code 4). */
+  abortOnBreach?: boolean;
 }
 
 /** Marks a module's default export as a scenario and gives authors type checking. */

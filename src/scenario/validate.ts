@@ -354,7 +354,7 @@ function readMode(r: Reader, value: unknown, path: string): TargetMode {
 
 function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   const o = r.object(value, path);
-  r.unknownKeys(o, path, ['name', 'kind', 'phase', 'percentile', 'op', 'threshold']);
+  r.unknownKeys(o, path, ['name', 'kind', 'phase', 'percentile', 'op', 'threshold', 'abortOnBreach']);
   const kind = r.oneOf(o, 'kind', path, SLO_KINDS, undefined);
   const needsPhase = kind === 'recall' || kind === 'latency' || kind === 'errorRate';
   const phase = needsPhase ? r.oneOf(o, 'phase', path, PHASES, undefined) : null;
@@ -370,7 +370,10 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   }
   const label = kind === 'latency' ? `p${percentile} latency` : kind;
   const name = typeof o.name === 'string' ? o.name : phase ? `${phase} ${label}` : label;
-  const slo: SloSpec = { name, kind, phase, op, threshold };
+  if (o.abortOnBreach !== undefined && typeof o.abortOnBreach !== 'boolean') {
+    r.fail(`${path}.abortOnBreach`, `must be true or false, got ${describe(o.abortOnBreach)}`, 'write abortOnBreach: true to stop the run when this SLO is missed');
+  }
+  const slo: SloSpec = { name, kind, phase, op, threshold, abortOnBreach: o.abortOnBreach === true };
   if (percentile !== undefined) slo.percentile = percentile;
   return slo;
 }

@@ -35,8 +35,8 @@ function measure(slo: SloSpec, m: Measurements): { measured: number | null; samp
       return { measured: phase?.recall ?? null, samples: phase?.recallSamples ?? 0 };
     case 'latency': {
       const p = slo.percentile ?? 99;
-      const key = p === 50 ? 'p50' : p === 95 ? 'p95' : 'p99';
-      if (![50, 95, 99].includes(p)) return { measured: null, samples: 0, reason: `percentile ${p} is not computed; use 50, 95 or 99` };
+      const key = ({ 50: 'p50', 95: 'p95', 99: 'p99', 99.9: 'p999' } as const)[p as 50 | 95 | 99 | 99.9];
+      if (!key) return { measured: null, samples: 0, reason: `percentile ${p} is not computed; use 50, 95, 99 or 99.9` };
       const samples = phase ? phase.ok + phase.unknown : 0;
       return { measured: phase?.latency[key] ?? null, samples };
     }

@@ -2,6 +2,7 @@ import { MilvusClient, DataType, ConsistencyLevelEnum, type RowData } from '@zil
 import type { CollectionSpec, DatasetSpec, OpRecord, Outcome, SearchProbeSpec } from '../core/types.ts';
 import type { Dataset } from '../dataset/index.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
+import { serverErrorClass } from '../checks/detectors.ts';
 import { delay, pollUntil } from '../util/poll.ts';
 
 /** The correctness workload through the official Node SDK: every call is recorded in the history. */
@@ -48,7 +49,7 @@ export class SdkDriver implements AsyncDisposable {
       if (d.error) {
         outcome = 'fail';
         error = d.error;
-        errorClass = 'server-error';
+        errorClass = serverErrorClass(d.error);
       } else {
         fields = { ...fields, ...stripUndefined(d) };
       }

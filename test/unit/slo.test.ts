@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { evaluateSlos, exitCodeFor } from '../../src/slo/verdicts.ts';
 import type { PhaseStats, SloSpec } from '../../src/core/types.ts';
 
-const steady: PhaseStats = { phase: 'steady', searches: 100, ok: 98, fail: 1, unknown: 1, recall: 0.97, recallSamples: 98, latency: { p50: 3, p95: 8, p99: 20 } };
-const empty: PhaseStats = { phase: 'recovered', searches: 0, ok: 0, fail: 0, unknown: 0, recall: null, recallSamples: 0, latency: { p50: null, p95: null, p99: null } };
+const steady: PhaseStats = { phase: 'steady', searches: 100, ok: 98, fail: 1, unknown: 1, recall: 0.97, recallSamples: 98, latency: { p50: 3, p95: 8, p99: 20, p999: 25 }, availability: 0.98 };
+const empty: PhaseStats = { phase: 'recovered', searches: 0, ok: 0, fail: 0, unknown: 0, recall: null, recallSamples: 0, latency: { p50: null, p95: null, p99: null, p999: null }, availability: null };
 
 const slo = (s: Partial<SloSpec> & Pick<SloSpec, 'kind'>): SloSpec => ({ name: s.kind, phase: 'steady', op: '<=', threshold: 0, ...s });
 
@@ -47,7 +47,7 @@ test('recovery: a fault that never recovered fails; durability: unverified write
       { name: 'a', kind: 'pod-kill', start: 0, end: 1, recoveryMs: 1000 },
       { name: 'b', kind: 'pod-kill', start: 0, end: 1, recoveryMs: null },
     ],
-    durability: { acknowledged: 10, missing: [], unverified: 3, found: 7 },
+    durability: { acknowledged: 10, missing: [], resurrected: [], stale: [], uncertain: 0, unverified: 3, found: 7, count: null },
   });
   assert.equal(rec!.pass, false);
   assert.match(rec!.reason, /never recovered after: b/);
@@ -59,7 +59,7 @@ test('all met: exit 0', () => {
   const v = evaluateSlos([slo({ kind: 'durability', phase: null })], {
     phases: [],
     faults: [],
-    durability: { acknowledged: 10, missing: [], unverified: 0, found: 10 },
+    durability: { acknowledged: 10, missing: [], resurrected: [], stale: [], uncertain: 0, unverified: 0, found: 10, count: null },
   });
   assert.equal(v[0]!.pass, true);
   assert.equal(exitCodeFor(v), 0);
