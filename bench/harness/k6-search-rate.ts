@@ -100,7 +100,7 @@ function sustained(step: Step): boolean {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'k6-bench-'));
   const journal = new Journal(join(dir, 'state'), 'k6-bench');
-  const milvus = await startTestMilvus(join(dir, 'milvus'), journal);
+  const milvus = await startTestMilvus(join(dir, 'milvus'));
   try {
     const sdk = new MilvusClient({ address: milvus.address });
     await createFlatCollection(sdk, COLLECTION, testVectors(ROWS, DIM, 1), DIM);

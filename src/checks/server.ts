@@ -11,15 +11,17 @@ const isSearch = (l: Record<string, string>): boolean => l.query_type === 'searc
 const searchReq = (status: string) => (l: Record<string, string>): boolean => l.function_name === 'Search' && l.status === status;
 
 /**
- * Per phase, the difference between the first and last good scrapes in it. A restart resets the
- * server's counters, so the difference is taken from the first good scrape after the last reset.
+ * Per phase, the difference between the last good scrape before it began (or its first, if none)
+ * and its last good scrape. A restart resets the server's counters, so the difference is then
+ * taken from the first good scrape after the last reset.
  */
 export function serverView(scrapes: readonly ScrapeLike[], phases: readonly { phase: PhaseName; start: number; end: number }[]): ServerPhaseView[] {
   return phases
     .filter((p) => p.phase === 'steady' || p.phase === 'fault' || p.phase === 'recovered')
     .map((p) => {
       const inPhase = scrapes.filter((s) => s.at >= p.start && s.at <= p.end);
-      const good = sinceLastReset(inPhase.filter((s) => s.ok));
+      const baseline = scrapes.filter((s) => s.ok && s.at < p.start).at(-1);
+      const good = sinceLastReset([...(baseline ? [baseline] : []), ...inPhase.filter((s) => s.ok)]);
       const first = good[0];
       const last = good.at(-1);
       const view: ServerPhaseView = { phase: p.phase, scrapes: inPhase.length, failedScrapes: inPhase.filter((s) => !s.ok).length, searches: null, searchFailures: null, p50: null, p99: null, storedRows: null };

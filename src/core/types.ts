@@ -310,6 +310,8 @@ export interface RunReport {
   seed: number;
   platform: PlatformName;
   milvusVersion: string;
+  /** What the server and the SDK say they are, once connected. */
+  versions: { server: string; sdk: string } | null;
   startedAt: string;
   finishedAt: string;
   bringUpMs: number | null;

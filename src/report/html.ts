@@ -20,16 +20,24 @@ td.ok{color:#1a7f37;font-weight:600}td.bad{color:#c62828;font-weight:600}
 .legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 </style></head><body>
 <h1>${esc(r.scenario)} <span class="verdict ${esc(r.verdict)}">${esc(r.verdict.toUpperCase())}</span></h1>
-<div class="meta">run ${esc(r.runId)} · Milvus ${esc(r.milvusVersion)} on ${esc(r.platform)} · seed ${r.seed} · ${esc(r.startedAt)} → ${esc(r.finishedAt)}${
+<div class="meta">run ${esc(r.runId)} · Milvus ${esc(r.versions?.server ?? r.milvusVersion)} on ${esc(r.platform)}${r.versions ? ` · Node SDK ${esc(r.versions.sdk)}` : ''} · seed ${r.seed} · ${esc(r.startedAt)} → ${esc(r.finishedAt)}${
     r.bringUpMs === null ? '' : ` · stack up in ${(r.bringUpMs / 1000).toFixed(1)} s`
   } · exit code ${r.exitCode}</div>
 ${r.error ? `<p class="bad"><b>Harness error:</b> ${esc(r.error)}</p>` : ''}
+${r.abortedOnBreach ? `<p class="bad"><b>Stopped early on an SLO breach:</b> ${esc(r.abortedOnBreach)}</p>` : ''}
+${r.load ? `<p>k6 open-model load: ${r.load.searches} searches, ${r.load.dropped} dropped iterations.</p>` : ''}
 <h2>Service-level objectives</h2>
 ${sloTable(r)}
 <h2>Phases</h2>
 ${phaseTable(r)}
+<h2>Client and server, side by side</h2>
+${serverTable(r)}
+<h2>Latency by operation</h2>
+${opTable(r)}
 <h2>Faults and recovery</h2>
 ${faultTable(r)}
+<h2>Findings</h2>
+${findingsText(r)}
 <h2>Durability</h2>
 ${durabilityText(r)}
 <h2>Search latency over time</h2>
@@ -66,9 +74,32 @@ function formatMeasured(kind: string, v: number): string {
 function phaseTable(r: RunReport): string {
   const rows = r.phases.map(
     (p) =>
-      `<tr><td>${p.phase}</td><td>${p.searches}</td><td>${p.ok}</td><td>${p.fail}</td><td>${p.unknown}</td><td>${p.recall === null ? '—' : p.recall.toFixed(4)}</td><td>${num(p.latency.p50)}</td><td>${num(p.latency.p95)}</td><td>${num(p.latency.p99)}</td></tr>`,
+      `<tr><td>${p.phase}</td><td>${p.searches}</td><td>${p.ok}</td><td>${p.fail}</td><td>${p.unknown}</td><td>${p.availability === null ? '—' : `${(p.availability * 100).toFixed(2)}%`}</td><td>${p.recall === null ? '—' : p.recall.toFixed(4)}</td><td>${num(p.latency.p50)}</td><td>${num(p.latency.p95)}</td><td>${num(p.latency.p99)}</td><td>${num(p.latency.p999)}</td></tr>`,
   );
-  return `<table><tr><th>phase</th><th>searches</th><th>ok</th><th>failed</th><th>unknown</th><th>recall@${r.recallK}</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr>${rows.join('')}</table>`;
+  return `<table><tr><th>phase</th><th>searches</th><th>ok</th><th>failed</th><th>unknown</th><th>availability</th><th>recall@${r.recallK}</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th></tr>${rows.join('')}</table>`;
+}
+
+function serverTable(r: RunReport): string {
+  if (r.server.length === 0) return '<p>No server metrics were scraped.</p>';
+  const rows = r.server.map((v) => {
+    const c = r.phases.find((p) => p.phase === v.phase);
+    return `<tr><td>${v.phase}</td><td>${c?.searches ?? '—'}</td><td>${v.searches ?? '—'}</td><td>${c ? c.fail + c.unknown : '—'}</td><td>${v.searchFailures ?? '—'}</td><td>${num(c?.latency.p50 ?? null)}</td><td>${num(v.p50)}</td><td>${num(c?.latency.p99 ?? null)}</td><td>${num(v.p99)}</td><td>${v.storedRows ?? '—'}</td><td>${v.scrapes - v.failedScrapes}/${v.scrapes}</td></tr>`;
+  });
+  return `<table><tr><th>phase</th><th>searches (client)</th><th>searches (proxy)</th><th>errors (client)</th><th>errors (proxy)</th><th>p50 client</th><th>p50 proxy</th><th>p99 client</th><th>p99 proxy</th><th>rows stored</th><th>scrapes ok</th></tr>${rows.join('')}</table>
+<p class="meta">Proxy figures come from Milvus's own Prometheus metrics (milvus_proxy_sq_latency, milvus_proxy_req_count), differenced between the first and last good scrape of each phase; its histogram has power-of-two buckets, so its percentiles are interpolated. Client figures include time on the wire and in the SDK.</p>`;
+}
+
+function opTable(r: RunReport): string {
+  if (r.latencyByOp.length === 0) return '<p>No operations in the scored phases.</p>';
+  const rows = r.latencyByOp.map(
+    (o) => `<tr><td>${o.phase}</td><td>${o.op}</td><td>${o.source}</td><td>${o.count}</td><td>${o.ok}</td><td>${num(o.p50)}</td><td>${num(o.p95)}</td><td>${num(o.p99)}</td><td>${num(o.p999)}</td></tr>`,
+  );
+  return `<table><tr><th>phase</th><th>op</th><th>driver</th><th>count</th><th>ok</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th></tr>${rows.join('')}</table>`;
+}
+
+function findingsText(r: RunReport): string {
+  if (r.findings.length === 0) return '<p>None of the known failure modes was seen (empty results, missing or unloaded collections, failing after heal).</p>';
+  return `<ul>${r.findings.map((f) => `<li><b>${esc(f.detector)}</b> (${f.phase ?? 'run'}, first at ${(f.firstAt / 1000).toFixed(1)} s): ${esc(f.detail)}</li>`).join('')}</ul>`;
 }
 
 function faultTable(r: RunReport): string {

@@ -15,6 +15,7 @@ export interface RunState {
   load: RunReport['load'];
   /** The breached SLO's reason, when the run stopped early. */
   breach: string | null;
+  versions: RunReport['versions'];
 }
 
 /** Everything the report says, computed from the history alone (plus the truth and scrapes). */
@@ -48,6 +49,7 @@ export function buildReport(
     seed: s.seed,
     platform: run.platform as RunReport['platform'],
     milvusVersion: s.stack.milvusVersion,
+    versions: state.versions,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     bringUpMs: state.bringUpMs,

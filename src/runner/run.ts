@@ -34,7 +34,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const workDir = join(tmpdir(), `milvus-drill-${opts.runId}`);
   mkdirSync(opts.outDir, { recursive: true });
   mkdirSync(workDir, { recursive: true });
-  const state: RunState = { bringUpMs: null, groundTruth: null, scrapes: [], load: null, breach: null };
+  const state: RunState = { bringUpMs: null, groundTruth: null, scrapes: [], load: null, breach: null, versions: null };
   const breach = new AbortController();
   const signal = AbortSignal.any([opts.signal, breach.signal]);
   let error: unknown = null;
@@ -63,6 +63,8 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   log(`stack ready in ${(state.bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
   const driver = resources.use(await SdkDriver.connect(stack.milvusAddress, history, s.collection));
+  state.versions = await driver.versions();
+  log(`server ${state.versions.server}, Node SDK ${state.versions.sdk}`);
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
   const acknowledged = await load(s, driver, dataset, signal, log);
   const queries = dataset.queries(s.dataset.queries);

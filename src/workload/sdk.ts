@@ -3,6 +3,9 @@ import type { CollectionSpec, DatasetSpec, OpRecord, Outcome, SearchProbeSpec } 
 import type { Dataset } from '../dataset/index.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import { serverErrorClass } from '../checks/detectors.ts';
+import { createRequire } from 'node:module';
+
+const SDK_VERSION: string = (createRequire(import.meta.url)('@zilliz/milvus2-sdk-node/package.json') as { version: string }).version;
 import { delay, pollUntil } from '../util/poll.ts';
 
 /** The correctness workload through the official Node SDK: every call is recorded in the history. */
@@ -28,6 +31,12 @@ export class SdkDriver implements AsyncDisposable {
     });
     await client.connectPromise;
     return new SdkDriver(client, history, collection);
+  }
+
+  /** The version the server reports (e.g. 'v2.3.5-lite'), and the SDK's own. */
+  async versions(): Promise<{ server: string; sdk: string }> {
+    const res = await this.client.getVersion();
+    return { server: res.version, sdk: SDK_VERSION };
   }
 
   /** Runs one call, records it, and classifies its outcome; never throws for server errors. */

@@ -54,7 +54,7 @@ function spec(overrides: Partial<K6WorkloadSpec>): K6WorkloadSpec {
 }
 
 before(async () => {
-  milvus = await startTestMilvus(join(dir, 'milvus'), journal);
+  milvus = await startTestMilvus(join(dir, 'milvus'));
   sdk = new MilvusClient({ address: milvus.address });
   await createFlatCollection(sdk, COLLECTION, base, DIM);
   writeFbin(join(dir, 'queries.fbin'), queries, DIM);

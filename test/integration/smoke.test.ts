@@ -26,6 +26,10 @@ test('reduced smoke: a real Milvus is killed and restarted; the report holds eve
   assert.equal(report.exitCode, code);
   assert.equal(report.error, null);
   assert.equal(report.milvusVersion, '2.3.5');
+  // SDK/server compatibility: the SDK we ship must be the server's major.minor line.
+  const minor = (v: string): string => /(\d+\.\d+)\./.exec(v)![1]!;
+  assert.match(report.versions!.server, /^v2\.3\.5/);
+  assert.equal(minor(report.versions!.sdk), minor(report.versions!.server));
 
   const byPhase = new Map(report.phases.map((p) => [p.phase, p]));
   for (const phase of ['steady', 'fault', 'recovered'] as const) assert.ok(byPhase.get(phase)!.searches > 0, `${phase} ran searches`);
@@ -40,7 +44,8 @@ test('reduced smoke: a real Milvus is killed and restarted; the report holds eve
   assert.equal(report.faults[0]!.name, 'kill-milvus');
   assert.ok(report.faults[0]!.end - report.faults[0]!.start >= 3000);
   assert.notEqual(report.faults[0]!.recoveryMs, null, 'Milvus recovered within the recovered phase');
-  assert.deepEqual(report.durability && { ack: report.durability.acknowledged, missing: report.durability.missing }, { ack: 5000, missing: 0 });
+  assert.deepEqual(report.durability && { ack: report.durability.acknowledged, missing: report.durability.missing, count: report.durability.count?.reported }, { ack: 5000, missing: 0, count: 5000 });
+  assert.equal(report.server.find((v) => v.phase === 'steady')!.storedRows, 5000, 'server metrics were scraped');
   assert.equal(report.slos.length, 7);
   for (const v of report.slos) assert.ok(v.samples > 0 || !v.pass);
 
