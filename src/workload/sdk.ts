@@ -56,9 +56,10 @@ export class SdkDriver implements AsyncDisposable {
       const result = await withTimeout(fn(), timeoutMs);
       const d = describe(result);
       if (d.error) {
-        outcome = 'fail';
         error = d.error;
         errorClass = serverErrorClass(d.error);
+        // The server ran out of the call's deadline itself: it may have applied the call.
+        outcome = errorClass === 'server-timeout' ? 'unknown' : 'fail';
       } else {
         fields = { ...fields, ...stripUndefined(d) };
       }

@@ -112,6 +112,12 @@ test('timeouts and connections lost mid-call are unknown; refused dials and reje
     'fail/connection-refused',
   );
   assert.equal(classify(3, 'bad request'), 'fail/grpc:3');
+  const server = (reason: string): string => {
+    const c = classifyCall({ grpcCode: 0, grpcMessage: '', milvusStatus: { code: 65535, errorCode: 'UnexpectedError', reason } });
+    return `${c.outcome}/${c.errorClass}`;
+  };
+  assert.equal(server('context deadline exceeded'), 'unknown/timeout', 'the server hit the deadline: it may have applied the call');
+  assert.equal(server('collection not loaded'), 'fail/milvus:65535');
 });
 
 test('an op belongs to the last phase started at or before it', () => {

@@ -101,6 +101,7 @@ const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 const NEVER_SENT = /Error while dialing|connection refused|no such host/i;
+const SERVER_DEADLINE = /deadline exceeded|context canceled/i;
 
 /**
  * ok only when both gRPC and Milvus say success. A call that timed out or whose connection broke
@@ -121,7 +122,10 @@ export function classifyCall(facts: CallFacts): Classified {
   const errorCode = milvusStatus?.errorCode ?? 'Success';
   if (milvusCode === 0 && (errorCode === 'Success' || errorCode === 0)) return { outcome: 'ok', errorClass: '', error: '' };
   const cls = milvusCode !== 0 ? String(milvusCode) : String(errorCode);
-  return { outcome: 'fail', errorClass: `milvus:${cls}`, error: milvusStatus?.reason ?? '' };
+  const reason = milvusStatus?.reason ?? '';
+  // The server ran out of the call's deadline itself: as with a client timeout, it may have applied it.
+  if (SERVER_DEADLINE.test(reason)) return { outcome: 'unknown', errorClass: 'timeout', error: reason };
+  return { outcome: 'fail', errorClass: `milvus:${cls}`, error: reason };
 }
 
 /** The phase an operation belongs to: the last phase started at or before `nowMs`. */
