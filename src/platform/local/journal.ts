@@ -42,7 +42,8 @@ export class Journal {
 
   private flush(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ runId: this.runId, entries: [...this.entries.values()] }, null, 2));
+    const owner = { pid: process.pid, startTicks: processStartTicks(process.pid) };
+    writeFileSync(tmp, JSON.stringify({ runId: this.runId, owner, entries: [...this.entries.values()] }, null, 2));
     renameSync(tmp, this.file);
   }
 }
@@ -50,6 +51,8 @@ export class Journal {
 export interface LeftoverJournal {
   file: string;
   runId: string;
+  /** The harness that wrote it; a journal whose owner still runs belongs to a live run. */
+  owner: { pid: number; startTicks: number | null } | null;
   entries: JournalEntry[];
 }
 
@@ -62,8 +65,8 @@ export function readLeftoverJournals(stateDir: string): LeftoverJournal[] {
   }
   return names.map((name) => {
     const file = join(stateDir, name);
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { runId: string; entries: JournalEntry[] };
-    return { file, runId: parsed.runId, entries: parsed.entries };
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Omit<LeftoverJournal, 'file'>;
+    return { file, runId: parsed.runId, owner: parsed.owner ?? null, entries: parsed.entries };
   });
 }
 
@@ -76,4 +79,9 @@ export function processStartTicks(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** True while the harness that wrote the journal is still running (same pid, same start time). */
+export function ownerAlive(j: LeftoverJournal): boolean {
+  return j.owner !== null && j.owner.pid !== process.pid && processStartTicks(j.owner.pid) === j.owner.startTicks;
 }
