@@ -9,7 +9,7 @@ import { pollUntil } from '../../util/poll.ts';
 import { freePorts } from '../../util/ports.ts';
 import type { LocalCapabilities } from './capabilities.ts';
 import { EtcdCluster } from './etcd.ts';
-import type { LocalComponent } from './faults.ts';
+import type { FaultContext, LocalComponent } from './faults.ts';
 import type { Journal } from './journal.ts';
 import { KAFKA_VERSION, startKafka, type KafkaBroker } from './kafka.ts';
 import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
@@ -50,6 +50,7 @@ interface Placement {
 /** Every component as its own process, each in its own network namespace when the machine allows. */
 export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Journal, caps: LocalCapabilities): Promise<LocalCluster> {
   const resources = new DisposalStack();
+  mkdirSync(ctx.workDir, { recursive: true });
   try {
     const dataRoot = dataRootFor(ctx, journal, resources);
     const etcdNames = Array.from({ length: spec.etcd.members }, (_, i) => `etcd-${i}`);
@@ -79,6 +80,11 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
     await resources.disposeAsync();
     throw err;
   }
+}
+
+/** What the fault executor needs to act on a cluster. */
+export function clusterFaultContext(cluster: LocalCluster, journal: Journal, logDir: string): FaultContext {
+  return { components: cluster.components, journal, network: cluster.network, logDir, etcdLeader: async () => (await cluster.etcd.leader()).name };
 }
 
 /** Data outside the run's work dir, so the runner's log copy never walks into it. */

@@ -10,7 +10,7 @@ import { MilvusStandalone } from './milvus.ts';
 import { stateDir } from './tools.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
-import { startCluster } from './cluster.ts';
+import { clusterFaultContext, startCluster } from './cluster.ts';
 import { startFault, type FaultContext, type LocalComponent } from './faults.ts';
 
 export { selectTargets } from './faults.ts';
@@ -39,14 +39,7 @@ export class LocalPlatform implements Platform {
   private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<Stack> {
     const cluster = await startCluster(spec, ctx, journal, this.capabilities());
     resources.use(cluster.resources);
-    const faults: FaultContext = {
-      components: cluster.components,
-      journal,
-      network: cluster.network,
-      logDir: ctx.workDir,
-      etcdLeader: async () => (await cluster.etcd.leader()).name,
-    };
-    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, faults, resources.move());
+    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir), resources.move());
   }
 }
 

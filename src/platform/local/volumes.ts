@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Journal } from './journal.ts';
 import { runCommand, runUndo } from './netns.ts';
 
+const FILL_BLOCK = 4096;
+
 /**
  * A component's data volume: an ext4 filesystem in a sparse image file, loop-mounted on the
  * component's data dir, so filling it (disk-fill) exhausts that component's disk and nothing
@@ -52,22 +54,35 @@ export class DataVolume implements AsyncDisposable {
     return s.bavail * s.bsize;
   }
 
-  /** Takes all free space (fallocate allocates without writing); disposing gives it back. */
+  /**
+   * Takes all free space: fallocate allocates without writing; an allocation the size of the
+   * free space fails on extent metadata, so it takes what it can in halving steps. Disposing
+   * gives the space back.
+   */
   async fill(journal: Journal): Promise<AsyncDisposable> {
-    const file = join(this.mountPoint, 'drill-disk-fill');
+    const fillDir = join(this.mountPoint, 'drill-disk-fill');
     const journalId = randomUUID();
-    journal.add({ id: journalId, kind: 'fault', name: `disk-fill ${this.name}`, undo: [['rm', '-f', file]] });
+    journal.add({ id: journalId, kind: 'fault', name: `disk-fill ${this.name}`, undo: [['rm', '-rf', fillDir]] });
     const release = async (): Promise<void> => {
-      rmSync(file, { force: true });
+      rmSync(fillDir, { recursive: true, force: true });
       journal.remove(journalId);
     };
     try {
-      await runCommand(['fallocate', '-l', String(this.freeBytes()), file]);
+      mkdirSync(fillDir);
+      await this.allocateAll(fillDir);
     } catch (err) {
       await release();
       throw err;
     }
     return { [Symbol.asyncDispose]: release };
+  }
+
+  private async allocateAll(fillDir: string): Promise<void> {
+    let size = this.freeBytes();
+    for (let file = 0; size >= FILL_BLOCK; file++) {
+      const taken = await runCommand(['fallocate', '-l', String(size), join(fillDir, String(file))]).then(() => true, () => false);
+      size = taken ? this.freeBytes() : Math.floor(size / 2 / FILL_BLOCK) * FILL_BLOCK;
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
