@@ -207,7 +207,8 @@ async function startMilvus(
     layout: CLUSTER_LAYOUT,
     binDir: libDir,
     confDir,
-    workDir: dir,
+    // Only pid files: kept with the data, out of the logs the runner copies.
+    workDir: dataDir('milvus-run'),
     host: '127.0.0.1',
     hostOf: placement.host,
     localStorageOf: dataDir,
