@@ -42,18 +42,31 @@ export class Journal {
 
   private flush(): void {
     const tmp = `${this.file}.tmp`;
-    const owner = { pid: process.pid, startTicks: processStartTicks(process.pid) };
-    writeFileSync(tmp, JSON.stringify({ runId: this.runId, owner, entries: [...this.entries.values()] }, null, 2));
+    writeFileSync(tmp, JSON.stringify({ runId: this.runId, owner: OWNER, entries: [...this.entries.values()] }, null, 2));
     renameSync(tmp, this.file);
   }
 }
 
+/** The harness process that writes a journal; a journal whose owner still runs is not left over. */
+export interface JournalOwner {
+  pid: number;
+  startTicks: number | null;
+}
+
+const OWNER: JournalOwner = { pid: process.pid, startTicks: processStartTicks(process.pid) };
+
 export interface LeftoverJournal {
   file: string;
   runId: string;
-  /** The harness that wrote it; a journal whose owner still runs belongs to a live run. */
-  owner: { pid: number; startTicks: number | null } | null;
+  /** Absent in journals written before owners were recorded. */
+  owner?: JournalOwner;
   entries: JournalEntry[];
+}
+
+/** Whether the run that wrote the journal is still going (then healing it would break a live run). */
+export function ownerAlive(journal: LeftoverJournal): boolean {
+  const owner = journal.owner;
+  return owner !== undefined && owner.pid !== process.pid && processStartTicks(owner.pid) === owner.startTicks;
 }
 
 export function readLeftoverJournals(stateDir: string): LeftoverJournal[] {
@@ -65,8 +78,8 @@ export function readLeftoverJournals(stateDir: string): LeftoverJournal[] {
   }
   return names.map((name) => {
     const file = join(stateDir, name);
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Omit<LeftoverJournal, 'file'>;
-    return { file, runId: parsed.runId, owner: parsed.owner ?? null, entries: parsed.entries };
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { runId: string; owner?: JournalOwner; entries: JournalEntry[] };
+    return { file, runId: parsed.runId, ...(parsed.owner ? { owner: parsed.owner } : {}), entries: parsed.entries };
   });
 }
 
@@ -79,9 +92,4 @@ export function processStartTicks(pid: number): number | null {
   } catch {
     return null;
   }
-}
-
-/** True while the harness that wrote the journal is still running (same pid, same start time). */
-export function ownerAlive(j: LeftoverJournal): boolean {
-  return j.owner !== null && j.owner.pid !== process.pid && processStartTicks(j.owner.pid) === j.owner.startTicks;
 }
