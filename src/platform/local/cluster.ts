@@ -9,7 +9,7 @@ import { pollUntil } from '../../util/poll.ts';
 import { freePorts } from '../../util/ports.ts';
 import type { LocalCapabilities } from './capabilities.ts';
 import { EtcdCluster } from './etcd.ts';
-import type { FaultContext, LocalComponent } from './faults.ts';
+import { localComponent, type FaultContext, type LocalComponent } from './faults.ts';
 import type { Journal } from './journal.ts';
 import { KAFKA_VERSION, startKafka, type KafkaBroker } from './kafka.ts';
 import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
@@ -70,10 +70,10 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
     await waitProxyServes(proxyAddress, ctx.signal);
 
     const components: LocalComponent[] = [
-      ...etcd.members.map((m) => component(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile, network, volumes)),
-      component('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile, network, volumes),
-      component('kafka', 'mq', () => kafka.process, () => kafka.restart(), kafka.logFile, network, volumes),
-      ...milvus.map((m) => component(m.spec.name, faultRole(m.spec), () => m.process, () => m.restart(), m.logFile, network, volumes)),
+      ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile, { inNetns: network !== null, volumes })),
+      localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile, { inNetns: network !== null, volumes }),
+      localComponent('kafka', 'mq', () => kafka.process, () => kafka.restart(), kafka.logFile, { inNetns: network !== null, volumes }),
+      ...milvus.map((m) => localComponent(m.spec.name, faultRole(m.spec), () => m.process, () => m.restart(), m.logFile, { inNetns: network !== null, volumes })),
     ];
     return { components, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, resources: resources.move() };
   } catch (err) {
@@ -242,24 +242,3 @@ function faultRole(spec: MilvusProcess): Role {
   return spec.roles.length > 1 || role.endsWith('coord') ? 'coordinator' : (role as Role);
 }
 
-function component(
-  name: string,
-  role: Role,
-  current: () => ManagedProcess,
-  restart: () => void,
-  logFile: string,
-  network: NetnsNetwork | null,
-  volumes: ReadonlyMap<string, DataVolume>,
-): LocalComponent {
-  return {
-    name,
-    role,
-    get process() {
-      return current();
-    },
-    restart,
-    logFile,
-    inNetns: network !== null,
-    volume: volumes.get(name) ?? null,
-  };
-}

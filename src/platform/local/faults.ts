@@ -26,6 +26,28 @@ export interface LocalComponent {
   readonly volume: DataVolume | null;
 }
 
+/** A component handle whose process is looked up on each use, so a restart is seen at once. */
+export function localComponent(
+  name: string,
+  role: Role,
+  current: () => ManagedProcess,
+  restart: () => void,
+  logFile: string,
+  place: { inNetns: boolean; volumes: ReadonlyMap<string, DataVolume> } = { inNetns: false, volumes: new Map() },
+): LocalComponent {
+  return {
+    name,
+    role,
+    get process() {
+      return current();
+    },
+    restart,
+    logFile,
+    inNetns: place.inNetns,
+    volume: place.volumes.get(name) ?? null,
+  };
+}
+
 export interface FaultContext {
   components: readonly LocalComponent[];
   journal: Journal;

@@ -11,7 +11,7 @@ import { stateDir } from './tools.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
 import { clusterFaultContext, startCluster } from './cluster.ts';
-import { startFault, type FaultContext, type LocalComponent } from './faults.ts';
+import { localComponent, startFault, type FaultContext, type LocalComponent } from './faults.ts';
 
 export { selectTargets } from './faults.ts';
 
@@ -58,27 +58,14 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null }),
   );
   const components: LocalComponent[] = [
-    ...etcd.members.map((m) => loopbackComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile)),
-    ...(minio ? [loopbackComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile)] : []),
-    loopbackComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile),
+    ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile)),
+    ...(minio ? [localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile)] : []),
+    localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile),
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name };
   return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move());
 }
 
-function loopbackComponent(name: string, role: LocalComponent['role'], current: () => LocalComponent['process'], restart: () => void, logFile: string): LocalComponent {
-  return {
-    name,
-    role,
-    get process() {
-      return current();
-    },
-    restart,
-    logFile,
-    inNetns: false,
-    volume: null,
-  };
-}
 
 class LocalStack implements Stack {
   readonly milvusVersion: string;
