@@ -288,7 +288,7 @@ async function billion(engine: TruthEngine): Promise<void> {
 async function main(): Promise<void> {
   await using engine = new TruthEngine(THREADS);
   await engine.warm();
-  if (has('billion')) return billion(engine);
+  if (has('billion')) return await billion(engine);
   const quick = has('quick');
   const tools = { native: buildNative(), faiss: buildFaiss() };
   if (tools.faiss) log(`faiss uses BLAS ${blasInUse()} with ${Object.entries(FAISS_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`);

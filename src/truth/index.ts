@@ -163,7 +163,7 @@ function progressOf(req: TruthRequest): ((rows: number) => void) | undefined {
   if (!report) return undefined;
   const total = baseRows(req);
   let done = 0;
-  let last = 0;
+  let last = Date.now();
   return (rows) => {
     done += rows;
     const now = Date.now();
