@@ -35,7 +35,7 @@ export interface TruthRequest {
   /** Churn: later values of rows (upserts), each seen only by the queries it is visible to. */
   updates?: RowUpdates;
   threads?: number;
-  /** Rows per unit of work handed to a thread (default: about 2 MB of floats). */
+  /** Rows per unit of work handed to a thread (default and most: about 2 MB of floats, which bounds the threads' buffers). */
   taskRows?: number;
   /** Called as base rows are scanned (not for rescans and updates). */
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
@@ -77,10 +77,13 @@ export class TruthEngine implements AsyncDisposable {
     return this.pool.threads;
   }
 
-  /** Starts every thread and runs a small search on it, so timed searches measure steady state. */
+  /**
+   * Starts every thread and runs a small search on it in full-size tasks (so the threads' copy
+   * buffers exist too), so timed searches measure steady state.
+   */
   async warm(): Promise<void> {
     const dim = 16;
-    const taskRows = 4096;
+    const taskRows = TASK_FLOATS / dim;
     const base = new Float32Array(this.pool.threads * taskRows * dim).map((_, i) => (i * 7919) % 13);
     await this.topK({ dim, metric: 'L2', k: 10, queries: base.slice(0, 8 * dim), base, taskRows });
   }
@@ -180,7 +183,8 @@ function baseRows(req: TruthRequest): number {
 }
 
 function taskRowsOf(req: TruthRequest): number {
-  return req.taskRows ?? Math.max(256, Math.floor(TASK_FLOATS / req.dim));
+  const most = Math.max(256, Math.floor(TASK_FLOATS / req.dim));
+  return Math.min(req.taskRows ?? most, most);
 }
 
 function* taskRanges(rows: number, step: number): Generator<[number, number]> {
