@@ -22,8 +22,9 @@ export interface TruthRequest {
   queries: Float32Array;
   /**
    * In-memory rows, rows streamed from the generator, or rows streamed from an .fbin file. Worker
-   * threads read an in-memory base on a SharedArrayBuffer in place; any other is copied to them
-   * task by task through a few reused buffers per thread.
+   * threads read an in-memory base on a SharedArrayBuffer in place (it stays mapped until their
+   * next garbage collection); any other is copied to them task by task through a few reused
+   * buffers per thread. Either way the search adds only a few MB per thread to the base.
    */
   base: Float32Array | { dataset: Dataset; rows: number; startId?: number } | FbinBase;
   /** Ids of in-memory base rows (default: position). */
