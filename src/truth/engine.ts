@@ -15,36 +15,61 @@ function startWorker(): Worker {
 }
 /** Tasks queued per worker beyond the one it is running, so it never waits for the main thread. */
 const TASKS_AHEAD = 2;
+/** Each worker's ring of copy slots: one per task it may hold. */
+const SLOTS_PER_WORKER = TASKS_AHEAD + 1;
 
 export interface TaskWithTransfer {
   task: ScanTask;
   transfer: ArrayBuffer[];
 }
 
+export interface ScanPlan {
+  setup: ScanSetup;
+  tasks: Iterator<TaskWithTransfer>;
+  taskCount: number;
+  /** The most rows a task holds. */
+  taskRows: number;
+}
+
 /**
  * A pool of worker threads, each running scans on its own WebAssembly kernel. Reused across
  * searches so benchmarks can warm it once; dispose it to stop the threads.
+ *
+ * Workers read an in-memory base on a SharedArrayBuffer in place. Any other in-memory base reaches
+ * them through a fixed ring of shared slots per worker that the main thread copies each task's
+ * rows into, so at most SLOTS_PER_WORKER tasks of rows per worker exist besides the base, and no
+ * per-task buffers are left for the garbage collector.
  */
 export class WorkerPool implements AsyncDisposable {
   readonly threads: number;
   private workers: Worker[] = [];
+  /** Copy slots per worker, kept between scans and grown when a scan needs bigger ones. */
+  private rings: Float32Array[][] = [];
 
   constructor(threads = availableParallelism()) {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
     this.threads = threads;
   }
 
-  /** Runs every task over `setup` and returns one candidate set per thread used. */
-  async scan(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, taskCount: number, onRowsDone?: (rows: number) => void): Promise<Candidates[]> {
+  /** Runs every task of the plan and returns one candidate set per thread used. */
+  async scan(plan: ScanPlan, onRowsDone?: (rows: number) => void): Promise<Candidates[]> {
+    const { setup, tasks, taskCount } = plan;
     const threads = Math.min(this.threads, Math.max(1, taskCount));
     if (threads === 1) return [scanInline(setup, tasks, onRowsDone)];
     const workers = this.spawn(threads);
-    return Promise.all(workers.map((worker) => runWorker(worker, setup, tasks, onRowsDone)));
+    const base = copiedBase(setup);
+    return Promise.all(
+      workers.map((worker, i) => {
+        const copy = base && { base, slots: this.ring(i, plan.taskRows * setup.dim) };
+        return runWorker(worker, copy ? { ...setup, source: { kind: 'slots', slots: copy.slots } } : setup, tasks, copy, onRowsDone);
+      }),
+    );
   }
 
   async close(): Promise<void> {
     const workers = this.workers;
     this.workers = [];
+    this.rings = [];
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
@@ -60,6 +85,20 @@ export class WorkerPool implements AsyncDisposable {
     }
     return this.workers.slice(0, count);
   }
+
+  private ring(worker: number, floats: number): Float32Array[] {
+    const ring = this.rings[worker];
+    if (ring && ring[0]!.length >= floats) return ring;
+    const fresh = Array.from({ length: SLOTS_PER_WORKER }, () => new Float32Array(new SharedArrayBuffer(floats * 4)));
+    this.rings[worker] = fresh;
+    return fresh;
+  }
+}
+
+/** The base a scan's workers cannot read in place (an in-memory base on an ordinary ArrayBuffer). */
+function copiedBase(setup: ScanSetup): Float32Array | null {
+  const { source } = setup;
+  return source.kind === 'memory' && !(source.rows.buffer instanceof SharedArrayBuffer) ? source.rows : null;
 }
 
 function scanInline(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, onRowsDone?: (rows: number) => void): Candidates {
@@ -71,23 +110,33 @@ function scanInline(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, onRowsD
   return scan.finish();
 }
 
-function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, onRowsDone?: (rows: number) => void): Promise<Candidates> {
+interface CopyRing {
+  base: Float32Array;
+  slots: Float32Array[];
+}
+
+function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, copy: CopyRing | null, onRowsDone?: (rows: number) => void): Promise<Candidates> {
+  const { dim } = setup;
   return new Promise((resolve, reject) => {
-    const pending: number[] = [];
-    let inFlight = 0;
+    const pending: { count: number; slot?: number }[] = [];
+    const freeSlots = copy ? copy.slots.map((_, i) => i) : [];
     let exhausted = false;
     const send = (message: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(message, transfer);
     const feed = (): void => {
-      while (!exhausted && inFlight < TASKS_AHEAD + 1) {
+      while (!exhausted && pending.length < SLOTS_PER_WORKER) {
         const next = tasks.next();
         if (next.done) exhausted = true;
         else {
-          inFlight++;
-          pending.push(next.value.task.count);
-          send({ type: 'task', task: next.value.task }, next.value.transfer);
+          const { task, transfer } = next.value;
+          if (copy) {
+            task.slot = freeSlots.pop()!;
+            copy.slots[task.slot]!.set(copy.base.subarray(task.position * dim, (task.position + task.count) * dim));
+          }
+          pending.push({ count: task.count, slot: task.slot });
+          send({ type: 'task', task }, transfer);
         }
       }
-      if (exhausted && inFlight === 0) send({ type: 'finish' });
+      if (exhausted && pending.length === 0) send({ type: 'finish' });
     };
     const cleanup = (): void => {
       worker.off('message', onMessage);
@@ -96,8 +145,9 @@ function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTra
     };
     const onMessage = (message: FromWorker): void => {
       if (message.type === 'done') {
-        inFlight--;
-        onRowsDone?.(pending.shift() ?? 0);
+        const finished = pending.shift()!;
+        if (finished.slot !== undefined) freeSlots.push(finished.slot);
+        onRowsDone?.(finished.count);
         feed();
       } else if (message.type === 'candidates') {
         cleanup();

@@ -20,7 +20,12 @@ export interface TruthRequest {
   metric: Metric;
   k: number;
   queries: Float32Array;
-  /** In-memory rows, rows streamed from the generator, or rows streamed from an .fbin file. */
+  /**
+   * In-memory rows, rows streamed from the generator, or rows streamed from an .fbin file. Worker
+   * threads read an in-memory base on a SharedArrayBuffer in place (it stays mapped until their
+   * next garbage collection); any other is copied to them task by task through a few reused
+   * buffers per thread. Either way the search adds only a few MB per thread to the base.
+   */
   base: Float32Array | { dataset: Dataset; rows: number; startId?: number } | FbinBase;
   /** Ids of in-memory base rows (default: position). */
   rowIds?: ArrayLike<number>;
@@ -31,7 +36,7 @@ export interface TruthRequest {
   /** Churn: later values of rows (upserts), each seen only by the queries it is visible to. */
   updates?: RowUpdates;
   threads?: number;
-  /** Rows per unit of work handed to a thread (default: about 8 MB of floats). */
+  /** Rows per unit of work handed to a thread (default and most: about 2 MB of floats, which bounds the threads' buffers). */
   taskRows?: number;
   /** Called as base rows are scanned (not for rescans and updates). */
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
@@ -49,8 +54,11 @@ export interface RowUpdates {
 
 const MAX_K = 16384;
 const MAX_ID = 2 ** 31 - 1;
-/** Rows per task: large enough to amortise messaging, small enough to balance the threads. */
-const TASK_FLOATS = 1 << 21;
+/**
+ * Floats per task: large enough to amortise messaging, small enough to balance the threads and
+ * keep the per-thread copy buffers of an ordinary in-memory base small (2 MB each).
+ */
+const TASK_FLOATS = 1 << 19;
 
 /** Exact top-k with a temporary pool of `req.threads` worker threads (default: all cores). */
 export async function exactTopK(req: TruthRequest): Promise<TopK> {
@@ -70,12 +78,15 @@ export class TruthEngine implements AsyncDisposable {
     return this.pool.threads;
   }
 
-  /** Starts every thread and runs a small search on it, so timed searches measure steady state. */
+  /**
+   * Starts every thread and runs a small search on it in full-size tasks (so the threads' copy
+   * buffers exist too), so timed searches measure steady state.
+   */
   async warm(): Promise<void> {
     const dim = 16;
-    const rows = this.pool.threads * 4096;
-    const base = new Float32Array(rows * dim).map((_, i) => (i * 7919) % 13);
-    await this.topK({ dim, metric: 'L2', k: 10, queries: base.slice(0, 8 * dim), base });
+    const taskRows = TASK_FLOATS / dim;
+    const base = new Float32Array(this.pool.threads * taskRows * dim).map((_, i) => (i * 7919) % 13);
+    await this.topK({ dim, metric: 'L2', k: 10, queries: base.slice(0, 8 * dim), base, taskRows });
   }
 
   async topK(req: TruthRequest): Promise<TopK> {
@@ -124,7 +135,7 @@ export class TruthEngine implements AsyncDisposable {
   private async scan(req: TruthRequest, queries: Float32Array, k: number): Promise<Candidates> {
     const { source, tasks, taskCount } = planTasks(req);
     const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source };
-    const parts = await this.pool.scan(setup, tasks, taskCount, progressOf(req));
+    const parts = await this.pool.scan({ setup, tasks, taskCount, taskRows: taskRowsOf(req) }, progressOf(req));
     return mergeCandidates(parts, queries.length / req.dim, k);
   }
 
@@ -156,7 +167,7 @@ function progressOf(req: TruthRequest): ((rows: number) => void) | undefined {
   if (!report) return undefined;
   const total = baseRows(req);
   let done = 0;
-  let last = 0;
+  let last = Date.now();
   return (rows) => {
     done += rows;
     const now = Date.now();
@@ -173,7 +184,8 @@ function baseRows(req: TruthRequest): number {
 }
 
 function taskRowsOf(req: TruthRequest): number {
-  return req.taskRows ?? Math.max(256, Math.floor(TASK_FLOATS / req.dim));
+  const most = Math.max(256, Math.floor(TASK_FLOATS / req.dim));
+  return Math.min(req.taskRows ?? most, most);
 }
 
 function* taskRanges(rows: number, step: number): Generator<[number, number]> {
@@ -181,7 +193,7 @@ function* taskRanges(rows: number, step: number): Generator<[number, number]> {
 }
 
 function planTasks(req: TruthRequest): { source: RowSourceSpec; tasks: Iterator<TaskWithTransfer>; taskCount: number } {
-  const { base, dim, filter } = req;
+  const { base, filter } = req;
   const rows = baseRows(req);
   const step = taskRowsOf(req);
   const taskCount = Math.ceil(rows / step);
@@ -192,10 +204,6 @@ function planTasks(req: TruthRequest): { source: RowSourceSpec; tasks: Iterator<
     for (const [position, count] of taskRanges(rows, step)) {
       const transfer: ArrayBuffer[] = [];
       const task: TaskWithTransfer['task'] = { position, count, firstId: firstId + position };
-      if (base instanceof Float32Array) {
-        task.rows = base.slice(position * dim, (position + count) * dim);
-        transfer.push(task.rows.buffer as ArrayBuffer);
-      }
       if (rowIds) task.rowIds = rowIds.slice(position, position + count);
       if (filter) {
         task.mask = new Uint8Array(count);
@@ -210,7 +218,7 @@ function planTasks(req: TruthRequest): { source: RowSourceSpec; tasks: Iterator<
 
 function sourceSpec(req: TruthRequest): RowSourceSpec {
   const { base } = req;
-  if (base instanceof Float32Array) return { kind: 'sent' };
+  if (base instanceof Float32Array) return { kind: 'memory', rows: base };
   if ('fbin' in base) return { kind: 'fbin', path: base.fbin, dim: req.dim };
   const { dataset } = base;
   return { kind: 'dataset', params: { profile: dataset.profile.name, dim: dataset.dim, metric: dataset.metric, seed: dataset.seed }, startId: base.startId ?? 0 };

@@ -13,13 +13,14 @@ export interface ScanSetup {
   source: RowSourceSpec;
 }
 
-/** Rows [position, position+count) of the source; `rows` only for a sent (in-memory) source. */
+/** Rows [position, position+count) of the source. */
 export interface ScanTask {
   position: number;
   count: number;
   /** Id of the row at `position` when `rowIds` is absent (ids run consecutively from it). */
   firstId: number;
-  rows?: Float32Array;
+  /** For a `slots` source: the slot the main thread copied the task's rows into. */
+  slot?: number;
   rowIds?: Int32Array;
   /** One byte per row: 0 skips it (the request's filter said no). */
   mask?: Uint8Array;

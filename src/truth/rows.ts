@@ -1,9 +1,15 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { DatasetParams } from '../dataset/index.ts';
 
-/** Where a worker gets base rows from: sent by the main thread, generated, or read from a file. */
+/**
+ * Where a scan gets base rows from: an in-memory base it reads in place (one on a
+ * SharedArrayBuffer, or any base when the scan runs on the calling thread), a fixed ring of shared
+ * slots the main thread copies each task's rows into (an ordinary in-memory base, in a worker),
+ * the generator, or a file.
+ */
 export type RowSourceSpec =
-  | { kind: 'sent' }
+  | { kind: 'memory'; rows: Float32Array }
+  | { kind: 'slots'; slots: Float32Array[] }
   | { kind: 'dataset'; params: DatasetParams; startId: number }
   | { kind: 'fbin'; path: string; dim: number };
 

@@ -1,28 +1,47 @@
 import { createDataset, type Dataset } from '../dataset/index.ts';
 import { KnnKernel, type Candidates } from './kernel.ts';
 import type { ScanSetup, ScanTask } from './protocol.ts';
-import { openFbinReader, type RowReader } from './rows.ts';
+import { openFbinReader, type RowReader, type RowSourceSpec } from './rows.ts';
 
 const TWO_POW_32 = 2 ** 32;
 
 /** One scan: a kernel fed task by task. Runs in a worker thread, or inline for one thread. */
 export class Scan {
   private readonly kernel: KnnKernel;
+  private readonly dim: number;
+  private readonly source: RowSourceSpec;
   private readonly reader: RowReader | null;
   private readonly generated: { dataset: Dataset; startId: number } | null;
 
   constructor(setup: ScanSetup) {
     const { source } = setup;
     this.kernel = new KnnKernel(setup.module, setup);
+    this.dim = setup.dim;
+    this.source = source;
     this.generated = source.kind === 'dataset' ? { dataset: createDataset(source.params), startId: source.startId } : null;
     this.reader = source.kind === 'fbin' ? openFbinReader(source.path, source.dim) : null;
   }
 
   run(task: ScanTask): void {
     if (this.generated) return this.runGenerated(task, this.generated.dataset, this.generated.startId + task.position);
-    const rows = task.rows ?? this.reader?.read(task.position, task.count);
-    if (!rows) throw new Error('a task over an in-memory base came without its rows');
-    this.kernel.offer(rows, task.count, task.firstId, task.rowIds ?? null, task.mask ?? null);
+    this.kernel.offer(this.rowsOf(task), task.count, task.firstId, task.rowIds ?? null, task.mask ?? null);
+  }
+
+  finish(): Candidates {
+    this.reader?.close();
+    return this.kernel.candidates();
+  }
+
+  private rowsOf(task: ScanTask): Float32Array {
+    const { source, dim } = this;
+    if (source.kind === 'memory') return source.rows.subarray(task.position * dim, (task.position + task.count) * dim);
+    if (source.kind === 'slots') {
+      const slot = task.slot === undefined ? undefined : source.slots[task.slot];
+      if (!slot) throw new Error(`a task over copied rows names slot ${task.slot} of ${source.slots.length}`);
+      return slot.subarray(0, task.count * dim);
+    }
+    if (!this.reader) throw new Error(`no rows for a '${source.kind}' source`);
+    return this.reader.read(task.position, task.count);
   }
 
   /** Generates the task's rows inside the kernel, one 2^32-id segment at a time. */
@@ -35,10 +54,5 @@ export class Scan {
       this.kernel.offerGenerated(dataset.rowFormula(highWord), id - highWord * TWO_POW_32, n, task.firstId + done, mask);
       done += n;
     }
-  }
-
-  finish(): Candidates {
-    this.reader?.close();
-    return this.kernel.candidates();
   }
 }

@@ -63,6 +63,20 @@ for (const metric of METRICS) {
   });
 }
 
+test('a base on a SharedArrayBuffer (here a view at an offset) is read in place and gives the same answer', async () => {
+  const dim = 20;
+  const { base, queries } = data('L2', dim, 2500, 5);
+  const shared = new Float32Array(new SharedArrayBuffer((base.length + 3 * dim) * 4), 3 * dim * 4, base.length);
+  shared.set(base);
+  const rowIds = Array.from({ length: 2500 }, (_, i) => 7 * i + 1);
+  const filter = (id: number): boolean => id % 3 !== 0;
+  const request = { dim, metric: 'L2' as const, k: 12, queries, rowIds, filter, threads: 2, taskRows: 150 };
+  const want = await exactTopK({ ...request, base, threads: 1 });
+  assert.deepEqual(await exactTopK({ ...request, base: shared }), want);
+  assert.deepEqual(await exactTopK({ ...request, base }), want, 'an ordinary base, copied to the threads through their reused slots');
+  assert.deepEqual(shared, base, 'the shared base is left as it was');
+});
+
 test('deleted rows are excluded per query, even when they were all the nearest ones', async () => {
   const dim = 16;
   const metric = 'L2';
