@@ -116,6 +116,7 @@ test('timeouts and connections lost mid-call are unknown; refused dials and reje
     return `${c.outcome}/${c.errorClass}`;
   };
   assert.equal(server('context deadline exceeded'), 'unknown/timeout', 'the server hit the deadline: it may have applied the call');
+  assert.equal(server('proxy TaskCondition context Done'), 'unknown/timeout', "Milvus 2.3's proxy words its own deadline so");
   assert.equal(server('collection not loaded'), 'fail/milvus:65535');
 });
 

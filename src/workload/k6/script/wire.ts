@@ -95,7 +95,8 @@ const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 const NEVER_SENT = /Error while dialing|connection refused|no such host/i;
-const SERVER_DEADLINE = /deadline exceeded|context canceled/i;
+// 'proxy TaskCondition context Done': the proxy stopped waiting for the task when the call's context ended.
+const SERVER_DEADLINE = /deadline exceeded|context canceled|context Done/i;
 
 /**
  * ok only when both gRPC and Milvus say success. A call that timed out or whose connection broke
