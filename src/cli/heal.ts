@@ -1,14 +1,16 @@
 import { rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { EXIT } from '../core/types.ts';
-import { processStartTicks, readLeftoverJournals } from '../platform/local/journal.ts';
+import { ownerAlive, processStartTicks, readLeftoverJournals } from '../platform/local/journal.ts';
 import { stateDir } from '../platform/local/tools.ts';
 import { parseArgs } from './args.ts';
 
 /** Stops what crashed runs left behind: processes (pid and start time must match) and faults. */
 export async function healCommand(argv: string[]): Promise<number> {
   parseArgs(argv, {});
-  const journals = readLeftoverJournals(stateDir());
+  const all = readLeftoverJournals(stateDir());
+  for (const j of all.filter(ownerAlive)) console.log(`run ${j.runId} is still in progress (pid ${j.owner!.pid}): left alone`);
+  const journals = all.filter((j) => !ownerAlive(j));
   if (journals.length === 0) {
     console.log('nothing to heal: no run left anything behind');
     return EXIT.pass;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { validateScenario, type ValidationResult } from '../scenario/validate.ts';
+import { isObject } from '../scenario/values.ts';
 import { flag, intFlag, UsageError, type ParsedArgs } from './args.ts';
 
 export const SCENARIO_FLAGS = { platform: 'value', out: 'value', seed: 'value', rows: 'value', set: 'value' } as const;
@@ -68,6 +69,3 @@ export function platformFlag(args: ParsedArgs): string {
   return platform;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

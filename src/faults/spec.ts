@@ -12,6 +12,7 @@ import type {
 } from '../core/types.ts';
 import type { ValidationError } from '../scenario/validate.ts';
 import { parseDuration } from '../scenario/duration.ts';
+import { describe, isObject } from '../scenario/values.ts';
 
 export const FAULT_KINDS = [
   'pod-kill',
@@ -382,14 +383,4 @@ export function parseRate(value: unknown): number | null {
   return Math.round(Number(match[1]) * RATE_UNITS[match[2]!.toLowerCase()]!);
 }
 
-function isObject(value: unknown): value is Obj {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Scenario } from '../core/types.ts';
@@ -201,6 +201,11 @@ function throttled(log: (m: string) => void, everyMs: number): (m: string) => vo
 function keepLogs(workDir: string, logDir: string): void {
   if (!existsSync(workDir)) return;
   mkdirSync(logDir, { recursive: true });
-  cpSync(workDir, logDir, { recursive: true, filter: (src) => !/(minio-data|etcd-\d+$|local|rocksmq|run|\.fbin|k6-batches)$/.test(src) });
-  writeFileSync(join(logDir, 'README'), 'Component logs of this run (etcd, MinIO, Milvus, k6). Data dirs are not kept.\n');
+  // Logs, configs and k6's summary; never data (segments, WAL, volumes), which can be large.
+  const kept = (src: string): boolean => {
+    const stat = lstatSync(src);
+    return stat.isDirectory() ? !/(minio-data|rocksmq|volumes?|data)$/.test(src) : stat.isFile() && /\.(log|ya?ml|conf|properties)$|k6-summary\.json$/.test(src);
+  };
+  cpSync(workDir, logDir, { recursive: true, filter: kept });
+  writeFileSync(join(logDir, 'README'), 'Component logs and configs of this run (etcd, MinIO, Kafka, Milvus, k6). Data is not kept.\n');
 }

@@ -1,5 +1,6 @@
 import type {
   ConsistencyLevel,
+  EtcdMember,
   FaultKind,
   IndexSpec,
   Metric,
@@ -71,7 +72,7 @@ export interface ScenarioInput {
 export interface FaultInput {
   name?: string;
   kind: FaultKind;
-  target: { role: Role; mode?: TargetMode };
+  target: { role: Role; mode?: TargetMode; member?: EtcdMember };
   at?: DurationInput;
   duration: DurationInput;
   params?: Record<string, unknown>;

@@ -10,6 +10,7 @@ import type {
   WorkloadSpec,
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
+import { describe } from './values.ts';
 import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { loadWriteProblems } from './load-writes.ts';
 
@@ -428,13 +429,6 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
 
 /** The known name within edit distance 2, for "did you mean" hints. */
 function closest(word: string, options: readonly string[]): string | undefined {

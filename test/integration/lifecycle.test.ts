@@ -4,10 +4,17 @@ import { mkdtempSync, writeFileSync, existsSync, readdirSync, readFileSync } fro
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Journal, processStartTicks } from '../../src/platform/local/journal.ts';
+import { Journal, processStartTicks, type JournalEntry } from '../../src/platform/local/journal.ts';
 import { ManagedProcess } from '../../src/platform/local/process.ts';
 import { pollUntil } from '../../src/util/poll.ts';
 import { ROOT, runCli } from '../support/cli.ts';
+
+/** A journal as a harness that was SIGKILLed leaves it: its owner pid no longer runs. */
+function writeCrashedJournal(state: string, runId: string, entries: JournalEntry[]): string {
+  const file = join(state, `${runId}.json`);
+  writeFileSync(file, JSON.stringify({ runId, owner: { pid: 2 ** 22 + 1, startTicks: 1 }, entries }));
+  return file;
+}
 
 /** Alive and not a zombie. */
 function alive(pid: number): boolean {
@@ -45,8 +52,7 @@ test('heal kills what a crashed run journalled and removes the journal', async (
   // A process that outlives its run: no pdeathsig, as if started by an older harness.
   const orphan = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
   orphan.unref();
-  const journal = new Journal(state, 'crashed-run');
-  journal.add({ id: 'a', kind: 'process', name: 'orphan', pid: orphan.pid!, startTicks: processStartTicks(orphan.pid!)! });
+  writeCrashedJournal(state, 'crashed-run', [{ id: 'a', kind: 'process', name: 'orphan', pid: orphan.pid!, startTicks: processStartTicks(orphan.pid!)! }]);
   const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
   assert.equal(code, 0, output);
   assert.match(output, /killed orphan/);
@@ -59,14 +65,23 @@ test('heal kills what a crashed run journalled and removes the journal', async (
 test('heal never kills a reused pid: the start time must match', async () => {
   const state = mkdtempSync(join(tmpdir(), 'drill-heal-'));
   const bystander = new ManagedProcess({ name: 'bystander', command: 'sleep', args: ['300'], logFile: join(state, 'b.log') }, new Journal(join(state, 'own'), 'own'));
-  const journal = new Journal(state, 'stale-run');
-  journal.add({ id: 'b', kind: 'process', name: 'stale', pid: bystander.pid!, startTicks: 1 });
+  const journal = writeCrashedJournal(state, 'stale-run', [{ id: 'b', kind: 'process', name: 'stale', pid: bystander.pid!, startTicks: 1 }]);
   const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
   assert.equal(code, 0, output);
   assert.match(output, /already gone/);
   assert.ok(bystander.running && alive(bystander.pid!));
   await bystander.stop();
-  assert.equal(existsSync(journal.file), false);
+  assert.equal(existsSync(journal), false);
+});
+
+test('heal leaves the journal of a run still in progress alone', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'drill-heal-'));
+  const live = new ManagedProcess({ name: 'live', command: 'sleep', args: ['300'], logFile: join(state, 'l.log') }, new Journal(state, 'live-run'));
+  const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
+  assert.equal(code, 0, output);
+  assert.match(output, /live-run is still in progress/);
+  assert.ok(live.running && alive(live.pid!), 'the live run keeps its process');
+  await live.stop();
 });
 
 test('an invalid scenario exits 3 and lists every error', async () => {

@@ -10,7 +10,8 @@ import { ManagedProcess } from '../../src/platform/local/process.ts';
 import { GLOG_CONF, clusterProcessSpecs, portsNeeded, renderMilvusConfig, type ClusterLayout, type MilvusProcess } from '../../src/platform/local/roles.ts';
 import { pollUntil } from '../../src/util/poll.ts';
 import { freePorts } from '../../src/util/ports.ts';
-import { MINIO_PASSWORD, MINIO_USER, startEtcd, startMinio } from './support/stack-services.ts';
+import { EtcdCluster } from '../../src/platform/local/etcd.ts';
+import { MINIO_CREDENTIALS, MinioServer } from '../../src/platform/local/minio.ts';
 
 const drillHome = process.env.MILVUS_DRILL_HOME ?? resolve(import.meta.dirname, '../../.drill');
 const binDir = join(drillHome, 'milvus', '2.3.5', 'bin');
@@ -53,8 +54,8 @@ describe('Milvus 2.3.5 cluster of local processes', { skip }, () => {
     mkdirSync(logDir, { recursive: true });
     const t0 = Date.now();
     try {
-      await using etcd = await startEtcd(join(dir, 'etcd'), journal);
-      await using minio = await startMinio(minioBinary, join(dir, 'minio'), journal);
+      await using etcd = await EtcdCluster.start({ members: 1, dir: join(dir, 'etcd'), journal });
+      await using minio = await MinioServer.start({ dir: join(dir, 'minio'), journal });
       await using kafka = await startKafka({ kafkaHome, dir: join(dir, 'kafka'), journal });
       const tDeps = Date.now();
       t.diagnostic(`etcd + minio + kafka ready in ${tDeps - t0} ms`);
@@ -64,9 +65,9 @@ describe('Milvus 2.3.5 cluster of local processes', { skip }, () => {
       writeFileSync(join(confDir, 'glog.conf'), GLOG_CONF);
       writeFileSync(join(confDir, 'milvus.yaml'), renderMilvusConfig({
         host: '127.0.0.1',
-        etcdEndpoints: [`127.0.0.1:${etcd.port}`],
+        etcdEndpoints: etcd.endpoints,
         etcdRootPath: 'drill-cluster',
-        minio: { address: '127.0.0.1', port: minio.port, accessKey: MINIO_USER, secretKey: MINIO_PASSWORD, bucket: 'milvus-bucket', rootPath: 'files' },
+        minio: { address: minio.host, port: minio.port, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: 'milvus-bucket', rootPath: 'files' },
         kafkaBrokerList: kafka.brokerList,
         localStoragePath: join(dir, 'local'),
         gracefulStopSeconds: 5,

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManagedProcess } from './process.ts';
+import { ManagedProcess, type ProcessSpec } from './process.ts';
 import type { Journal } from './journal.ts';
 import { freePorts } from '../../util/ports.ts';
 import { pollUntil } from '../../util/poll.ts';
@@ -15,25 +15,45 @@ export interface EtcdMember {
   process: ManagedProcess;
 }
 
-/** A real etcd cluster of 1..N members on loopback. Members can be killed and restarted. */
+type MemberWrap = (member: string, spec: ProcessSpec) => ProcessSpec;
+
+export interface EtcdClusterOptions {
+  members: number;
+  /** Holds logs (and data dirs, unless dataDirOf says otherwise). */
+  dir: string;
+  journal: Journal;
+  timeoutMs?: number;
+  /** Address each member binds, e.g. its network namespace's; default 127.0.0.1. */
+  hostOf?: (member: string) => string;
+  dataDirOf?: (member: string) => string;
+  /** Wraps each member's process, e.g. to run it inside its network namespace. */
+  wrap?: MemberWrap;
+}
+
+/** A real etcd cluster of 1..N members, on loopback or each in its own network namespace. Members can be killed and restarted. */
 export class EtcdCluster implements AsyncDisposable {
   private constructor(
     readonly members: EtcdMember[],
     private readonly journal: Journal,
     private readonly initialCluster: string,
+    private readonly wrap: MemberWrap,
   ) {}
 
-  static async start(opts: { members: number; dir: string; journal: Journal; timeoutMs?: number }): Promise<EtcdCluster> {
+  static async start(opts: EtcdClusterOptions): Promise<EtcdCluster> {
     const ports = await freePorts(opts.members * 2);
-    const specs = Array.from({ length: opts.members }, (_, i) => ({
-      name: `etcd-${i}`,
-      clientUrl: `http://127.0.0.1:${ports[i * 2]}`,
-      peerUrl: `http://127.0.0.1:${ports[i * 2 + 1]}`,
-      dataDir: join(opts.dir, `etcd-${i}`),
-      logFile: join(opts.dir, `etcd-${i}.log`),
-    }));
+    const specs = Array.from({ length: opts.members }, (_, i) => {
+      const name = `etcd-${i}`;
+      const host = opts.hostOf?.(name) ?? '127.0.0.1';
+      return {
+        name,
+        clientUrl: `http://${host}:${ports[i * 2]}`,
+        peerUrl: `http://${host}:${ports[i * 2 + 1]}`,
+        dataDir: opts.dataDirOf?.(name) ?? join(opts.dir, name),
+        logFile: join(opts.dir, `${name}.log`),
+      };
+    });
     const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
-    const cluster = new EtcdCluster([], opts.journal, initialCluster);
+    const cluster = new EtcdCluster([], opts.journal, initialCluster, opts.wrap ?? ((_, spec) => spec));
     try {
       for (const spec of specs) {
         mkdirSync(spec.dataDir, { recursive: true });
@@ -53,7 +73,7 @@ export class EtcdCluster implements AsyncDisposable {
 
   private spawn(m: Omit<EtcdMember, 'process'>): ManagedProcess {
     return new ManagedProcess(
-      {
+      this.wrap(m.name, {
         name: m.name,
         command: etcdBinary(),
         args: [
@@ -69,7 +89,7 @@ export class EtcdCluster implements AsyncDisposable {
         ],
         env: { ETCD_UNSUPPORTED_ARCH: '' },
         logFile: m.logFile,
-      },
+      }),
       this.journal,
     );
   }
@@ -78,6 +98,30 @@ export class EtcdCluster implements AsyncDisposable {
   restart(member: EtcdMember): void {
     if (member.process.running) throw new Error(`${member.name} is still running`);
     member.process = this.spawn(member);
+  }
+
+  /** The member the others follow, asked of a running member (etcd's /v3/maintenance/status). */
+  async leader(): Promise<EtcdMember> {
+    for (const m of this.members.filter((member) => member.process.running)) {
+      try {
+        const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2_000) });
+        const status = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+        if (!status.leader || status.leader === '0') continue;
+        if (status.header?.member_id === status.leader) return m;
+        const leader = await this.memberById(m, status.leader);
+        if (leader) return leader;
+      } catch {
+        // this member cannot answer; ask the next one
+      }
+    }
+    throw new Error('no etcd member reports a leader (is a quorum running?)');
+  }
+
+  private async memberById(asked: EtcdMember, id: string): Promise<EtcdMember | undefined> {
+    const res = await fetch(`${asked.clientUrl}/v3/cluster/member/list`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2_000) });
+    const list = (await res.json()) as { members?: { ID?: string; name?: string }[] };
+    const name = list.members?.find((member) => member.ID === id)?.name;
+    return this.members.find((member) => member.name === name);
   }
 
   async waitHealthy(timeoutMs: number): Promise<void> {

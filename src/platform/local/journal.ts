@@ -42,15 +42,31 @@ export class Journal {
 
   private flush(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ runId: this.runId, entries: [...this.entries.values()] }, null, 2));
+    writeFileSync(tmp, JSON.stringify({ runId: this.runId, owner: OWNER, entries: [...this.entries.values()] }, null, 2));
     renameSync(tmp, this.file);
   }
 }
 
+/** The harness process that writes a journal; a journal whose owner still runs is not left over. */
+export interface JournalOwner {
+  pid: number;
+  startTicks: number | null;
+}
+
+const OWNER: JournalOwner = { pid: process.pid, startTicks: processStartTicks(process.pid) };
+
 export interface LeftoverJournal {
   file: string;
   runId: string;
+  /** Absent in journals written before owners were recorded. */
+  owner?: JournalOwner;
   entries: JournalEntry[];
+}
+
+/** Whether the run that wrote the journal is still going (then healing it would break a live run). */
+export function ownerAlive(journal: LeftoverJournal): boolean {
+  const owner = journal.owner;
+  return owner !== undefined && owner.pid !== process.pid && processStartTicks(owner.pid) === owner.startTicks;
 }
 
 export function readLeftoverJournals(stateDir: string): LeftoverJournal[] {
@@ -62,8 +78,8 @@ export function readLeftoverJournals(stateDir: string): LeftoverJournal[] {
   }
   return names.map((name) => {
     const file = join(stateDir, name);
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { runId: string; entries: JournalEntry[] };
-    return { file, runId: parsed.runId, entries: parsed.entries };
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { runId: string; owner?: JournalOwner; entries: JournalEntry[] };
+    return { file, runId: parsed.runId, ...(parsed.owner ? { owner: parsed.owner } : {}), entries: parsed.entries };
   });
 }
 

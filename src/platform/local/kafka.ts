@@ -56,6 +56,8 @@ export interface KafkaOptions {
   journal: Journal;
   host?: string;
   heapMb?: number;
+  /** Default: <dir>/data. */
+  dataDir?: string;
   /** Wraps the broker's process spec, e.g. to run it inside a network namespace. */
   wrap?: (spec: ProcessSpec) => ProcessSpec;
   readyTimeoutMs?: number;
@@ -63,12 +65,19 @@ export interface KafkaOptions {
 
 export class KafkaBroker implements AsyncDisposable {
   constructor(
-    readonly process: ManagedProcess,
+    public process: ManagedProcess,
     readonly host: string,
     readonly port: number,
     readonly controllerPort: number,
     readonly logFile: string,
+    private readonly journal: Journal,
   ) {}
+
+  /** Starts the broker again after a kill, on its formatted storage, ports and config. */
+  restart(): void {
+    if (this.process.running) throw new Error('kafka is still running');
+    this.process = new ManagedProcess(this.process.spec, this.journal);
+  }
 
   /** What Milvus's kafka.brokerList wants. */
   get brokerList(): string {
@@ -93,8 +102,9 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaBroker> {
   const host = options.host ?? '127.0.0.1';
   const heapMb = options.heapMb ?? 512;
   const [brokerPort = 0, controllerPort = 0] = await freePorts(2);
-  const dataDir = join(options.dir, 'data');
+  const dataDir = options.dataDir ?? join(options.dir, 'data');
   const config = join(options.dir, 'server.properties');
+  mkdirSync(options.dir, { recursive: true });
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(config, renderKafkaProperties({ nodeId: 1, host, brokerPort, controllerPort, dataDir }));
   await formatStorage(libs, config);
@@ -102,7 +112,7 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaBroker> {
   const logFile = join(options.dir, 'kafka.log');
   const spec: ProcessSpec = { name: 'kafka', command: 'java', args: kafkaJavaArgs(libs, heapMb, 'kafka.Kafka', [config]), logFile };
   const proc = new ManagedProcess(options.wrap ? options.wrap(spec) : spec, options.journal);
-  const broker = new KafkaBroker(proc, host, brokerPort, controllerPort, logFile);
+  const broker = new KafkaBroker(proc, host, brokerPort, controllerPort, logFile, options.journal);
   try {
     await pollUntil(
       async () => {

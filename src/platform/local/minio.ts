@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManagedProcess } from './process.ts';
+import { ManagedProcess, type ProcessSpec } from './process.ts';
 import type { Journal } from './journal.ts';
 import { freePorts } from '../../util/ports.ts';
 import { pollUntil } from '../../util/poll.ts';
@@ -8,23 +8,38 @@ import { minioBinary } from './tools.ts';
 
 export const MINIO_CREDENTIALS = { accessKey: 'drilladmin', secretKey: 'drilladmin-secret' } as const;
 
-/** A real MinIO server on loopback, serving one data dir. */
+export interface MinioOptions {
+  dir: string;
+  journal: Journal;
+  timeoutMs?: number;
+  /** Address to bind, e.g. a network namespace's; default 127.0.0.1. */
+  host?: string;
+  /** Default: <dir>/minio-data. */
+  dataDir?: string;
+  /** Wraps the process, e.g. to run it inside a network namespace. */
+  wrap?: (spec: ProcessSpec) => ProcessSpec;
+}
+
+/** A real MinIO server on loopback (or a namespace's address), serving one data dir. */
 export class MinioServer implements AsyncDisposable {
   private constructor(
+    readonly host: string,
     readonly port: number,
     readonly dataDir: string,
     readonly logFile: string,
     private readonly consolePort: number,
     private readonly journal: Journal,
+    private readonly wrap: (spec: ProcessSpec) => ProcessSpec,
     public process: ManagedProcess,
   ) {}
 
-  static async start(opts: { dir: string; journal: Journal; timeoutMs?: number }): Promise<MinioServer> {
+  static async start(opts: MinioOptions): Promise<MinioServer> {
     const [port, consolePort] = (await freePorts(2)) as [number, number];
-    const dataDir = join(opts.dir, 'minio-data');
+    const dataDir = opts.dataDir ?? join(opts.dir, 'minio-data');
     mkdirSync(dataDir, { recursive: true });
     const logFile = join(opts.dir, 'minio.log');
-    const server = new MinioServer(port, dataDir, logFile, consolePort, opts.journal, undefined as never);
+    const wrap = opts.wrap ?? ((spec: ProcessSpec) => spec);
+    const server = new MinioServer(opts.host ?? '127.0.0.1', port, dataDir, logFile, consolePort, opts.journal, wrap, undefined as never);
     server.process = server.spawn();
     try {
       await server.waitReady(opts.timeoutMs ?? 30_000);
@@ -36,15 +51,15 @@ export class MinioServer implements AsyncDisposable {
   }
 
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
   private spawn(): ManagedProcess {
     return new ManagedProcess(
-      {
+      this.wrap({
         name: 'minio',
         command: minioBinary(),
-        args: ['server', this.dataDir, '--address', this.address, '--console-address', `127.0.0.1:${this.consolePort}`, '--quiet'],
+        args: ['server', this.dataDir, '--address', this.address, '--console-address', `${this.host}:${this.consolePort}`, '--quiet'],
         env: {
           MINIO_ROOT_USER: MINIO_CREDENTIALS.accessKey,
           MINIO_ROOT_PASSWORD: MINIO_CREDENTIALS.secretKey,
@@ -52,7 +67,7 @@ export class MinioServer implements AsyncDisposable {
           MINIO_UPDATE: 'off',
         },
         logFile: this.logFile,
-      },
+      }),
       this.journal,
     );
   }

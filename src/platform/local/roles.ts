@@ -115,6 +115,8 @@ export interface MilvusProcess {
   /** For proxies: the port the SDK connects to. */
   sdkPort?: number;
   metricsPort: number;
+  /** The address the process binds and registers. */
+  host: string;
   healthUrl: string;
   runDir: string;
 }
@@ -142,6 +144,11 @@ function instances(layout: ClusterLayout): Instance[] {
   ];
 }
 
+/** The process names of a layout, in start order (known before ports are chosen). */
+export function clusterProcessNames(layout: ClusterLayout): string[] {
+  return instances(layout).map((inst) => inst.name);
+}
+
 /** How many distinct ports clusterProcessSpecs needs for a layout. */
 export function portsNeeded(layout: ClusterLayout): number {
   // One metrics port per process, one gRPC port per role it serves, and the proxy's internal port.
@@ -157,6 +164,13 @@ export interface ClusterProcessOptions {
   /** Each process gets a run dir under it. */
   workDir: string;
   host: string;
+  /**
+   * Per-process address, when processes live in network namespaces of their own; it goes to
+   * `<DOMAIN>_IP` (e.g. QUERYNODE_IP), which overrides `<role>.ip` from milvus.yaml. Default: host.
+   */
+  hostOf?: (processName: string) => string;
+  /** Per-process local storage (LOCALSTORAGE_PATH overrides localStorage.path). Default: shared. */
+  localStorageOf?: (processName: string) => string;
   /** portsNeeded(layout) distinct free ports. */
   ports: readonly number[];
 }
@@ -175,6 +189,7 @@ export function clusterProcessSpecs(o: ClusterProcessOptions): MilvusProcess[] {
     const metricsPort = take();
     const ports = Object.fromEntries(inst.roles.map((role) => [role, take()])) as Partial<Record<MilvusRole, number>>;
     const runDir = join(o.workDir, `run-${inst.name}`);
+    const host = o.hostOf?.(inst.name) ?? o.host;
     const env: Record<string, string> = {
       LD_LIBRARY_PATH: o.binDir,
       MILVUSCONF: o.confDir.endsWith('/') ? o.confDir : `${o.confDir}/`,
@@ -183,6 +198,9 @@ export function clusterProcessSpecs(o: ClusterProcessOptions): MilvusProcess[] {
       METRICS_PORT: String(metricsPort),
     };
     for (const role of inst.roles) env[`${DOMAIN[role].toUpperCase()}_PORT`] = String(ports[role]);
+    if (o.hostOf) for (const role of inst.roles) env[`${DOMAIN[role].toUpperCase()}_IP`] = host;
+    const localStorage = o.localStorageOf?.(inst.name);
+    if (localStorage !== undefined) env.LOCALSTORAGE_PATH = localStorage;
     const sdkPort = ports.proxy;
     if (sdkPort !== undefined) env.PROXY_INTERNALPORT = String(take());
     return {
@@ -193,7 +211,8 @@ export function clusterProcessSpecs(o: ClusterProcessOptions): MilvusProcess[] {
       ports,
       ...(sdkPort !== undefined ? { sdkPort } : {}),
       metricsPort,
-      healthUrl: `http://${o.host}:${metricsPort}/healthz`,
+      host,
+      healthUrl: `http://${host}:${metricsPort}/healthz`,
       runDir,
     };
   });

@@ -1,0 +1,132 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { FaultKind, FaultParams, FaultSpec, StackSpec } from '../../core/types.ts';
+import type { ValidationError } from '../../scenario/validate.ts';
+import { drillHome } from './tools.ts';
+
+/** What this machine lets the local platform do; probed once, cheaply, before anything starts. */
+export interface LocalCapabilities {
+  /** Network namespaces, veth, bridge and iptables inside a namespace. */
+  netns: boolean;
+  /** netem-queue, for network-delay and network-corrupt. */
+  netemQueue: boolean;
+  stressNg: boolean;
+  /** Loop-mounted ext4 data volumes, for disk-fill. */
+  volumes: boolean;
+}
+
+let probed: LocalCapabilities | undefined;
+
+export function localCapabilities(): LocalCapabilities {
+  probed ??= {
+    netns: canCreateNamespace(),
+    netemQueue: existsSync(netemQueueBinary()),
+    stressNg: succeeds('stress-ng', ['--version']),
+    volumes: process.getuid?.() === 0 && existsSync('/dev/loop-control') && succeeds('mkfs.ext4', ['-V']) && succeeds('fallocate', ['--version']),
+  };
+  return probed;
+}
+
+export function netemQueueBinary(): string {
+  return join(drillHome(), 'bin', 'netem-queue');
+}
+
+function succeeds(command: string, args: string[]): boolean {
+  return spawnSync(command, args, { stdio: 'ignore', timeout: 5_000 }).status === 0;
+}
+
+/** Creates and deletes a throwaway namespace with an iptables rule in it. */
+function canCreateNamespace(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const ns = `drill-probe-${randomBytes(3).toString('hex')}`;
+  if (!succeeds('ip', ['netns', 'add', ns])) return false;
+  try {
+    return succeeds('ip', ['netns', 'exec', ns, 'iptables', '-w', '-L', 'OUTPUT', '-n']);
+  } finally {
+    succeeds('ip', ['netns', 'del', ns]);
+  }
+}
+
+/** Roles whose data sits on a volume disk-fill can exhaust. */
+const ROLES_WITH_DATA = new Set(['etcd', 'minio', 'mq', 'querynode', 'datanode', 'indexnode']);
+
+/** Every reason a valid scenario cannot run on the local platform here, each with a fix. */
+export function localCheck(stack: StackSpec, faults: readonly FaultSpec[], caps: LocalCapabilities): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const cluster = stack.topology === 'cluster';
+  if (cluster && stack.messageQueue === 'pulsar') {
+    errors.push({ path: 'stack.messageQueue', message: "'pulsar' is not available on the local platform", fix: "use 'kafka' (the local cluster runs Kafka 3.7 in KRaft mode)" });
+  }
+  if (!cluster && stack.messageQueue !== 'rocksmq') {
+    errors.push({ path: 'stack.messageQueue', message: `'${stack.messageQueue}' is not supported by the local standalone stack`, fix: "use 'rocksmq', or set stack.topology to 'cluster' for Kafka" });
+  }
+  if (cluster && stack.objectStore !== 'minio') {
+    errors.push({ path: 'stack.objectStore', message: "a local cluster needs shared object storage", fix: "use 'minio'" });
+  }
+  faults.forEach((fault, i) => errors.push(...faultErrors(fault, `faults[${i}]`, cluster, caps)));
+  return errors;
+}
+
+function faultErrors(fault: FaultSpec, path: string, cluster: boolean, caps: LocalCapabilities): ValidationError[] {
+  const at = (message: string, fix: string, field = 'kind'): ValidationError[] => [{ path: `${path}.${field}`, message, fix }];
+  const kind: FaultKind = fault.kind;
+  if (kind.startsWith('network-')) {
+    if (!cluster) return at(`'${kind}' needs components in network namespaces, which only the local cluster topology has`, "set stack.topology to 'cluster' (with stack.messageQueue 'kafka')");
+    if (!caps.netns) return at(`'${kind}' is unavailable: network namespaces cannot be created here (needs root, iproute2 and iptables); the cluster fell back to loopback`, 'run as root on Linux with iproute2 and iptables (scripts/setup.sh installs them), or remove this fault');
+    return networkErrors(fault, path, caps);
+  }
+  switch (fault.kind) {
+    case 'stress-cpu':
+    case 'stress-memory':
+      if (!caps.stressNg) return at(`'${kind}' needs stress-ng, which is not installed`, 'run scripts/setup.sh (installs Debian stress-ng)');
+      return stressErrors(fault, path);
+    case 'disk-fill':
+      if (!cluster) return at("'disk-fill' needs per-component data volumes, which only the local cluster topology has", "set stack.topology to 'cluster'");
+      if (!caps.volumes) return at("'disk-fill' is unavailable: loop-mounted data volumes need root, /dev/loop-control, mkfs.ext4 and fallocate", 'run as root with e2fsprogs and util-linux, or remove this fault');
+      if (!ROLES_WITH_DATA.has(fault.target.role)) return at(`role '${fault.target.role}' keeps no data on disk`, `target one of: ${[...ROLES_WITH_DATA].join(', ')}`, 'target.role');
+      if (fault.params.path !== null) return at('the local platform fills the role\'s own data volume only', 'remove params.path', 'params.path');
+      return [];
+    case 'disk-latency':
+      return at("'disk-latency' is not implemented on the local platform: this kernel has no device-mapper (dm-delay) to slow a volume, and no FUSE layer is provided", "use 'disk-fill', or run the scenario on the kind platform (Chaos Mesh IOChaos)");
+    case 'container-kill':
+      if (fault.params.container !== null) return at('each local component is one process, there are no containers to choose', 'remove params.container', 'params.container');
+      return [];
+    default:
+      return [];
+  }
+}
+
+function networkErrors(fault: FaultSpec, path: string, caps: LocalCapabilities): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const params = fault.params as FaultParams['network-loss'];
+  const fail = (field: string, message: string, fix: string): number => errors.push({ path: `${path}.${field}`, message, fix });
+  if ((fault.kind === 'network-delay' || fault.kind === 'network-corrupt') && !caps.netemQueue) {
+    fail('kind', `'${fault.kind}' needs netem-queue (this kernel has no netem qdisc), which is not built`, 'run scripts/setup.sh (scripts/setup.d/50-netfault.sh builds it)');
+  }
+  if ((fault.kind === 'network-loss' || fault.kind === 'network-duplicate' || fault.kind === 'network-corrupt') && params.correlation !== 0) {
+    fail('params.correlation', `${fault.kind} correlation is not implemented locally (packets are chosen independently)`, 'remove params.correlation');
+  }
+  if (fault.kind === 'network-duplicate' && params.direction !== 'to') {
+    fail('params.direction', "duplicate clones packets on egress only", "set params.direction to 'to'");
+  }
+  if (fault.kind === 'network-bandwidth') {
+    if (params.direction !== 'to') fail('params.direction', "bandwidth shapes the target's egress only", "set params.direction to 'to'");
+    if (params.peers.length > 0) fail('params.peers', "bandwidth limits all of the target's egress; it cannot pick peers locally", 'remove params.peers');
+  }
+  return errors;
+}
+
+function stressErrors(fault: Extract<FaultSpec, { kind: 'stress-cpu' | 'stress-memory' }>, path: string): ValidationError[] {
+  const cores = availableParallelism();
+  const maxWorkers = cores * 2;
+  if (fault.params.workers > maxWorkers) {
+    return [{ path: `${path}.params.workers`, message: `${fault.params.workers} workers on a ${cores}-core machine`, fix: `use at most ${maxWorkers} (2 per core)` }];
+  }
+  if (fault.kind === 'stress-memory' && fault.params.workers * fault.params.size > totalmem() / 2) {
+    return [{ path: `${path}.params.size`, message: `${fault.params.workers} × ${fault.params.size} bytes is more than half of this machine's memory`, fix: 'lower params.size or params.workers' }];
+  }
+  return [];
+}

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import type { RunContext } from '../../core/platform.ts';
+import type { Role, StackSpec } from '../../core/types.ts';
+import { DisposalStack } from '../../util/disposal.ts';
+import { pollUntil } from '../../util/poll.ts';
+import { freePorts } from '../../util/ports.ts';
+import type { LocalCapabilities } from './capabilities.ts';
+import { EtcdCluster } from './etcd.ts';
+import { localComponent, type FaultContext, type LocalComponent } from './faults.ts';
+import type { Journal } from './journal.ts';
+import { KAFKA_VERSION, startKafka, type KafkaBroker } from './kafka.ts';
+import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
+import { NetnsNetwork } from './netns.ts';
+import { ManagedProcess, type ProcessSpec } from './process.ts';
+import { GLOG_CONF, clusterProcessNames, clusterProcessSpecs, portsNeeded, renderMilvusConfig, type ClusterLayout, type MilvusProcess } from './roles.ts';
+import { drillHome, milvusBinary } from './tools.ts';
+import { DataVolume } from './volumes.ts';
+
+/**
+ * One mixture process for the three coordinators: Milvus 2.6 (what the kind platform deploys)
+ * and the Helm chart's mixcoord run them as one, so a 'coordinator' fault means the same on
+ * both platforms, and one process instead of three spares the 2-core machine ~0.5 GB and a core-second per second of idle polling.
+ */
+export const CLUSTER_LAYOUT: ClusterLayout = { coordinators: 'mixture', proxies: 1, queryNodes: 2, dataNodes: 1, indexNodes: 1 };
+
+const GIB = 2 ** 30;
+/** Sparse images: they cost host disk only for what is written (or filled). */
+const VOLUME_BYTES: Partial<Record<Role, number>> = { etcd: 1 * GIB, minio: 4 * GIB, mq: 2 * GIB, querynode: 2 * GIB, datanode: 2 * GIB, indexnode: 2 * GIB };
+
+/** Seconds a Milvus process drains on SIGTERM; the cluster is thrown away after the run. */
+const GRACEFUL_STOP_SECONDS = 5;
+
+export interface LocalCluster {
+  components: LocalComponent[];
+  proxyAddress: string;
+  metricsUrl: string;
+  network: NetnsNetwork | null;
+  etcd: EtcdCluster;
+  resources: DisposalStack;
+}
+
+interface Placement {
+  host(name: string): string;
+  wrap(name: string): (spec: ProcessSpec) => ProcessSpec;
+}
+
+/** Every component as its own process, each in its own network namespace when the machine allows. */
+export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Journal, caps: LocalCapabilities): Promise<LocalCluster> {
+  const resources = new DisposalStack();
+  mkdirSync(ctx.workDir, { recursive: true });
+  try {
+    const dataRoot = dataRootFor(ctx, journal, resources);
+    const etcdNames = Array.from({ length: spec.etcd.members }, (_, i) => `etcd-${i}`);
+    const milvusNames = clusterProcessNames(CLUSTER_LAYOUT);
+    const network = caps.netns ? await createNetwork([...etcdNames, 'minio', 'kafka', ...milvusNames], journal, ctx, resources) : null;
+    if (!network) ctx.log('network namespaces unavailable: the cluster runs on loopback (no network faults)');
+    const placement = placementOf(network);
+    const volumes = caps.volumes ? await createVolumes([...etcdNames, 'minio', 'kafka', ...milvusNames], dataRoot, journal, resources) : new Map<string, DataVolume>();
+    const dataDir = (name: string): string => volumes.get(name)?.dataDir ?? join(dataRoot, name);
+
+    ctx.log(`starting etcd (${spec.etcd.members} members), MinIO and Kafka ${KAFKA_VERSION}`);
+    const { etcd, minio, kafka } = await startServices(spec, ctx, journal, placement, dataDir, resources);
+    ctx.log(`starting Milvus ${spec.milvusVersion} cluster: ${milvusNames.join(', ')}`);
+    const milvus = await startMilvus(spec, ctx, journal, placement, dataDir, { etcd, minio, kafka }, resources);
+    const proxy = milvus.find((m) => m.spec.sdkPort !== undefined)!;
+    const proxyAddress = `${proxy.spec.host}:${proxy.spec.sdkPort}`;
+    await waitProxyServes(proxyAddress, ctx.signal);
+
+    const components: LocalComponent[] = [
+      ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile, { inNetns: network !== null, volumes })),
+      localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile, { inNetns: network !== null, volumes }),
+      localComponent('kafka', 'mq', () => kafka.process, () => kafka.restart(), kafka.logFile, { inNetns: network !== null, volumes }),
+      ...milvus.map((m) => localComponent(m.spec.name, faultRole(m.spec), () => m.process, () => m.restart(), m.logFile, { inNetns: network !== null, volumes })),
+    ];
+    return { components, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, resources: resources.move() };
+  } catch (err) {
+    await resources.disposeAsync();
+    throw err;
+  }
+}
+
+/** What the fault executor needs to act on a cluster. */
+export function clusterFaultContext(cluster: LocalCluster, journal: Journal, logDir: string): FaultContext {
+  return { components: cluster.components, journal, network: cluster.network, logDir, etcdLeader: async () => (await cluster.etcd.leader()).name };
+}
+
+/** Data outside the run's work dir, so the runner's log copy never walks into it. */
+function dataRootFor(ctx: RunContext, journal: Journal, resources: DisposalStack): string {
+  const dataRoot = `${ctx.workDir}-data`;
+  const id = randomUUID();
+  journal.add({ id, kind: 'fault', name: `data dir ${dataRoot}`, undo: [['rm', '-rf', dataRoot]] });
+  mkdirSync(dataRoot, { recursive: true });
+  resources.defer(() => {
+    rmSync(dataRoot, { recursive: true, force: true });
+    journal.remove(id);
+  });
+  return dataRoot;
+}
+
+async function createNetwork(names: string[], journal: Journal, ctx: RunContext, resources: DisposalStack): Promise<NetnsNetwork> {
+  const network = resources.use(await NetnsNetwork.create(journal, { components: names, hostAccess: true }));
+  ctx.log(`network namespaces: ${names.length} components on ${network.subnet}, harness at ${network.hostIp}`);
+  return network;
+}
+
+function placementOf(network: NetnsNetwork | null): Placement {
+  if (!network) return { host: () => '127.0.0.1', wrap: () => (spec) => spec };
+  return { host: (name) => network.member(name).ip, wrap: (name) => (spec) => network.wrap(name, spec) };
+}
+
+async function createVolumes(names: string[], dataRoot: string, journal: Journal, resources: DisposalStack): Promise<Map<string, DataVolume>> {
+  const dir = join(dataRoot, 'volumes');
+  const volumes = new Map<string, DataVolume>();
+  for (const name of names) {
+    const size = VOLUME_BYTES[roleOfName(name)];
+    if (size === undefined) continue;
+    volumes.set(name, resources.use(await DataVolume.create({ name, dir, sizeBytes: size, journal })));
+  }
+  return volumes;
+}
+
+function roleOfName(name: string): Role {
+  if (name.startsWith('etcd-')) return 'etcd';
+  if (name === 'kafka') return 'mq';
+  if (name === 'minio') return 'minio';
+  if (name === 'coordinators') return 'coordinator';
+  return name.replace(/-\d+$/, '') as Role;
+}
+
+interface Services {
+  etcd: EtcdCluster;
+  minio: MinioServer;
+  kafka: KafkaBroker;
+}
+
+/** etcd, MinIO and Kafka depend on nothing: started together, stopped together. */
+async function startServices(spec: StackSpec, ctx: RunContext, journal: Journal, placement: Placement, dataDir: (name: string) => string, resources: DisposalStack): Promise<Services> {
+  const started = await Promise.allSettled([
+    EtcdCluster.start({ members: spec.etcd.members, dir: ctx.workDir, journal, hostOf: placement.host, dataDirOf: dataDir, wrap: (name, s) => placement.wrap(name)(s) }),
+    MinioServer.start({ dir: ctx.workDir, journal, host: placement.host('minio'), dataDir: dataDir('minio'), wrap: placement.wrap('minio') }),
+    startKafka({ kafkaHome: join(drillHome(), 'kafka', KAFKA_VERSION), dir: join(ctx.workDir, 'kafka'), dataDir: dataDir('kafka'), journal, host: placement.host('kafka'), wrap: placement.wrap('kafka'), heapMb: 384 }),
+  ]);
+  const ok = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  resources.defer(async () => void (await Promise.allSettled(ok.map((s) => s[Symbol.asyncDispose]()))));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [etcd, minio, kafka] = ok as [EtcdCluster, MinioServer, KafkaBroker];
+  return { etcd, minio, kafka };
+}
+
+/** A Milvus role process that can be killed and started again with the same spec. */
+class MilvusRoleProcess {
+  process: ManagedProcess;
+
+  constructor(readonly spec: MilvusProcess, private readonly processSpec: ProcessSpec, private readonly journal: Journal) {
+    this.process = new ManagedProcess(processSpec, journal);
+  }
+
+  get logFile(): string {
+    return this.processSpec.logFile;
+  }
+
+  restart(): void {
+    if (this.process.running) throw new Error(`${this.spec.name} is still running`);
+    this.process = new ManagedProcess(this.processSpec, this.journal);
+  }
+
+  async waitHealthy(signal: AbortSignal): Promise<void> {
+    await pollUntil(
+      async () => {
+        if (!this.process.running) throw new Error(`${this.spec.name} exited (${JSON.stringify(this.process.status)}): see ${this.logFile}`);
+        const res = await fetch(this.spec.healthUrl, { signal: AbortSignal.timeout(1_000) });
+        return (await res.text()).trim() === 'OK';
+      },
+      { what: `${this.spec.name} health at ${this.spec.healthUrl}`, timeoutMs: 120_000, intervalMs: 250, signal },
+    );
+  }
+}
+
+async function startMilvus(
+  spec: StackSpec,
+  ctx: RunContext,
+  journal: Journal,
+  placement: Placement,
+  dataDir: (name: string) => string,
+  services: Services,
+  resources: DisposalStack,
+): Promise<MilvusRoleProcess[]> {
+  const { binary, libDir } = milvusBinary(spec.milvusVersion);
+  const dir = join(ctx.workDir, 'milvus');
+  const confDir = join(dir, 'conf');
+  mkdirSync(confDir, { recursive: true });
+  writeFileSync(join(confDir, 'glog.conf'), GLOG_CONF);
+  writeFileSync(join(confDir, 'milvus.yaml'), renderMilvusConfig({
+    host: '127.0.0.1',
+    etcdEndpoints: services.etcd.endpoints,
+    etcdRootPath: 'milvus-drill',
+    minio: { address: services.minio.host, port: services.minio.port, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: 'milvus-drill', rootPath: 'files' },
+    kafkaBrokerList: services.kafka.brokerList,
+    localStoragePath: dataDir('milvus-local'),
+    gracefulStopSeconds: GRACEFUL_STOP_SECONDS,
+  }));
+  const specs = clusterProcessSpecs({
+    layout: CLUSTER_LAYOUT,
+    binDir: libDir,
+    confDir,
+    // Only pid files: kept with the data, out of the logs the runner copies.
+    workDir: dataDir('milvus-run'),
+    host: '127.0.0.1',
+    hostOf: placement.host,
+    localStorageOf: dataDir,
+    ports: await freePorts(portsNeeded(CLUSTER_LAYOUT)),
+  });
+  const running: MilvusRoleProcess[] = [];
+  // Every Milvus process spends seconds on SIGTERM closing its Kafka consumers: stop them together.
+  resources.defer(async () => void (await Promise.all(running.map((m) => m.process.stop(GRACEFUL_STOP_SECONDS * 1000 + 5_000)))));
+  for (const s of specs) {
+    mkdirSync(s.runDir, { recursive: true });
+    const processSpec = placement.wrap(s.name)({ name: s.name, command: binary, args: s.args, env: s.env, cwd: dir, logFile: join(dir, `${s.name}.log`) });
+    const proc = new MilvusRoleProcess(s, processSpec, journal);
+    running.push(proc);
+    await proc.waitHealthy(ctx.signal);
+  }
+  return running;
+}
+
+/** Ready means the proxy answers CheckHealth for the whole cluster (coordinators included). */
+async function waitProxyServes(address: string, signal: AbortSignal): Promise<void> {
+  const client = new MilvusClient({ address, timeout: 5_000 });
+  try {
+    await pollUntil(async () => (await client.checkHealth()).isHealthy, { what: `Milvus proxy at ${address} to report the cluster healthy`, timeoutMs: 60_000, intervalMs: 500, signal });
+  } finally {
+    await client.closeConnection();
+  }
+}
+
+function faultRole(spec: MilvusProcess): Role {
+  const role = spec.roles[0]!;
+  return spec.roles.length > 1 || role.endsWith('coord') ? 'coordinator' : (role as Role);
+}
+

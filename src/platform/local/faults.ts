@@ -1,0 +1,190 @@
+import { join } from 'node:path';
+import type { ActiveFault } from '../../core/platform.ts';
+import type { FaultParams, FaultSpec, Role, TargetMode } from '../../core/types.ts';
+import { etcdQuorum } from '../../faults/spec.ts';
+import { DisposalStack } from '../../util/disposal.ts';
+import { delay } from '../../util/poll.ts';
+import { netemQueueBinary } from './capabilities.ts';
+import type { Journal } from './journal.ts';
+import { applyNetworkFault, type NetworkAction } from './netfault.ts';
+import type { NetnsNetwork } from './netns.ts';
+import type { ManagedProcess } from './process.ts';
+import { PausedProcess, startStress } from './stress.ts';
+import type { DataVolume } from './volumes.ts';
+
+/** One component of a local stack as the fault executor sees it: a process it can kill and start again. */
+export interface LocalComponent {
+  /** Unique in the stack, e.g. 'querynode-2', 'etcd-0'; also its network namespace's member name. */
+  readonly name: string;
+  readonly role: Role;
+  /** The current process (a restart replaces it). */
+  readonly process: ManagedProcess;
+  restart(): void;
+  readonly logFile: string;
+  /** Whether it runs in a namespace of FaultContext.network. */
+  readonly inNetns: boolean;
+  readonly volume: DataVolume | null;
+}
+
+/** A component handle whose process is looked up on each use, so a restart is seen at once. */
+export function localComponent(
+  name: string,
+  role: Role,
+  current: () => ManagedProcess,
+  restart: () => void,
+  logFile: string,
+  place: { inNetns: boolean; volumes: ReadonlyMap<string, DataVolume> } = { inNetns: false, volumes: new Map() },
+): LocalComponent {
+  return {
+    name,
+    role,
+    get process() {
+      return current();
+    },
+    restart,
+    logFile,
+    inNetns: place.inNetns,
+    volume: place.volumes.get(name) ?? null,
+  };
+}
+
+export interface FaultContext {
+  components: readonly LocalComponent[];
+  journal: Journal;
+  network: NetnsNetwork | null;
+  /** Where helper processes (stress-ng, netem-queue) write their logs. */
+  logDir: string;
+  /** Name of the current etcd leader. */
+  etcdLeader(): Promise<string>;
+}
+
+/** Chaos Mesh's modes, applied to a stable (name-sorted) candidate list so runs repeat. */
+export function selectTargets<T extends { name: string }>(candidates: T[], mode: TargetMode): T[] {
+  const sorted = [...candidates].sort((a, b) => a.name.localeCompare(b.name));
+  if (mode === 'one') return sorted.slice(0, 1);
+  if (mode === 'all') return sorted;
+  if ('count' in mode) return sorted.slice(0, Math.min(mode.count, sorted.length));
+  return sorted.slice(0, Math.max(1, Math.floor((sorted.length * mode.percent) / 100)));
+}
+
+/** The components a fault hits: by role and mode, or for etcd the current leader or a quorum. */
+export async function faultTargets(ctx: FaultContext, fault: FaultSpec): Promise<LocalComponent[]> {
+  const candidates = ctx.components.filter((c) => c.role === fault.target.role);
+  if (candidates.length === 0) throw new Error(`fault '${fault.name}': no component has role '${fault.target.role}'`);
+  const member = fault.target.member ?? 'any';
+  if (member === 'leader') {
+    const leader = await ctx.etcdLeader();
+    return candidates.filter((c) => c.name === leader);
+  }
+  if (member === 'quorum') return selectTargets(candidates, { count: etcdQuorum(candidates.length) });
+  return selectTargets(candidates, fault.target.mode);
+}
+
+/** Applies a fault now; it heals after fault.duration, when the run's signal aborts, or when disposed. */
+export async function startFault(ctx: FaultContext, fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
+  const targets = await faultTargets(ctx, fault);
+  const undo = new DisposalStack();
+  try {
+    await apply(ctx, fault, targets, undo);
+  } catch (err) {
+    await undo.disposeAsync().catch(() => undefined);
+    throw new Error(`fault '${fault.name}' (${fault.kind} on ${targets.map((t) => t.name).join(', ')}): ${(err as Error).message}`, { cause: err });
+  }
+  return holdFault(fault, undo, signal);
+}
+
+async function apply(ctx: FaultContext, fault: FaultSpec, targets: LocalComponent[], undo: DisposalStack): Promise<void> {
+  switch (fault.kind) {
+    case 'pod-kill':
+    case 'pod-failure':
+    case 'container-kill':
+      await Promise.all(targets.map((t) => t.process.kill()));
+      undo.defer(() => {
+        for (const t of targets) if (!t.process.running) t.restart();
+      });
+      return;
+    case 'pause':
+      for (const t of targets) undo.use(new PausedProcess(t.process, ctx.journal));
+      return;
+    case 'stress-cpu':
+    case 'stress-memory':
+      for (const t of targets) {
+        const stressors = fault.kind === 'stress-cpu' ? { cpu: fault.params } : { memory: fault.params };
+        const logFile = join(ctx.logDir, `stress-ng-${fault.name}-${t.name}.log`.replace(/[^\w./-]/g, '_'));
+        const stress = startStress({ ...stressors, duration: fault.duration }, { journal: ctx.journal, logFile });
+        undo.defer(async () => void (await stress.stop(2_000)));
+      }
+      return;
+    case 'disk-fill':
+      for (const t of targets) {
+        if (!t.volume) throw new Error(`${t.name} has no data volume to fill`);
+        undo.use(await t.volume.fill(ctx.journal));
+      }
+      return;
+    case 'disk-latency':
+      throw new Error('disk-latency is not implemented on the local platform');
+    default:
+      return applyNetwork(ctx, fault, targets, undo);
+  }
+}
+
+type NetworkFault = Extract<FaultSpec, { kind: `network-${string}` }>;
+
+async function applyNetwork(ctx: FaultContext, fault: NetworkFault, targets: LocalComponent[], undo: DisposalStack): Promise<void> {
+  const network = ctx.network;
+  if (!network) throw new Error('network faults need the components in network namespaces; this stack runs on loopback');
+  const peers = ctx.components.filter((c) => fault.params.peers.includes(c.role));
+  for (const source of targets) {
+    if (!source.inNetns) throw new Error(`${source.name} does not run in a network namespace`);
+    const others = peers.filter((p) => p.name !== source.name && p.inNetns).map((p) => p.name);
+    if (fault.params.peers.length > 0 && others.length === 0) throw new Error(`no peer of ${source.name} has role ${fault.params.peers.join(' or ')}`);
+    undo.use(
+      await applyNetworkFault(
+        { network, journal: ctx.journal, netemQueueBinary: netemQueueBinary(), logDir: ctx.logDir },
+        { ...networkAction(fault), source: source.name, direction: fault.params.direction, ...(others.length > 0 ? { targets: others } : {}) },
+      ),
+    );
+  }
+}
+
+export function networkAction(fault: NetworkFault): NetworkAction {
+  switch (fault.kind) {
+    case 'network-delay':
+      return { action: 'delay', latency: fault.params.latency, jitter: fault.params.jitter, correlation: fault.params.correlation };
+    case 'network-loss':
+      return { action: 'loss', loss: fault.params.percent };
+    case 'network-duplicate':
+      return { action: 'duplicate', duplicate: fault.params.percent };
+    case 'network-corrupt':
+      return { action: 'corrupt', corrupt: fault.params.percent };
+    case 'network-bandwidth': {
+      const p: FaultParams['network-bandwidth'] = fault.params;
+      return { action: 'bandwidth', rate: `${p.rate}bit`, limit: p.limit, buffer: p.buffer };
+    }
+    case 'network-partition':
+      return { action: 'partition' };
+  }
+}
+
+/** Holds an applied fault until its duration ends, the run aborts, or it is disposed; then heals it once. */
+function holdFault(fault: FaultSpec, undo: DisposalStack, signal: AbortSignal): ActiveFault {
+  let healing: Promise<void> | null = null;
+  const heal = (): Promise<void> => (healing ??= undo.disposeAsync());
+  const timer = new AbortController();
+  const onAbort = (): void => timer.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const healed = delay(fault.duration, timer.signal)
+    .catch(() => undefined)
+    .finally(() => signal.removeEventListener('abort', onAbort))
+    .then(heal);
+  // A failed heal surfaces through `healed`; never as an unhandled rejection of the timer chain.
+  healed.catch(() => undefined);
+  return {
+    spec: fault,
+    healed,
+    [Symbol.asyncDispose]: async () => {
+      timer.abort();
+      await healed;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { RunReport } from '../../src/core/types.ts';
+import { localCapabilities } from '../../src/platform/local/capabilities.ts';
+import { listNamespaces } from '../../src/platform/local/netns.ts';
+import { processesMatching, runCli } from '../support/cli.ts';
+
+/** proxy-kill at a size CI affords: the same cluster and fault, fewer rows, shorter phases. */
+const REDUCED = [
+  '--rows', '3000',
+  '--set', 'dataset.queries=50',
+  '--set', 'phases.steady=10s',
+  '--set', 'phases.fault=10s',
+  '--set', 'phases.recovered=75s', // measured: searches recover ~50 s after the restart (the dead proxy's session must expire first)
+  '--set', 'faults.0.at=2s',
+  '--set', 'faults.0.duration=3s',
+];
+
+const skip = localCapabilities().netns ? false : 'needs root for network namespaces';
+
+test('cluster smoke through the CLI: proxy killed and restarted in a namespaced cluster; report, logs, nothing left', { skip, timeout: 300_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'drill-cluster-run-'));
+  const state = mkdtempSync(join(tmpdir(), 'drill-cluster-state-'));
+  const namespacesBefore = new Set(listNamespaces());
+  const { code, output } = await runCli(['run', 'scenarios/proxy-kill.ts', ...REDUCED, '--out', out], { MILVUS_DRILL_STATE_DIR: state });
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
+  assert.ok(code === 0 || code === 1, `exit ${code} means the harness failed:\n${output}`);
+  assert.equal(report.error, null);
+  assert.match(output, /network namespaces: 11 components/);
+  console.log(`# bring-up ${report.bringUpMs} ms; verdict ${report.verdict}; ${report.slos.map((s) => `${s.slo} ${s.pass ? 'met' : 'MISSED'} (${s.reason})`).join('; ')}`);
+
+  const byPhase = new Map(report.phases.map((p) => [p.phase, p]));
+  const steady = byPhase.get('steady')!;
+  assert.equal(steady.fail + steady.unknown, 0, 'no errors before the fault');
+  assert.ok(steady.recall! > 0.9, `steady recall ${steady.recall}`);
+  const fault = byPhase.get('fault')!;
+  assert.ok(fault.fail + fault.unknown > 0, 'the proxy kill was seen by the probes');
+  assert.ok(byPhase.get('recovered')!.ok > 0, 'searches succeed again after the restart');
+  assert.equal(report.faults.length, 1);
+  assert.notEqual(report.faults[0]!.recoveryMs, null, 'recovered within the recovered phase');
+  assert.deepEqual(report.durability && { ack: report.durability.acknowledged, missing: report.durability.missing }, { ack: 3000, missing: 0 });
+
+  for (const log of ['etcd-0.log', 'etcd-2.log', 'minio.log', join('kafka', 'kafka.log'), join('milvus', 'coordinators.log'), join('milvus', 'querynode-2.log'), join('milvus', 'proxy-1.log')]) {
+    assert.ok(existsSync(join(out, 'logs', log)), `logs/${log} kept`);
+  }
+  assert.deepEqual(processesMatching(`milvus-drill-${report.runId}`), [], 'nothing of the run is left running');
+  assert.deepEqual(listNamespaces().filter((ns) => !namespacesBefore.has(ns)), [], 'every namespace deleted');
+  assert.deepEqual(readdirSync(state), [], 'the journal is gone');
+});

@@ -1,0 +1,185 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import type { FaultSpec } from '../../src/core/types.ts';
+import { localCapabilities } from '../../src/platform/local/capabilities.ts';
+import { clusterFaultContext, startCluster, type LocalCluster } from '../../src/platform/local/cluster.ts';
+import { startFault, type FaultContext, type LocalComponent } from '../../src/platform/local/faults.ts';
+import { Journal } from '../../src/platform/local/journal.ts';
+import { KAFKA_VERSION } from '../../src/platform/local/kafka.ts';
+import { listNamespaces } from '../../src/platform/local/netns.ts';
+import { validateScenario } from '../../src/scenario/validate.ts';
+import { pollUntil } from '../../src/util/poll.ts';
+
+const drillHome = process.env.MILVUS_DRILL_HOME ?? resolve(import.meta.dirname, '../../.drill');
+const missing = [join(drillHome, 'milvus', '2.3.5', 'bin', 'milvus'), join(drillHome, 'kafka', KAFKA_VERSION, 'libs'), join(drillHome, 'bin', 'minio')].filter((p) => !existsSync(p));
+const caps = localCapabilities();
+const skip = missing.length > 0 ? `not installed: ${missing.join(', ')}: run scripts/setup.sh` : !caps.netns ? 'needs root for network namespaces' : false;
+
+const COLLECTION = 'drill_faults';
+const DIM = 8;
+const ROWS = 2_000;
+
+/** A fault as a scenario would declare it (validated, defaults filled in). */
+function fault(input: Record<string, unknown>): FaultSpec {
+  const result = validateScenario({ name: 'f', stack: { topology: 'cluster', etcd: { members: 3 }, messageQueue: 'kafka' }, phases: { fault: '10m' }, faults: [{ duration: '5m', ...input }] });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+  return result.scenario.faults[0]!;
+}
+
+describe('faults on the running local cluster', { skip, timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drill-cluster-faults-'));
+  const journal = new Journal(join(dir, 'state'), 'cluster-faults-test');
+  const run = new AbortController();
+  let cluster: LocalCluster;
+  let faults: FaultContext;
+  let client: MilvusClient;
+  let namespaces: string[] = [];
+
+  const byName = (name: string): LocalComponent => faults.components.find((c) => c.name === name)!;
+  const search = async (timeoutMs = 2_000): Promise<'ok' | string> => {
+    try {
+      const res = await client.search({ collection_name: COLLECTION, vector: vectorOf(7), limit: 5, params: { nprobe: 16 }, timeout: timeoutMs });
+      return res.status.error_code === 'Success' && String(res.results[0]?.id) === '7' ? 'ok' : `${res.status.error_code}: ${res.status.reason}`;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const searchesRecover = (what: string): Promise<unknown> => pollUntil(async () => (await search()) === 'ok', { what, timeoutMs: 90_000, intervalMs: 500 });
+
+  before(async () => {
+    const t0 = Date.now();
+    const workDir = join(dir, 'work');
+    cluster = await startCluster(
+      { milvusVersion: '2.3.5', topology: 'cluster', etcd: { members: 3 }, messageQueue: 'kafka', objectStore: 'minio' },
+      { runId: 'cluster-faults-test', workDir, signal: run.signal, log: () => undefined },
+      journal,
+      caps,
+    );
+    console.log(`# cluster up in ${Date.now() - t0} ms`);
+    faults = clusterFaultContext(cluster, journal, workDir);
+    namespaces = listNamespaces().filter((ns) => ns.startsWith(`drill-${cluster.network!.id}-`));
+    client = new MilvusClient({ address: cluster.proxyAddress });
+    await loadCollection(client);
+    assert.equal(await search(), 'ok');
+  });
+
+  after(async () => {
+    run.abort();
+    await client?.closeConnection();
+    const t0 = Date.now();
+    await cluster?.resources.disposeAsync();
+    console.log(`# cluster down in ${Date.now() - t0} ms`);
+    journal.close();
+    if (namespaces.length > 0) assert.deepEqual(listNamespaces().filter((ns) => namespaces.includes(ns)), [], 'every namespace deleted');
+    assert.equal(existsSync(journal.file), false, 'nothing left in the journal');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pause: a SIGSTOPped query node stops answering; SIGCONT brings searches back', async (t) => {
+    const qn = byName('querynode-1');
+    {
+      await using _paused = await startFault(faults, fault({ kind: 'pause', target: { role: 'querynode', mode: 'one' } }), run.signal);
+      assert.equal(processState(qn.process.pid!), 'T', 'the query node is stopped');
+      const during = await search();
+      t.diagnostic(`search while querynode-1 is paused: ${during.slice(0, 120)}`);
+      assert.notEqual(during, 'ok');
+    }
+    assert.notEqual(processState(qn.process.pid!), 'T');
+    await searchesRecover('searches after the query node resumes');
+  });
+
+  it('etcd leader kill: the killed leader goes, the others elect a new one; the heal restarts it', async (t) => {
+    const before = await cluster.etcd.leader();
+    const t0 = Date.now();
+    {
+      await using _kill = await startFault(faults, fault({ kind: 'pod-kill', target: { role: 'etcd', member: 'leader' } }), run.signal);
+      assert.equal(byName(before.name).process.running, false, `${before.name} was killed`);
+      const next = await pollUntil(async () => {
+        const leader = await cluster.etcd.leader();
+        return leader.name !== before.name && leader;
+      }, { what: 'a new etcd leader', timeoutMs: 20_000, intervalMs: 200 });
+      t.diagnostic(`leader ${before.name} killed; ${next.name} elected in ${Date.now() - t0} ms`);
+      assert.equal(await search(), 'ok', 'Milvus keeps serving with 2 of 3 etcd members');
+    }
+    assert.equal(byName(before.name).process.running, true, 'the heal started it again');
+    await cluster.etcd.waitHealthy(30_000);
+  });
+
+  it('partition proxy | query nodes: searches fail, then recover after the heal', async (t) => {
+    {
+      await using _cut = await startFault(faults, fault({ kind: 'network-partition', target: { role: 'proxy' }, params: { peers: ['querynode'] } }), run.signal);
+      const during = await search();
+      t.diagnostic(`search across the partition: ${during.slice(0, 120)}`);
+      assert.notEqual(during, 'ok');
+    }
+    const t0 = Date.now();
+    await searchesRecover('searches after the partition heals');
+    t.diagnostic(`searches recovered ${Date.now() - t0} ms after the heal`);
+  });
+
+  it('disk-fill: the MinIO volume is full until the heal', async () => {
+    const minio = byName('minio');
+    {
+      await using _fill = await startFault(faults, fault({ kind: 'disk-fill', target: { role: 'minio' } }), run.signal);
+      assert.ok(minio.volume!.freeBytes() < 4096, `${minio.volume!.freeBytes()} bytes still free`);
+      assert.throws(() => writeFileSync(join(minio.volume!.dataDir, 'probe'), Buffer.alloc(64 * 1024)), /ENOSPC/);
+    }
+    assert.ok(minio.volume!.freeBytes() > 1e9);
+  });
+
+  it('stress-cpu runs stress-ng for the fault and stops it on heal', async () => {
+    let pid: number | undefined;
+    {
+      await using _stress = await startFault(faults, fault({ kind: 'stress-cpu', target: { role: 'querynode' }, params: { workers: 1, load: 20 } }), run.signal);
+      pid = journalPids().find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('stress-ng'));
+      assert.ok(pid, 'stress-ng is running');
+    }
+    assert.equal(existsSync(`/proc/${pid}`) && processState(pid!) !== 'Z', false, 'stress-ng stopped');
+  });
+
+  it('pod-kill on a query node: killed, then started again as a new process that serves', async () => {
+    const qn = byName('querynode-2');
+    const pid = qn.process.pid;
+    {
+      await using _kill = await startFault(faults, fault({ kind: 'pod-kill', target: { role: 'querynode', mode: { count: 2 } }, duration: '2s' }), run.signal);
+      assert.equal(qn.process.running, false);
+    }
+    assert.notEqual(qn.process.pid, pid);
+    assert.equal(qn.process.running, true);
+    await searchesRecover('searches after both query nodes restart');
+  });
+
+  function journalPids(): number[] {
+    const entries = (JSON.parse(readFileSync(journal.file, 'utf8')) as { entries: { pid?: number }[] }).entries;
+    return entries.flatMap((e) => (e.pid === undefined ? [] : [e.pid]));
+  }
+});
+
+function processState(pid: number): string | undefined {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+}
+
+function vectorOf(i: number): number[] {
+  return Array.from({ length: DIM }, (_, d) => Math.sin(i * (d + 1)));
+}
+
+async function loadCollection(client: MilvusClient): Promise<void> {
+  const ok = (what: string, status: { error_code: string | number; reason: string }): void => assert.equal(status.error_code, 'Success', `${what}: ${status.reason}`);
+  ok('create', await client.createCollection({
+    collection_name: COLLECTION,
+    shards_num: 2,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
+      { name: 'v', data_type: DataType.FloatVector, dim: DIM },
+    ],
+  }));
+  const rows = Array.from({ length: ROWS }, (_, i) => ({ id: i, v: vectorOf(i) }));
+  ok('insert', (await client.insert({ collection_name: COLLECTION, data: rows })).status);
+  await client.flushSync({ collection_names: [COLLECTION] });
+  ok('index', await client.createIndex({ collection_name: COLLECTION, field_name: 'v', index_type: 'IVF_FLAT', metric_type: 'L2', params: { nlist: 16 } }));
+  ok('load', await client.loadCollectionSync({ collection_name: COLLECTION }));
+}
