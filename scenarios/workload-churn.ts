@@ -1,10 +1,11 @@
 import { defineScenario } from '../src/scenario/define.ts';
 
 /**
- * Production-shaped traffic through a pod kill: k6 drives open-model searches at a steady rate,
- * the SDK probes search (a quarter of them filtered by category) while rows are deleted and
- * upserted. Recall is scored against truth that follows the churn; durability checks that every
- * acknowledged delete stayed deleted and every upsert kept its latest value.
+ * Production-shaped traffic through a pod kill: k6 drives open-model searches at a steady rate and
+ * inserts new rows, the SDK probes search (a quarter of them filtered by category) while rows are
+ * deleted and upserted. Recall is scored against truth that follows the churn; durability checks
+ * that every acknowledged insert is there, every acknowledged delete stayed deleted and every
+ * upsert kept its latest value.
  */
 export default defineScenario({
   name: 'workload-churn',
@@ -23,7 +24,8 @@ export default defineScenario({
   workload: {
     search: { every: '100ms', concurrency: 2, topK: 10, timeout: '3s', filtered: { share: 0.25, categories: [0, 1] } },
     churn: { deletesPerSecond: 5, upsertsPerSecond: 5 },
-    load: { rate: 30, maxVUs: 16, timeout: '3s' },
+    // k6 also inserts fresh rows (ids from dataset.rows up), scored by recall and durability like the rest.
+    load: { rate: 30, maxVUs: 16, timeout: '3s', writes: [{ op: 'insert', rate: 2, batchSize: 20 }] },
   },
   phases: { steady: '30s', fault: '20s', recovered: '120s' },
   faults: [{ name: 'kill-milvus', kind: 'pod-kill', target: { role: 'standalone', mode: 'one' }, at: '5s', duration: '3s' }],

@@ -78,7 +78,6 @@ async function k6Step(rate: number, address: string, dir: string, journal: Journ
     writes: [],
     timeout: 5_000,
     queryVectorsFile: join(dir, 'queries.fbin'),
-    writeVectorsFile: null,
     phases: [],
     recordSearchResults: false,
   };

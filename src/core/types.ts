@@ -67,11 +67,20 @@ export interface ChurnSpec {
 
 /** Open-model search load from k6, at a constant or ramping arrival rate. */
 export interface LoadSpec {
-  /** Searches per second, or ramp stages of { target rate, duration }. */
+  /** Searches per second, or ramp stages of { target rate, duration }; rate 0 without stages: no searches. */
   rate: number;
   stages: readonly { target: number; duration: Millis }[];
   maxVUs: number;
   timeout: Millis;
+  /** Write streams from k6 at set rates (which ids they touch: src/scenario/load-writes.ts). */
+  writes: readonly LoadWriteSpec[];
+}
+
+/** A k6 write stream: `rate` batches per second of `batchSize` rows each. */
+export interface LoadWriteSpec {
+  op: 'insert' | 'upsert' | 'delete';
+  rate: number;
+  batchSize: number;
 }
 
 export interface WorkloadSpec {

@@ -13,7 +13,7 @@ import { DisposalStack } from '../util/disposal.ts';
 import { delay } from '../util/poll.ts';
 import { GroundTruth } from './truth.ts';
 import { scrapeMetrics, type Scrape } from './metrics.ts';
-import { k6Spec, runChurn, runLoad, writeQueries } from './workload.ts';
+import { describeLoad, k6Spec, runChurn, runLoad, writeQueries } from './workload.ts';
 import { BreachWatch } from './breach.ts';
 import { buildReport, type RunState } from './report.ts';
 import { writeReports } from '../report/write.ts';
@@ -83,9 +83,9 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal) : Promise.resolve<Scrape[]>([]);
   const probes = driver.runSearchProbes(queries, s.dataset.dim, s.workload.search, running.signal);
   const churn = runChurn(s, driver, dataset, totalMs, now, running.signal);
-  const spec = k6Spec(s, writeQueries(workDir, queries, s.dataset.dim), totalMs);
+  const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: totalMs, dataset, dir: join(workDir, 'k6-batches') });
   const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal }) : null;
-  if (k6) log(`k6: ${s.workload.load!.stages.length > 0 ? 'ramping' : `${s.workload.load!.rate}/s`} open-model search load`);
+  if (k6) log(`k6: ${describeLoad(s.workload.load!)}, open model`);
   const watch = new BreachWatch(s, history, state, (reason) => {
     state.breach = reason;
     log(`SLO breached, stopping early: ${reason}`);

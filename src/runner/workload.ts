@@ -1,10 +1,12 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { churnPlan, type Dataset } from '../dataset/index.ts';
 import { BinWriter } from '../dataset/bin-format.ts';
-import type { OpRecord, Scenario } from '../core/types.ts';
+import type { LoadSpec, LoadWriteSpec, OpRecord, ScalarField, Scenario } from '../core/types.ts';
+import { planLoadWrites, type PlannedBatch, type PlannedWriteStream } from '../scenario/load-writes.ts';
 import type { SdkDriver } from '../workload/sdk.ts';
 import { runK6, type K6RunResult } from '../workload/k6/run.ts';
-import type { K6WorkloadSpec } from '../workload/k6/spec.ts';
+import type { ArrivalSpec, K6Batch, K6WorkloadSpec } from '../workload/k6/spec.ts';
 import type { Journal } from '../platform/local/journal.ts';
 import { drillHome } from '../platform/local/tools.ts';
 import { delay } from '../util/poll.ts';
@@ -38,12 +40,32 @@ export async function runChurn(
   await Promise.all(inFlight);
 }
 
-/** The scenario's k6 load as the k6 driver's spec: open-model searches over the probes' queries. */
-export function k6Spec(s: Scenario, queryVectorsFile: string, durationMs: number): K6WorkloadSpec | null {
+export interface K6SpecInputs {
+  /** The probe queries as an fbin file (writeQueries). */
+  queryVectorsFile: string;
+  /** How long the load runs: the phases' total. */
+  durationMs: number;
+  dataset: Dataset;
+  /** Where the write streams' batches files go. */
+  dir: string;
+}
+
+/**
+ * The scenario's k6 load as the k6 driver's spec: open-model searches over the probes' queries,
+ * and the write streams planned by load-writes.ts, each with its batches file written here from
+ * the generator (k6 cannot run it): full rows, as the SDK driver writes them.
+ */
+export function k6Spec(s: Scenario, inputs: K6SpecInputs): K6WorkloadSpec | null {
   const load = s.workload.load;
   if (!load) return null;
-  const arrival: K6WorkloadSpec['search'] extends infer T ? (T extends { arrival: infer A } ? A : never) : never =
-    load.stages.length > 0 ? { kind: 'ramping', startRate: load.rate, stages: load.stages } : { kind: 'constant', rate: load.rate, duration: durationMs };
+  const arrival: ArrivalSpec | null =
+    load.stages.length > 0
+      ? { kind: 'ramping', startRate: load.rate, stages: load.stages }
+      : load.rate > 0
+        ? { kind: 'constant', rate: load.rate, duration: inputs.durationMs }
+        : null;
+  const streams = planLoadWrites({ rows: s.dataset.rows, writes: load.writes, timeout: load.timeout, durationMs: inputs.durationMs });
+  mkdirSync(inputs.dir, { recursive: true });
   return {
     collection: s.collection.name,
     idField: 'id',
@@ -53,13 +75,57 @@ export function k6Spec(s: Scenario, queryVectorsFile: string, durationMs: number
     topK: s.workload.search.topK,
     searchParams: s.collection.index.searchParams,
     consistency: null,
-    search: { arrival, vus: { preAllocated: Math.min(4, load.maxVUs), max: load.maxVUs } },
-    writes: [],
+    search: arrival ? { arrival, vus: { preAllocated: Math.min(4, load.maxVUs), max: load.maxVUs } } : null,
+    writes: streams.map((stream, i) => ({
+      op: stream.op,
+      rate: stream.rate,
+      startAfter: stream.startAfter,
+      duration: stream.duration,
+      batchesFile: writeBatches(join(inputs.dir, `${i}-${stream.op}.batches.json`), stream, inputs.dataset, s.collection.scalarFields),
+      vus: { preAllocated: stream.vus, max: stream.vus },
+    })),
     timeout: load.timeout,
-    queryVectorsFile,
-    writeVectorsFile: null,
+    queryVectorsFile: inputs.queryVectorsFile,
     phases: [],
     recordSearchResults: false,
+  };
+}
+
+/** What the k6 load does, for the run's log. */
+export function describeLoad(load: LoadSpec): string {
+  const search = load.stages.length > 0 ? 'ramping searches' : load.rate > 0 ? `${load.rate} searches/s` : null;
+  const writes = load.writes.map((w) => `${w.rate}×${w.batchSize} ${w.op}s/s`);
+  return [search, ...writes].filter((part) => part !== null).join(', ');
+}
+
+/** Writes a stream's batches (K6Batch[]) one at a time, so no stream is ever one huge string. */
+export function writeBatches(file: string, stream: PlannedWriteStream, dataset: Dataset, scalarFields: readonly ScalarField[]): string {
+  const fd = openSync(file, 'w');
+  try {
+    for (let n = 0; n < stream.batches; n++) writeSync(fd, `${n === 0 ? '[' : ','}\n${JSON.stringify(k6Batch(stream.op, stream.batch(n), dataset, scalarFields))}`);
+    writeSync(fd, stream.batches === 0 ? '[]\n' : '\n]\n');
+  } finally {
+    closeSync(fd);
+  }
+  return file;
+}
+
+/** A batch's full rows: the generator's vectors and scalars, and the version each row is written at. */
+export function k6Batch(op: LoadWriteSpec['op'], planned: PlannedBatch, dataset: Dataset, scalarFields: readonly ScalarField[]): K6Batch {
+  if (op === 'delete') return { ids: planned.ids };
+  const { ids, versions } = planned;
+  const dim = dataset.dim;
+  const vectors = new Float32Array(ids.length * dim);
+  ids.forEach((id, i) => vectors.set(versions[i] === 0 ? dataset.vectors(id, 1) : dataset.upsertVector(id, versions[i]!), i * dim));
+  const scalars = ids.map((id) => dataset.scalars(id));
+  return {
+    ids,
+    columns: [
+      { name: 'version', type: 'Int64', values: versions },
+      ...scalarFields.map((f) => ({ name: f, type: f === 'num' ? ('Double' as const) : ('Int64' as const), values: scalars.map((row) => row[f]) })),
+    ],
+    vectors: Array.from(vectors),
+    versions,
   };
 }
 

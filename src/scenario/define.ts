@@ -51,8 +51,17 @@ export interface ScenarioInput {
       filtered?: { share: number; categories?: number[] };
     };
     churn?: { deletesPerSecond?: number; upsertsPerSecond?: number } | null;
-    /** k6 open-model search load, besides the probes: a constant rate or ramp stages. */
-    load?: { rate?: number; stages?: { target: number; duration: DurationInput }[]; maxVUs?: number; timeout?: DurationInput } | null;
+    /**
+     * k6 open-model search load, besides the probes: a constant rate or ramp stages; and write
+     * streams of `rate` batches/s × `batchSize` rows (ids: src/scenario/load-writes.ts).
+     */
+    load?: {
+      rate?: number;
+      stages?: { target: number; duration: DurationInput }[];
+      maxVUs?: number;
+      timeout?: DurationInput;
+      writes?: { op: 'insert' | 'upsert' | 'delete'; rate: number; batchSize: number }[];
+    } | null;
   };
   phases?: { steady?: DurationInput; fault?: DurationInput; recovered?: DurationInput };
   faults?: FaultInput[];

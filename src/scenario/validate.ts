@@ -2,6 +2,7 @@ import type {
   CollectionSpec,
   DatasetSpec,
   FaultSpec,
+  LoadWriteSpec,
   Scenario,
   SloSpec,
   StackSpec,
@@ -11,6 +12,7 @@ import type {
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
 import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
+import { loadWriteProblems } from './load-writes.ts';
 
 export interface ValidationError {
   /** Dotted path of the offending field, e.g. 'faults[0].duration'. */
@@ -33,6 +35,7 @@ const SCALARS = ['tenant', 'category', 'ts', 'num'] as const;
 const ROLES = ['standalone', 'proxy', 'querynode', 'datanode', 'indexnode', 'coordinator', 'etcd', 'mq', 'minio'] as const;
 const PHASES = ['steady', 'fault', 'recovered'] as const;
 const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability'] as const;
+const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;
 
 /** Reads fields with defaults and collects every problem instead of stopping at the first. */
 class Reader {
@@ -305,18 +308,25 @@ function readChurn(r: Reader, o: Obj): NonNullable<WorkloadSpec['churn']> {
 
 function readLoad(r: Reader, o: Obj): NonNullable<WorkloadSpec['load']> {
   const path = 'workload.load';
-  r.unknownKeys(o, path, ['rate', 'stages', 'maxVUs', 'timeout']);
+  r.unknownKeys(o, path, ['rate', 'stages', 'maxVUs', 'timeout', 'writes']);
   const stages = r.array(o.stages, `${path}.stages`).map((v, i) => {
     const st = r.object(v, `${path}.stages[${i}]`);
     r.unknownKeys(st, `${path}.stages[${i}]`, ['target', 'duration']);
     return { target: r.int(st, 'target', `${path}.stages[${i}]`, undefined, 0, 100_000), duration: r.duration(st, 'duration', `${path}.stages[${i}]`, undefined, 1000) };
   });
-  return {
-    rate: r.int(o, 'rate', path, stages.length > 0 ? 0 : undefined, 0, 100_000),
-    stages,
-    maxVUs: r.int(o, 'maxVUs', path, 32, 1, 1000),
-    timeout: r.duration(o, 'timeout', path, 5_000, 10),
-  };
+  const writes = r.array(o.writes, `${path}.writes`).map((v, i) => readLoadWrite(r, r.object(v, `${path}.writes[${i}]`), `${path}.writes[${i}]`));
+  const rate = r.int(o, 'rate', path, stages.length > 0 || writes.length > 0 ? 0 : undefined, 0, 100_000);
+  if (rate === 0 && stages.length === 0 && writes.length === 0) {
+    r.fail(`${path}.rate`, 'is 0, with no stages and no writes: the load drives nothing', `set ${path}.rate to searches per second, or remove ${path}`);
+  }
+  return { rate, stages, maxVUs: r.int(o, 'maxVUs', path, 32, 1, 1000), timeout: r.duration(o, 'timeout', path, 5_000, 10), writes };
+}
+
+function readLoadWrite(r: Reader, o: Obj, path: string): LoadWriteSpec {
+  r.unknownKeys(o, path, ['op', 'rate', 'batchSize']);
+  const rate = r.num(o, 'rate', path, undefined);
+  if (rate <= 0 || rate > 1000) r.fail(`${path}.rate`, `must be between 0 (exclusive) and 1000 batches per second, got ${rate}`, `set ${path}.rate to batches per second, e.g. 2`);
+  return { op: r.oneOf(o, 'op', path, LOAD_WRITE_OPS, undefined), rate, batchSize: r.int(o, 'batchSize', path, undefined, 1, 10_000) };
 }
 
 function readFault(r: Reader, value: unknown, path: string, faultPhaseMs: number): FaultSpec {
@@ -405,6 +415,11 @@ function crossChecks(
     }
   });
   r.errors.push(...faultStackErrors(s.faults, s.stack));
+  const load = s.workload.load;
+  if (load && load.writes.length > 0) {
+    const durationMs = s.phases.steady + s.phases.fault + s.phases.recovered;
+    r.errors.push(...loadWriteProblems({ rows: s.dataset.rows, dim: s.dataset.dim, writes: load.writes, timeout: load.timeout, durationMs }));
+  }
   if (s.stack.topology === 'cluster' && s.stack.messageQueue === 'rocksmq') {
     r.fail('stack.messageQueue', 'rocksmq cannot serve a cluster (Milvus needs a shared message queue)', "set stack.messageQueue to 'kafka' or 'pulsar'");
   }

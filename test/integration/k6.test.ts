@@ -1,14 +1,21 @@
-// The k6 driver against a real Milvus 2.3.5 standalone: open-model search load plus write streams,
-// every op ingested into the history, and thresholds deciding k6's exit code.
+// The k6 driver against a real Milvus 2.3.5 standalone: open-model search load plus write streams
+// (full rows of the scenario's schema), every op ingested into the history, and thresholds
+// deciding k6's exit code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { OpRecord, SloSpec } from '../../src/core/types.ts';
 import { Journal } from '../../src/platform/local/journal.ts';
 import { referenceTopK } from '../../src/truth/reference.ts';
+import { durability } from '../../src/checks/durability.ts';
+import { createDataset } from '../../src/dataset/index.ts';
+import { HistoryRecorder } from '../../src/history/recorder.ts';
+import { k6Spec, runLoad } from '../../src/runner/workload.ts';
+import { validateScenario } from '../../src/scenario/validate.ts';
+import { SdkDriver } from '../../src/workload/sdk.ts';
 import { runK6 } from '../../src/workload/k6/run.ts';
 import type { K6WorkloadSpec } from '../../src/workload/k6/spec.ts';
 import { createFlatCollection, startTestMilvus, testVectors, writeFbin, type TestMilvus } from './support/k6-milvus.ts';
@@ -20,15 +27,11 @@ const TOP_K = 10;
 const COLLECTION = 'k6_driver';
 const SEARCH_RATE = 20;
 const SEARCH_MS = 5_000;
-const INSERT = { rate: 2, batchSize: 5, firstId: 100_000 };
 
 const dir = mkdtempSync(join(tmpdir(), 'k6-driver-'));
 const journal = new Journal(join(dir, 'state'), 'k6-test');
 const base = testVectors(ROWS, DIM, 1);
 const queries = testVectors(QUERIES, DIM, 2);
-// Written vectors sit far from the base data, so they never enter a query's top 10 and the
-// search results stay comparable with exact kNN over the base rows.
-const written = testVectors(200, DIM, 3, 50);
 let milvus: TestMilvus;
 let sdk: MilvusClient;
 
@@ -46,7 +49,6 @@ function spec(overrides: Partial<K6WorkloadSpec>): K6WorkloadSpec {
     writes: [],
     timeout: 10_000,
     queryVectorsFile: join(dir, 'queries.fbin'),
-    writeVectorsFile: join(dir, 'written.fbin'),
     phases: [],
     recordSearchResults: true,
     ...overrides,
@@ -58,7 +60,8 @@ before(async () => {
   sdk = new MilvusClient({ address: milvus.address });
   await createFlatCollection(sdk, COLLECTION, base, DIM);
   writeFbin(join(dir, 'queries.fbin'), queries, DIM);
-  writeFbin(join(dir, 'written.fbin'), written, DIM);
+  const lookups = Array.from({ length: 10 }, (_, n) => ({ ids: [3 * n, 3 * n + 1, 3 * n + 2] }));
+  writeFileSync(join(dir, 'lookups.json'), JSON.stringify(lookups));
 });
 
 after(async () => {
@@ -77,18 +80,12 @@ function byOp(ops: readonly OpRecord[], op: OpRecord['op']): OpRecord[] {
   return ops.filter((o) => o.op === op);
 }
 
-test('open-model searches and write streams land in the history, all ok, with exact FLAT results', async () => {
+test('open-model searches and an id lookup stream land in the history, all ok, with exact FLAT results', async () => {
   const epochMs = Date.now();
   const slos: SloSpec[] = [{ name: 'p99', kind: 'latency', phase: null, percentile: 99, op: '<=', threshold: 5_000 }];
-  const writeVus = { preAllocated: 2, max: 5 };
   const result = await runK6({
     spec: spec({
-      writes: [
-        { op: 'insert', rate: INSERT.rate, duration: SEARCH_MS, batchSize: INSERT.batchSize, firstId: INSERT.firstId, vus: writeVus },
-        { op: 'upsert', rate: 1, duration: 3_000, batchSize: 2, firstId: 100_150, vus: writeVus },
-        { op: 'delete', rate: 1, duration: 3_000, batchSize: 2, firstId: 900_000, vus: writeVus },
-        { op: 'query', rate: 1, duration: 3_000, batchSize: 3, firstId: 0, vus: writeVus },
-      ],
+      writes: [{ op: 'query', rate: 1, startAfter: 0, duration: 3_000, batchesFile: join(dir, 'lookups.json'), vus: { preAllocated: 2, max: 5 } }],
     }),
     slos,
     address: milvus.address,
@@ -118,23 +115,10 @@ test('open-model searches and write streams land in the history, all ok, with ex
     s.scores!.forEach((d, j) => assert.ok(Math.abs(d - truth.distances[q * TOP_K + j]!) < 1e-3, `query ${q} distance ${j}`));
   }
 
-  const inserts = byOp(result.ops, 'insert');
-  assertScheduled(inserts.length + (result.dropped.byScenario.insert ?? 0), (INSERT.rate * SEARCH_MS) / 1000, 'inserts run or dropped');
-  assert.ok(inserts.length > 0 && inserts.every((o) => o.outcome === 'ok' && o.ids?.length === INSERT.batchSize));
-  for (const op of ['upsert', 'delete', 'query'] as const) {
-    const ops = byOp(result.ops, op);
-    assert.ok(ops.length > 0 && ops.every((o) => o.outcome === 'ok'), `${op}: ${JSON.stringify(ops)}`);
-  }
+  const lookups = byOp(result.ops, 'query');
+  assert.ok(lookups.length >= 3 && lookups.every((o) => o.outcome === 'ok'), `lookups: ${JSON.stringify(lookups)}`);
+  assert.deepEqual(lookups.map((o) => o.ids).slice(0, 2), [[0, 1, 2], [3, 4, 5]]);
   assert.deepEqual(result.ops.map((o) => o.seq), result.ops.map((_, i) => i));
-
-  const acknowledged = inserts.flatMap((o) => o.ids!);
-  const found = await sdk.query({
-    collection_name: COLLECTION,
-    expr: `id in [${acknowledged.join(',')}]`,
-    output_fields: ['id'],
-    consistency_level: 'Strong' as never,
-  });
-  assert.equal(found.data.length, acknowledged.length, 'every acknowledged insert is readable');
 });
 
 test('an impossible latency threshold fails k6 with its thresholds exit code', async () => {
@@ -198,9 +182,73 @@ test('a search that outlives its timeout is recorded as unknown, not as a failur
   const searches = byOp(result.ops, 'search');
   assert.ok(searches.length >= 5);
   const timedOut = searches.filter((s) => s.outcome === 'unknown');
-  assert.ok(timedOut.length >= searches.length - 1, `outcomes: ${searches.map((s) => `${s.outcome}/${s.errorClass}`).join(' ')}`);
+  assert.ok(timedOut.length >= searches.length - 1, `outcomes: ${searches.map((s) => `${s.outcome}/${s.errorClass} ${s.error ?? ''}`).join('; ')}`);
   for (const s of timedOut) {
     assert.equal(s.errorClass, 'timeout');
     assert.equal(s.ids, undefined);
+  }
+});
+
+test('k6 writes full rows into the scenario schema: every acknowledged insert, upsert and delete holds under a Strong lookup', async (t) => {
+  const validated = validateScenario({
+    name: 'k6-writes',
+    seed: 5,
+    collection: { name: 'k6_scenario_writes', shards: 1, partitionKey: { field: 'tenant', partitions: 4 }, scalarFields: ['tenant', 'category', 'num'], index: { type: 'FLAT' } },
+    dataset: { profile: 'sift-128', dim: DIM, metric: 'L2', rows: 1_000 },
+    phases: { steady: '10s', fault: '0s', recovered: '10s' },
+    workload: { load: { rate: 0, timeout: '2s', writes: [{ op: 'insert', rate: 4, batchSize: 10 }, { op: 'upsert', rate: 4, batchSize: 5 }, { op: 'delete', rate: 2, batchSize: 10 }] } },
+  });
+  assert.ok(validated.ok, JSON.stringify(!validated.ok && validated.errors));
+  const s = validated.scenario;
+  const dataset = createDataset({ profile: s.dataset.profile, dim: DIM, metric: 'L2', seed: s.seed });
+  const history = new HistoryRecorder(Date.now());
+  await using driver = await SdkDriver.connect(milvus.address, history, s.collection);
+  assert.equal((await driver.createCollection(s.dataset)).outcome, 'ok');
+  await driver.insertAll(dataset, s.dataset, () => {}, new AbortController().signal);
+  for (const step of [() => driver.flush(), () => driver.buildIndex('L2', new AbortController().signal), () => driver.load()]) assert.equal((await step()).outcome, 'ok');
+
+  history.enterPhase('steady');
+  const durationMs = s.phases.steady + s.phases.recovered;
+  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'queries.fbin'), durationMs, dataset, dir: join(dir, 'scenario-batches') })!;
+  const spawnedAt = history.now();
+  const result = await runLoad(s, spec, { address: milvus.address, runDir: join(dir, 'run-writes'), journal, epochMs: history.epochMs, signal: new AbortController().signal });
+  assert.equal(result.exitCode, 0, `k6 log: ${result.files.log}`);
+  history.import(result.ops, 'k6');
+  const k6Writes = result.ops.filter((o) => o.op === 'insert' || o.op === 'upsert' || o.op === 'delete');
+  for (const op of ['insert', 'upsert', 'delete'] as const) {
+    const ops = byOp(k6Writes, op);
+    assert.ok(ops.length >= 5 && ops.every((o) => o.outcome === 'ok'), `${op}: ${ops.map((o) => `${o.outcome} ${o.error ?? ''}`).join('; ')}`);
+  }
+  assert.ok(byOp(k6Writes, 'upsert').every((o) => o.versions?.length === o.ids?.length && o.versions!.every((v) => v >= 1)));
+  assert.ok(byOp(k6Writes, 'upsert').some((o) => o.versions![0]! >= 2), 'some rows were upserted twice or more');
+  // Writes end before the phases do, so every one is over, and recorded, before a runner stops k6.
+  const firstStart = Math.min(...k6Writes.map((o) => o.start)) - spawnedAt;
+  const lastEnd = Math.max(...k6Writes.map((o) => o.end)) - spawnedAt;
+  assert.ok(lastEnd < durationMs, `last write ended ${lastEnd} ms after k6 was started, the phases last ${durationMs} ms`);
+  t.diagnostic(`k6 writes from ${firstStart.toFixed(0)} to ${lastEnd.toFixed(0)} ms after its start: ${['insert', 'upsert', 'delete'].map((op) => `${byOp(k6Writes, op as OpRecord['op']).length} ${op}s`).join(', ')}`);
+
+  const written = [...new Set(k6Writes.flatMap((o) => o.ids!))];
+  await driver.verifyDurability([...Array.from({ length: 1_000 }, (_, i) => i), ...written]);
+  await driver.count();
+  const verdict = durability(history.snapshot().ops);
+  assert.deepEqual({ missing: verdict.missing, resurrected: verdict.resurrected, stale: verdict.stale, uncertain: verdict.uncertain, unverified: verdict.unverified }, { missing: [], resurrected: [], stale: [], uncertain: 0, unverified: 0 });
+  const deleted = new Set(byOp(k6Writes, 'delete').flatMap((o) => o.ids!));
+  const present = new Set([...Array.from({ length: 1_000 }, (_, i) => i), ...written].filter((id) => !deleted.has(id)));
+  assert.equal(verdict.acknowledged, present.size);
+  assert.deepEqual(verdict.count, { reported: present.size, min: present.size, max: present.size });
+
+  // The rows hold exactly what the generator gives: scalars, version and vector.
+  const latest = new Map<number, number>();
+  for (const o of [...byOp(k6Writes, 'insert'), ...byOp(k6Writes, 'upsert')].sort((a, b) => a.start - b.start)) o.ids!.forEach((id, i) => latest.set(id, o.versions?.[i] ?? 0));
+  const sample = [...latest.keys()].filter((id) => !deleted.has(id));
+  const rows = await sdk.query({ collection_name: s.collection.name, expr: `id in [${sample.join(',')}]`, output_fields: ['id', 'version', 'tenant', 'category', 'num', 'vector'], consistency_level: 'Strong' as never });
+  assert.equal(rows.data.length, sample.length);
+  for (const row of rows.data) {
+    const id = Number(row.id);
+    const version = latest.get(id)!;
+    const scalars = dataset.scalars(id);
+    assert.deepEqual([Number(row.version), Number(row.tenant), Number(row.category), Number(row.num)], [version, scalars.tenant, scalars.category, scalars.num], `row ${id}`);
+    const expected = version === 0 ? dataset.vectors(id, 1) : dataset.upsertVector(id, version);
+    assert.deepEqual(Float32Array.from(row.vector as number[]), expected, `vector of row ${id}`);
   }
 });

@@ -74,7 +74,7 @@ function toOp(point: K6Point, grpc: K6Point | undefined, epochMs: number, lineNo
     latencyMs: timed.value,
     phase: oneOf(PHASES, point.tags.phase, 'phase', lineNo),
   };
-  const { error, query_index: queryIndex, ids, scores } = point.metadata;
+  const { error, query_index: queryIndex, ids, scores, versions } = point.metadata;
   const errorClass = point.tags.error_class;
   if (errorClass) op.errorClass = errorClass;
   if (error) op.error = error;
@@ -83,6 +83,8 @@ function toOp(point: K6Point, grpc: K6Point | undefined, epochMs: number, lineNo
   if (idList) op.ids = idList;
   const scoreList = numbers(scores);
   if (scoreList) op.scores = scoreList;
+  const versionList = numbers(versions);
+  if (versionList) op.versions = versionList;
   return op;
 }
 

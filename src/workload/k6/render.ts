@@ -13,6 +13,8 @@ export const GRPC_DURATION_METRIC = 'grpc_req_duration';
 interface ArrivalScenarioFields {
   /** Name of the script's exported function. */
   exec: string;
+  /** Delay from the start of the run, when not 0. */
+  startTime?: string;
   timeUnit: string;
   preAllocatedVUs: number;
   maxVUs: number;
@@ -36,8 +38,7 @@ export interface K6Options {
 
 export interface K6StreamConfig {
   op: WriteOp;
-  batchSize: number;
-  firstId: number;
+  batchesFile: string;
 }
 
 /** What script/drill.js reads, minus the run-time address and proto directory. */
@@ -52,7 +53,6 @@ export interface K6ScriptConfig {
   consistency: ConsistencyLevel | null;
   timeoutMs: number;
   queryVectorsFile: string;
-  writeVectorsFile: string | null;
   phases: readonly PhaseStart[];
   recordSearchResults: boolean;
   /** Write streams by scenario name. */
@@ -137,8 +137,9 @@ export function renderK6Workload(spec: K6WorkloadSpec, slos: readonly SloSpec[])
   spec.writes.forEach((w, i) => {
     const name = names[i]!;
     const arrival: ArrivalSpec = { kind: 'constant', rate: w.rate, duration: w.duration };
-    scenarios[name] = arrivalScenario(arrival, w.vus, w.op, gracefulStop);
-    streams[name] = { op: w.op, batchSize: w.batchSize, firstId: w.firstId };
+    const scenario = arrivalScenario(arrival, w.vus, w.op, gracefulStop);
+    scenarios[name] = w.startAfter > 0 ? { ...scenario, startTime: ms(w.startAfter) } : scenario;
+    streams[name] = { op: w.op, batchesFile: w.batchesFile };
   });
   return {
     options: {
@@ -157,7 +158,6 @@ export function renderK6Workload(spec: K6WorkloadSpec, slos: readonly SloSpec[])
       consistency: spec.consistency,
       timeoutMs: spec.timeout,
       queryVectorsFile: spec.queryVectorsFile,
-      writeVectorsFile: spec.writeVectorsFile,
       phases: spec.phases,
       recordSearchResults: spec.recordSearchResults,
       streams,

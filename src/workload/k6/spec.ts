@@ -18,11 +18,23 @@ export interface WriteStreamSpec {
   op: WriteOp;
   /** Batches per second. */
   rate: number;
+  /** From the start of the k6 run. */
+  startAfter: Millis;
   duration: Millis;
-  batchSize: number;
-  /** Iteration n touches ids firstId + n·batchSize … firstId + (n+1)·batchSize − 1. */
-  firstId: number;
+  /** A JSON list of K6Batch: iteration n sends batch n. */
+  batchesFile: string;
   vus: VuSpec;
+}
+
+/** One batch of a write stream, as the runner writes it for the k6 script. */
+export interface K6Batch {
+  ids: number[];
+  /** Inserts and upserts: every other field of the rows, one value per id. */
+  columns?: { name: string; type: 'Int64' | 'Double'; values: number[] }[];
+  /** Inserts and upserts: the rows' vectors, row-major, `dim` floats per id. */
+  vectors?: number[];
+  /** The version each row is written at, for the history (durability and truth read it). */
+  versions?: number[];
 }
 
 export interface PhaseStart {
@@ -47,10 +59,8 @@ export interface K6WorkloadSpec {
   writes: readonly WriteStreamSpec[];
   /** A call slower than this is abandoned and recorded as outcome 'unknown'. */
   timeout: Millis;
-  /** fbin files (int32 count, int32 dim, float32 rows) the runner writes from the generator. */
+  /** fbin file (int32 count, int32 dim, float32 rows) of the query vectors. */
   queryVectorsFile: string;
-  /** Needed by insert and upsert streams; id n is written with row (n mod count) of the file. */
-  writeVectorsFile: string | null;
   /** Empty: every op is in phase 'steady'. */
   phases: readonly PhaseStart[];
   /** Keep returned ids and scores of every search (for recall checks); costs output size. */
@@ -86,15 +96,12 @@ function arrivalProblems(a: ArrivalSpec, path: string): string[] {
   return out;
 }
 
-function writeProblems(w: WriteStreamSpec, path: string, hasWriteVectors: boolean): string[] {
+function writeProblems(w: WriteStreamSpec, path: string): string[] {
   const out: string[] = [];
   if (!positive(w.rate)) out.push(`${path}.rate must be > 0 batches per second, got ${w.rate}`);
   if (!positiveInt(w.duration)) out.push(`${path}.duration must be a positive whole number of ms, got ${w.duration}`);
-  if (!positiveInt(w.batchSize)) out.push(`${path}.batchSize must be a positive integer, got ${w.batchSize}`);
-  if (!Number.isSafeInteger(w.firstId) || w.firstId < 0) out.push(`${path}.firstId must be an integer >= 0, got ${w.firstId}`);
-  if ((w.op === 'insert' || w.op === 'upsert') && !hasWriteVectors) {
-    out.push(`${path}: an ${w.op} stream needs writeVectorsFile (an fbin file of vectors to write)`);
-  }
+  if (!(Number.isInteger(w.startAfter) && w.startAfter >= 0)) out.push(`${path}.startAfter must be a whole number of ms >= 0, got ${w.startAfter}`);
+  if (w.batchesFile === '') out.push(`${path}.batchesFile must name the stream's batches file`);
   return [...out, ...vuProblems(w.vus, `${path}.vus`)];
 }
 
@@ -107,6 +114,6 @@ export function k6SpecProblems(spec: K6WorkloadSpec): string[] {
   if (spec.collection === '') out.push('collection must name a collection');
   if (spec.search === null && spec.writes.length === 0) out.push('search is null and writes is empty: nothing to drive');
   if (spec.search) out.push(...arrivalProblems(spec.search.arrival, 'search.arrival'), ...vuProblems(spec.search.vus, 'search.vus'));
-  spec.writes.forEach((w, i) => out.push(...writeProblems(w, `writes[${i}]`, spec.writeVectorsFile !== null)));
+  spec.writes.forEach((w, i) => out.push(...writeProblems(w, `writes[${i}]`)));
   return out;
 }

@@ -72,3 +72,21 @@ test('malformed lines are reported with their line number', () => {
   const badOutcome = '{"type":"Point","metric":"drill_op","data":{"time":"2026-01-01T00:00:00Z","value":1,"tags":{"op":"search","outcome":"maybe","phase":"steady"}}}';
   assert.throws(() => ingestK6Output([badOutcome], EPOCH), /line 1: drill_op has outcome "maybe", expected one of ok, fail, unknown/);
 });
+
+function point(metric: string, time: string, value: number, tags: Record<string, string>, metadata: Record<string, string>): string {
+  return JSON.stringify({ type: 'Point', metric, data: { time, value, tags, metadata } });
+}
+
+test('a write keeps the ids and versions it wrote', () => {
+  const metadata = { op_id: '1-0', ids: '20000,20001', versions: '3,3' };
+  const lines = [
+    point('grpc_req_duration', '2026-01-01T00:00:01Z', 20, { op: 'upsert' }, metadata),
+    point('drill_op', '2026-01-01T00:00:01Z', 21, { op: 'upsert', phase: 'steady', outcome: 'ok' }, metadata),
+    point('drill_op', '2026-01-01T00:00:02Z', 5, { op: 'delete', phase: 'steady', outcome: 'ok' }, { op_id: '2-0', ids: '20000' }),
+  ];
+  const { ops } = ingestK6Output(lines, EPOCH);
+  assert.deepEqual(ops.map((o) => [o.op, o.ids, o.versions, o.start, o.end]), [
+    ['upsert', [20000, 20001], [3, 3], 980, 1000],
+    ['delete', [20000], undefined, 1995, 2000],
+  ]);
+});

@@ -20,7 +20,6 @@ function spec(overrides: Partial<K6WorkloadSpec> = {}): K6WorkloadSpec {
     writes: [],
     timeout: 2_000,
     queryVectorsFile: '/run/q.fbin',
-    writeVectorsFile: '/run/w.fbin',
     phases: [],
     recordSearchResults: false,
     ...overrides,
@@ -83,15 +82,15 @@ test('a ramp renders ramping-arrival-rate stages, fractional rates per 1000 s', 
   assert.deepEqual(scenario.stages, [{ target: 10_000, duration: '3000ms' }, { target: 2_250, duration: '1000ms' }]);
 });
 
-test('write streams become their own scenarios; repeated ops get distinct names; delete runs remove()', () => {
-  const write = { rate: 2, duration: 4_000, batchSize: 5, vus };
+test('write streams become their own scenarios; repeated ops get distinct names; delete runs remove(), after its delay', () => {
+  const write = { rate: 2, startAfter: 0, duration: 4_000, vus };
   const { options, script } = renderK6Workload(
     spec({
       search: null,
       writes: [
-        { op: 'insert', firstId: 1_000, ...write },
-        { op: 'insert', firstId: 5_000, ...write },
-        { op: 'delete', firstId: 1_000, ...write, rate: 0.5 },
+        { op: 'insert', batchesFile: '/run/0.json', ...write },
+        { op: 'insert', batchesFile: '/run/1.json', ...write },
+        { op: 'delete', batchesFile: '/run/2.json', ...write, rate: 0.5, startAfter: 6_500 },
       ],
     }),
     [],
@@ -101,10 +100,12 @@ test('write streams become their own scenarios; repeated ops get distinct names;
   assert.deepEqual(options.scenarios.delete!.tags, { op: 'delete' });
   assert.ok(options.scenarios.delete!.executor === 'constant-arrival-rate');
   assert.equal(options.scenarios.delete!.rate, 500);
+  assert.equal(options.scenarios.delete!.startTime, '6500ms');
+  assert.equal('startTime' in options.scenarios.insert_0!, false);
   assert.deepEqual(script.streams, {
-    insert_0: { op: 'insert', batchSize: 5, firstId: 1_000 },
-    insert_1: { op: 'insert', batchSize: 5, firstId: 5_000 },
-    delete: { op: 'delete', batchSize: 5, firstId: 1_000 },
+    insert_0: { op: 'insert', batchesFile: '/run/0.json' },
+    insert_1: { op: 'insert', batchesFile: '/run/1.json' },
+    delete: { op: 'delete', batchesFile: '/run/2.json' },
   });
 });
 
@@ -122,8 +123,7 @@ test('an invalid spec is refused with every problem named at once', () => {
   const bad = spec({
     dim: 0,
     search: { arrival: { kind: 'ramping', startRate: -1, stages: [] }, vus: { preAllocated: 5, max: 2 } },
-    writeVectorsFile: null,
-    writes: [{ op: 'upsert', rate: 0, duration: 1_000, batchSize: 1.5, firstId: 0, vus }],
+    writes: [{ op: 'upsert', rate: 0, startAfter: -1, duration: 1_000, batchesFile: '', vus }],
   });
   assert.throws(
     () => renderK6Workload(bad, []),
@@ -134,8 +134,8 @@ test('an invalid spec is refused with every problem named at once', () => {
         'search.arrival.stages must list at least one',
         'search.vus.max must be an integer >= preAllocated (5), got 2',
         'writes[0].rate must be > 0',
-        'writes[0].batchSize must be a positive integer, got 1.5',
-        'writes[0]: an upsert stream needs writeVectorsFile',
+        'writes[0].startAfter must be a whole number of ms >= 0, got -1',
+        "writes[0].batchesFile must name the stream's batches file",
       ]) {
         assert.ok(err.message.includes(part), `missing "${part}" in:\n${err.message}`);
       }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import protobuf from 'protobufjs';
 import { sdkProtoDir } from '../../../src/workload/k6/run.ts';
 import {
-  batchIds,
+  batchFields,
   classifyCall,
   encodeFloatPlaceholderGroup,
   phaseAt,
@@ -71,12 +71,11 @@ function fbin(count: number, dim: number, values: number[]): ArrayBuffer {
   return buf;
 }
 
-test('readFbin returns rows as floats and raw bytes, wrapping around the count', () => {
+test('readFbin returns rows as raw bytes, wrapping around the count', () => {
   const f = readFbin(fbin(2, 3, [1, 2, 3, 4.5, 5.5, 6.5]), 3, 'q');
   assert.equal(f.count, 2);
-  assert.deepEqual(f.rowFloats(1), [4.5, 5.5, 6.5]);
-  assert.deepEqual(f.rowFloats(2), [1, 2, 3]);
   assert.deepEqual(Array.from(f.rowBytes(1)), Array.from(float32Bytes([4.5, 5.5, 6.5])));
+  assert.deepEqual(Array.from(f.rowBytes(2)), Array.from(float32Bytes([1, 2, 3])));
 });
 
 test('readFbin names the file and the mismatch', () => {
@@ -117,6 +116,7 @@ test('timeouts and connections lost mid-call are unknown; refused dials and reje
     return `${c.outcome}/${c.errorClass}`;
   };
   assert.equal(server('context deadline exceeded'), 'unknown/timeout', 'the server hit the deadline: it may have applied the call');
+  assert.equal(server('proxy TaskCondition context Done'), 'unknown/timeout', "Milvus 2.3's proxy words its own deadline so");
   assert.equal(server('collection not loaded'), 'fail/milvus:65535');
 });
 
@@ -128,7 +128,32 @@ test('an op belongs to the last phase started at or before it', () => {
   assert.equal(phaseAt([], 5, 'steady'), 'steady');
 });
 
-test('write batches take disjoint consecutive id ranges', () => {
-  assert.deepEqual(batchIds(100, 3, 0), [100, 101, 102]);
-  assert.deepEqual(batchIds(100, 3, 2), [106, 107, 108]);
+const FIELDS = { idField: 'id', vectorField: 'vector', dim: 2 };
+
+test('a batch becomes FieldData for every column, which the SDK protos encode and decode back', () => {
+  const batch = {
+    ids: [7, 8],
+    vectors: [0.5, -1.25, 3, 1e-7],
+    columns: [
+      { name: 'version', type: 'Int64' as const, values: [0, 0] },
+      { name: 'tenant', type: 'Int64' as const, values: [3, 11] },
+      { name: 'num', type: 'Double' as const, values: [0.25, 1e6] },
+    ],
+    versions: [0, 0],
+  };
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => join(sdkProtoDir(), target);
+  const FieldData = root.loadSync('schema.proto', { keepCase: true }).lookupType('milvus.proto.schema.FieldData');
+  const decoded = batchFields(batch, FIELDS).map((f) => FieldData.toObject(FieldData.decode(FieldData.encode(FieldData.fromObject(f)).finish()), { enums: String, longs: Number }));
+  assert.deepEqual(decoded.map((f) => [f.type, f.field_name]), [['Int64', 'id'], ['FloatVector', 'vector'], ['Int64', 'version'], ['Int64', 'tenant'], ['Double', 'num']]);
+  assert.deepEqual(decoded[0]!.scalars.long_data.data, [7, 8]);
+  assert.equal(decoded[1]!.vectors.dim, 2);
+  assert.deepEqual(decoded[1]!.vectors.float_vector.data, Array.from(Float32Array.from(batch.vectors)));
+  assert.deepEqual(decoded[3]!.scalars.long_data.data, [3, 11]);
+  assert.deepEqual(decoded[4]!.scalars.double_data.data, [0.25, 1e6]);
+});
+
+test('a batch whose vectors or columns do not match its ids is refused', () => {
+  assert.throws(() => batchFields({ ids: [1, 2], vectors: [1, 2, 3] }, FIELDS), /batch of 2 rows carries 3 vector floats, expected 4/);
+  assert.throws(() => batchFields({ ids: [1], vectors: [1, 2], columns: [{ name: 'tenant', type: 'Int64', values: [] }] }, FIELDS), /carries 0 values of tenant/);
 });

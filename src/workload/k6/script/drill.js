@@ -16,17 +16,20 @@
 import grpc from 'k6/net/grpc';
 import encoding from 'k6/encoding';
 import exec from 'k6/execution';
+import { SharedArray } from 'k6/data';
 import { Rate, Trend } from 'k6/metrics';
-import { batchIds, classifyCall, encodeFloatPlaceholderGroup, phaseAt, readFbin } from './wire.ts';
+import { batchFields, classifyCall, encodeFloatPlaceholderGroup, phaseAt, readFbin } from './wire.ts';
 
 const config = JSON.parse(open(__ENV.DRILL_K6_CONFIG));
 const client = new grpc.Client();
 client.load([config.protoDir], 'milvus.proto');
 
 const queryVectors = readFbin(open(config.queryVectorsFile, 'b'), config.dim, 'queryVectorsFile');
-const writeVectors = config.writeVectorsFile
-  ? readFbin(open(config.writeVectorsFile, 'b'), config.dim, 'writeVectorsFile')
-  : null;
+// Each stream's batches are parsed once and shared by every VU (each element is kept as JSON and
+// parsed when read), so a stream's rows are held in memory once, not once per VU.
+const streamBatches = Object.fromEntries(
+  Object.entries(config.streams).map(([name, stream]) => [name, new SharedArray(`batches:${name}`, () => JSON.parse(open(stream.batchesFile)))]),
+);
 
 const opDuration = new Trend('drill_op', true);
 const opFailed = new Rate('drill_op_failed');
@@ -113,23 +116,23 @@ export function search() {
   );
 }
 
-function streamIds() {
-  const stream = config.streams[exec.scenario.name];
-  return batchIds(stream.firstId, stream.batchSize, exec.scenario.iterationInTest);
+/** This iteration's batch of the running stream, with its ids and versions as op metadata. */
+function streamBatch() {
+  const name = exec.scenario.name;
+  const batches = streamBatches[name];
+  const n = exec.scenario.iterationInTest;
+  if (n >= batches.length) throw new Error(`stream ${name}: iteration ${n} but its batches file holds ${batches.length} batches`);
+  const batch = batches[n];
+  const metadata = { ids: batch.ids.join(',') };
+  if (batch.versions) metadata.versions = batch.versions.join(',');
+  return { batch, metadata };
 }
 
-function rowsRequest(ids) {
+function rowsRequest(batch) {
   return {
     collection_name: config.collection,
-    num_rows: ids.length,
-    fields_data: [
-      { type: 'Int64', field_name: config.idField, scalars: { long_data: { data: ids } } },
-      {
-        type: 'FloatVector',
-        field_name: config.vectorField,
-        vectors: { dim: config.dim, float_vector: { data: ids.flatMap((id) => writeVectors.rowFloats(id)) } },
-      },
-    ],
+    num_rows: batch.ids.length,
+    fields_data: batchFields(batch, { idField: config.idField, vectorField: config.vectorField, dim: config.dim }),
   };
 }
 
@@ -138,26 +141,26 @@ function idList(ids) {
 }
 
 export function insert() {
-  const ids = streamIds();
-  call('insert', 'Insert', rowsRequest(ids), { ids: ids.join(',') });
+  const { batch, metadata } = streamBatch();
+  call('insert', 'Insert', rowsRequest(batch), metadata);
 }
 
 export function upsert() {
-  const ids = streamIds();
-  call('upsert', 'Upsert', rowsRequest(ids), { ids: ids.join(',') });
+  const { batch, metadata } = streamBatch();
+  call('upsert', 'Upsert', rowsRequest(batch), metadata);
 }
 
 export function remove() {
-  const ids = streamIds();
-  call('delete', 'Delete', { collection_name: config.collection, expr: idList(ids) }, { ids: ids.join(',') });
+  const { batch, metadata } = streamBatch();
+  call('delete', 'Delete', { collection_name: config.collection, expr: idList(batch.ids) }, metadata);
 }
 
 export function query() {
-  const ids = streamIds();
+  const { batch, metadata } = streamBatch();
   call(
     'query',
     'Query',
-    { collection_name: config.collection, expr: idList(ids), output_fields: [config.idField], ...consistencyFields() },
-    { ids: ids.join(',') },
+    { collection_name: config.collection, expr: idList(batch.ids), output_fields: [config.idField], ...consistencyFields() },
+    metadata,
   );
 }

@@ -53,7 +53,6 @@ export interface Fbin {
   dim: number;
   /** Raw float32 little-endian bytes of row i. */
   rowBytes(i: number): Uint8Array;
-  rowFloats(i: number): number[];
 }
 
 /** Reads an fbin file: int32 count, int32 dim, then count·dim float32, all little-endian. */
@@ -68,15 +67,10 @@ export function readFbin(buffer: ArrayBuffer, expectedDim: number, what: string)
   if (buffer.byteLength !== 8 + count * rowSize) {
     throw new Error(`${what}: ${buffer.byteLength} bytes does not match ${count} vectors of dim ${dim}`);
   }
-  const view = new DataView(buffer);
   return {
     count,
     dim,
     rowBytes: (i) => new Uint8Array(buffer, 8 + (i % count) * rowSize, rowSize),
-    rowFloats: (i) => {
-      const offset = 8 + (i % count) * rowSize;
-      return Array.from({ length: dim }, (_, d) => view.getFloat32(offset + d * 4, true));
-    },
   };
 }
 
@@ -101,7 +95,8 @@ const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 const NEVER_SENT = /Error while dialing|connection refused|no such host/i;
-const SERVER_DEADLINE = /deadline exceeded|context canceled/i;
+// 'proxy TaskCondition context Done': the proxy stopped waiting for the task when the call's context ended.
+const SERVER_DEADLINE = /deadline exceeded|context canceled|context Done/i;
 
 /**
  * ok only when both gRPC and Milvus say success. A call that timed out or whose connection broke
@@ -135,8 +130,38 @@ export function phaseAt(phases: readonly { name: string; startsAtMs: number }[],
   return current;
 }
 
-/** Ids a write stream's iteration touches: disjoint consecutive ranges per iteration. */
-export function batchIds(firstId: number, batchSize: number, iteration: number): number[] {
-  const start = firstId + iteration * batchSize;
-  return Array.from({ length: batchSize }, (_, i) => start + i);
+/** A batch of a write stream (the runner's K6Batch; repeated here: this file imports nothing). */
+export interface WireBatch {
+  ids: number[];
+  columns?: { name: string; type: 'Int64' | 'Double'; values: number[] }[];
+  vectors?: number[];
+  versions?: number[];
+}
+
+/** A FieldData message (schema.proto) in the JSON form k6's gRPC client takes. */
+type FieldData =
+  | { type: 'Int64'; field_name: string; scalars: { long_data: { data: number[] } } }
+  | { type: 'Double'; field_name: string; scalars: { double_data: { data: number[] } } }
+  | { type: 'FloatVector'; field_name: string; vectors: { dim: number; float_vector: { data: number[] } } };
+
+function column(name: string, type: 'Int64' | 'Double', values: number[]): FieldData {
+  return type === 'Int64'
+    ? { type, field_name: name, scalars: { long_data: { data: values } } }
+    : { type, field_name: name, scalars: { double_data: { data: values } } };
+}
+
+/** The fields_data of an Insert or Upsert request writing a batch's full rows. */
+export function batchFields(batch: WireBatch, fields: { idField: string; vectorField: string; dim: number }): FieldData[] {
+  const vectors = batch.vectors ?? [];
+  if (vectors.length !== batch.ids.length * fields.dim) {
+    throw new Error(`batch of ${batch.ids.length} rows carries ${vectors.length} vector floats, expected ${batch.ids.length * fields.dim}`);
+  }
+  for (const c of batch.columns ?? []) {
+    if (c.values.length !== batch.ids.length) throw new Error(`batch of ${batch.ids.length} rows carries ${c.values.length} values of ${c.name}`);
+  }
+  return [
+    column(fields.idField, 'Int64', batch.ids),
+    { type: 'FloatVector', field_name: fields.vectorField, vectors: { dim: fields.dim, float_vector: { data: vectors } } },
+    ...(batch.columns ?? []).map((c) => column(c.name, c.type, c.values)),
+  ];
 }
