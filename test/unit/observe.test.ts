@@ -28,6 +28,7 @@ test('detectors: empty results, missing and unloaded collections, a failing tail
 test('server error classes', () => {
   assert.equal(serverErrorClass('UnexpectedError: failed to search: collection not loaded[collection=4]'), 'collection-not-loaded');
   assert.equal(serverErrorClass("can't find collection: drill_smoke"), 'collection-missing');
+  assert.equal(serverErrorClass('proxy TaskCondition context Done'), 'server-timeout');
   assert.equal(serverErrorClass('something else'), 'server-error');
 });
 
