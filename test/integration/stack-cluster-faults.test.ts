@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
@@ -135,8 +135,9 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     let pid: number | undefined;
     {
       await using _stress = await startFault(faults, fault({ kind: 'stress-cpu', target: { role: 'querynode' }, params: { workers: 1, load: 20 } }), run.signal);
-      pid = journalPids().find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('stress-ng'));
-      assert.ok(pid, 'stress-ng is running');
+      const running = (): number | undefined => journalPids().find((p) => cmdline(p).includes('stress-ng'));
+      pid = await pollUntil(running, { what: 'stress-ng to be running', timeoutMs: 5_000, intervalMs: 50 }).catch(() => undefined);
+      assert.ok(pid, `stress-ng is running; its log:\n${stressLogs()}`);
     }
     assert.equal(existsSync(`/proc/${pid}`) && processState(pid!) !== 'Z', false, 'stress-ng stopped');
   });
@@ -153,11 +154,27 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     await searchesRecover('searches after both query nodes restart');
   });
 
+  function stressLogs(): string {
+    return readdirSync(faults.logDir)
+      .filter((f) => f.startsWith('stress-ng'))
+      .map((f) => `${f}: ${readFileSync(join(faults.logDir, f), 'utf8')}`)
+      .join('\n');
+  }
+
   function journalPids(): number[] {
     const entries = (JSON.parse(readFileSync(journal.file, 'utf8')) as { entries: { pid?: number }[] }).entries;
     return entries.flatMap((e) => (e.pid === undefined ? [] : [e.pid]));
   }
 });
+
+/** A process's command line, or '' once it is gone. */
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 function processState(pid: number): string | undefined {
   return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
