@@ -2,8 +2,8 @@
 // (scenarios and thresholds, passed with --config) and the script's own config (read with open()).
 // The script is fixed code and the workload is data, so nothing user-supplied is ever spliced
 // into JavaScript.
-import type { ConsistencyLevel, Metric, SloSpec } from '../../core/types.ts';
-import { k6SpecProblems, type ArrivalSpec, type K6WorkloadSpec, type PhaseStart, type VuSpec, type WriteOp } from './spec.ts';
+import type { SloSpec } from '../../core/types.ts';
+import { k6SpecProblems, type ArrivalSpec, type K6WorkloadSpec, type VuSpec, type WriteOp } from './spec.ts';
 
 /** Custom metrics the script emits for every operation. */
 export const OP_METRIC = 'drill_op';
@@ -42,19 +42,10 @@ export interface K6StreamConfig {
 }
 
 /** What script/drill.js reads, minus the run-time address and proto directory. */
-export interface K6ScriptConfig {
-  collection: string;
-  idField: string;
-  vectorField: string;
-  dim: number;
-  metric: Metric;
-  topK: number;
+export interface K6ScriptConfig
+  extends Pick<K6WorkloadSpec, 'collection' | 'idField' | 'vectorField' | 'dim' | 'metric' | 'topK' | 'consistency' | 'queryVectorsFile' | 'phases' | 'recordSearchResults'> {
   searchParamsJson: string;
-  consistency: ConsistencyLevel | null;
   timeoutMs: number;
-  queryVectorsFile: string;
-  phases: readonly PhaseStart[];
-  recordSearchResults: boolean;
   /** Write streams by scenario name. */
   streams: Record<string, K6StreamConfig>;
 }
