@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { Journal } from '../../src/platform/local/journal.ts';
+import { percentile } from '../../src/checks/percentile.ts';
 import { runK6 } from '../../src/workload/k6/run.ts';
 import type { K6WorkloadSpec } from '../../src/workload/k6/spec.ts';
 import { createFlatCollection, startTestMilvus, testVectors, writeFbin } from '../../test/integration/support/k6-milvus.ts';
@@ -29,12 +30,6 @@ interface Step {
   dropped: number;
   notOk: number;
   p99Ms: number | null;
-}
-
-function p99(latencies: number[]): number | null {
-  if (latencies.length === 0) return null;
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return sorted[Math.ceil(0.99 * sorted.length) - 1]!;
 }
 
 /** Searches per second a closed loop of SDK clients completes (each starts when its last ends). */
@@ -88,7 +83,7 @@ async function k6Step(rate: number, address: string, dir: string, journal: Journ
     ran: searches.length,
     dropped: result.dropped.byScenario.search ?? 0,
     notOk: searches.filter((o) => o.outcome !== 'ok').length,
-    p99Ms: p99(searches.map((o) => o.latencyMs)),
+    p99Ms: percentile(searches.map((o) => o.latencyMs), 99),
   };
 }
 
