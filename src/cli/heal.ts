@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { EXIT } from '../core/types.ts';
-import { ownerAlive, processStartTicks, readLeftoverJournals } from '../platform/local/journal.ts';
-import { stateDir } from '../platform/local/tools.ts';
+import { ownerAlive, processStartTicks, readLeftoverJournals } from '../supervise/journal.ts';
+import { stateDir } from '../supervise/home.ts';
 import { parseArgs } from './args.ts';
 
 /** Stops what crashed runs left behind: processes (pid and start time must match) and faults. */

@@ -1,5 +1,6 @@
 import { EXIT } from '../core/types.ts';
 import { UsageError } from './args.ts';
+import { platformSummaries } from '../platform/registry.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -22,14 +23,16 @@ export function usage(): string {
     ...lines,
     '',
     'run, validate and plan take a scenario file and these options:',
-    '  --platform local     where to stand the stack up (only local exists today)',
+    '  --platform NAME      where to stand the stack up:',
+    ...platformSummaries().map((p) => `                         ${p}`),
     '  --out DIR            report directory (default reports/<run-id>)',
     '  --seed N             overrides the scenario seed',
     '  --rows N             overrides dataset.rows',
     '  --set path=value     overrides any scenario field, e.g. --set phases.steady=10s',
     '',
     'exit codes: 0 all SLOs met, 1 an SLO missed, 2 harness or environment error,',
-    '            3 invalid scenario, 130 interrupted',
+    '            3 invalid scenario, 4 stopped early (an abortOnBreach SLO or a gate missed),',
+    '            130 interrupted',
   ].join('\n');
 }
 

@@ -1,5 +1,4 @@
-import type { FaultSpec, StackSpec } from './types.ts';
-import type { ValidationError } from '../scenario/validate.ts';
+import type { FaultSpec, StackSpec, ValidationError } from './types.ts';
 
 /** What the runner needs from any platform; the platform's internals stay behind it. */
 export interface RunContext {

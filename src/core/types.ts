@@ -1,5 +1,13 @@
 // The small core every other folder speaks. Plain data only: no I/O, no classes with behaviour.
 
+/** A problem with a scenario: which field, what is wrong, and how to fix it. */
+export interface ValidationError {
+  /** Dotted path of the offending field, e.g. 'faults[0].duration'. */
+  path: string;
+  message: string;
+  fix: string;
+}
+
 export type Outcome = 'ok' | 'fail' | 'unknown';
 
 export type Metric = 'L2' | 'IP' | 'COSINE';
@@ -90,16 +98,9 @@ export interface WorkloadSpec {
 }
 
 
-export type Role =
-  | 'standalone'
-  | 'proxy'
-  | 'querynode'
-  | 'datanode'
-  | 'indexnode'
-  | 'coordinator'
-  | 'etcd'
-  | 'mq'
-  | 'minio';
+/** Every role a component can have; fault targets name one. */
+export const ROLES = ['standalone', 'proxy', 'querynode', 'datanode', 'indexnode', 'coordinator', 'etcd', 'mq', 'minio'] as const;
+export type Role = (typeof ROLES)[number];
 
 export type TargetMode = 'one' | 'all' | { count: number } | { percent: number };
 

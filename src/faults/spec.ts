@@ -10,7 +10,7 @@ import type {
   Role,
   StackSpec,
 } from '../core/types.ts';
-import type { ValidationError } from '../scenario/validate.ts';
+import { ROLES, type ValidationError } from '../core/types.ts';
 import { parseDuration } from '../scenario/duration.ts';
 import { describe, isObject } from '../scenario/values.ts';
 
@@ -31,7 +31,6 @@ export const FAULT_KINDS = [
   'disk-latency',
 ] as const satisfies readonly FaultKind[];
 
-export const ROLES = ['standalone', 'proxy', 'querynode', 'datanode', 'indexnode', 'coordinator', 'etcd', 'mq', 'minio'] as const satisfies readonly Role[];
 export const ETCD_MEMBERS = ['any', 'leader', 'quorum'] as const satisfies readonly EtcdMember[];
 const DIRECTIONS = ['to', 'from', 'both'] as const satisfies readonly NetworkDirection[];
 

@@ -7,8 +7,8 @@ import { planLoadWrites, type PlannedBatch, type PlannedWriteStream } from '../s
 import type { SdkDriver } from '../workload/sdk.ts';
 import { runK6, type K6RunResult } from '../workload/k6/run.ts';
 import type { ArrivalSpec, K6Batch, K6WorkloadSpec } from '../workload/k6/spec.ts';
-import type { Journal } from '../platform/local/journal.ts';
-import { drillHome } from '../platform/local/tools.ts';
+import type { Journal } from '../supervise/journal.ts';
+import { drillHome } from '../supervise/home.ts';
 import { delay } from '../util/poll.ts';
 
 /**

@@ -11,15 +11,12 @@ import type {
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
+import { ROLES } from '../core/types.ts';
 import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { loadWriteProblems } from './load-writes.ts';
 
-export interface ValidationError {
-  /** Dotted path of the offending field, e.g. 'faults[0].duration'. */
-  path: string;
-  message: string;
-  fix: string;
-}
+import type { ValidationError } from '../core/types.ts';
+export type { ValidationError };
 
 export type ValidationResult = { ok: true; scenario: Scenario } | { ok: false; errors: ValidationError[] };
 
@@ -32,7 +29,6 @@ const QUEUES = ['rocksmq', 'kafka', 'pulsar'] as const;
 const STORES = ['minio', 'local'] as const;
 const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'FLAT'] as const;
 const SCALARS = ['tenant', 'category', 'ts', 'num'] as const;
-const ROLES = ['standalone', 'proxy', 'querynode', 'datanode', 'indexnode', 'coordinator', 'etcd', 'mq', 'minio'] as const;
 const PHASES = ['steady', 'fault', 'recovered'] as const;
 const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability'] as const;
 const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;

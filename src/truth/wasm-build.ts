@@ -5,13 +5,13 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { wasmApi, type WasmModule } from './wasm-api.ts';
+import { drillHome } from '../supervise/home.ts';
 
 const SOURCE_DIR = fileURLToPath(new URL('./wasm/', import.meta.url));
 const SOURCES = readdirSync(SOURCE_DIR).filter((name) => name.endsWith('.c')).sort().map((name) => join(SOURCE_DIR, name));
-const REPO_ROOT = resolve(SOURCE_DIR, '..', '..', '..');
 
 const CLANG_FLAGS = [
   '--target=wasm32', '-O3', '-msimd128', '-ffreestanding', '-nostdlib', '-fno-builtin',
@@ -19,10 +19,6 @@ const CLANG_FLAGS = [
   '-ffp-contract=off', '-Wall', '-Wextra', '-Werror',
   '-Wl,--no-entry', '-Wl,--initial-memory=1048576', '-Wl,--max-memory=4294967296', '-Wl,-z,stack-size=65536',
 ];
-
-export function drillHome(): string {
-  return process.env.MILVUS_DRILL_HOME ?? join(REPO_ROOT, '.drill');
-}
 
 export function knnWasmPath(): string {
   const hash = createHash('sha256').update(CLANG_FLAGS.join(' '));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { OpRecord, SloSpec } from '../../src/core/types.ts';
-import { Journal } from '../../src/platform/local/journal.ts';
+import { Journal } from '../../src/supervise/journal.ts';
 import { referenceTopK } from '../../src/truth/reference.ts';
 import { durability } from '../../src/checks/durability.ts';
 import { createDataset } from '../../src/dataset/index.ts';

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync, existsSync, readdirSync, readFileSync } fro
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Journal, processStartTicks, type JournalEntry } from '../../src/platform/local/journal.ts';
-import { ManagedProcess } from '../../src/platform/local/process.ts';
+import { Journal, processStartTicks, type JournalEntry } from '../../src/supervise/journal.ts';
+import { ManagedProcess } from '../../src/supervise/process.ts';
 import { pollUntil } from '../../src/util/poll.ts';
 import { ROOT, runCli } from '../support/cli.ts';
 
@@ -31,8 +31,8 @@ test('a process started by a harness that is SIGKILLed dies with it (pdeathsig)'
   const script = join(dir, 'harness.mts');
   writeFileSync(
     script,
-    `import { ManagedProcess } from ${JSON.stringify(join(ROOT, 'src/platform/local/process.ts'))};
-import { Journal } from ${JSON.stringify(join(ROOT, 'src/platform/local/journal.ts'))};
+    `import { ManagedProcess } from ${JSON.stringify(join(ROOT, 'src/supervise/process.ts'))};
+import { Journal } from ${JSON.stringify(join(ROOT, 'src/supervise/journal.ts'))};
 const p = new ManagedProcess({ name: 'sleeper', command: 'sleep', args: ['300'], logFile: ${JSON.stringify(join(dir, 'sleep.log'))} }, new Journal(${JSON.stringify(dir)}, 'pdeath'));
 console.log(p.pid);
 setInterval(() => {}, 1000);

@@ -8,7 +8,7 @@ import type { FaultSpec } from '../../src/core/types.ts';
 import { localCapabilities } from '../../src/platform/local/capabilities.ts';
 import { clusterFaultContext, startCluster, type LocalCluster } from '../../src/platform/local/cluster.ts';
 import { startFault, type FaultContext, type LocalComponent } from '../../src/platform/local/faults.ts';
-import { Journal } from '../../src/platform/local/journal.ts';
+import { Journal } from '../../src/supervise/journal.ts';
 import { KAFKA_VERSION } from '../../src/platform/local/kafka.ts';
 import { listNamespaces } from '../../src/platform/local/netns.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';

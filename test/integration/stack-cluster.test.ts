@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { Journal } from '../../src/platform/local/journal.ts';
+import { Journal } from '../../src/supervise/journal.ts';
 import { KAFKA_VERSION, startKafka } from '../../src/platform/local/kafka.ts';
-import { ManagedProcess } from '../../src/platform/local/process.ts';
+import { ManagedProcess } from '../../src/supervise/process.ts';
 import { GLOG_CONF, clusterProcessSpecs, portsNeeded, renderMilvusConfig, type ClusterLayout, type MilvusProcess } from '../../src/platform/local/roles.ts';
 import { pollUntil } from '../../src/util/poll.ts';
 import { freePorts } from '../../src/util/ports.ts';

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Journal } from '../../src/platform/local/journal.ts';
+import { Journal } from '../../src/supervise/journal.ts';
 import { NetnsNetwork, listNamespaces } from '../../src/platform/local/netns.ts';
 import { applyNetworkFault, type NetworkFaultContext } from '../../src/platform/local/netfault.ts';
-import { ManagedProcess } from '../../src/platform/local/process.ts';
+import { ManagedProcess } from '../../src/supervise/process.ts';
 import { pollUntil } from '../../src/util/poll.ts';
 import { echoServerArgv, tcpBulk, tcpRtt, udpCount } from './support/stack-netprobe.ts';
 

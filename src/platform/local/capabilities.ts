@@ -5,7 +5,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { FaultKind, FaultParams, FaultSpec, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
-import { drillHome } from './tools.ts';
+import { drillHome } from '../../supervise/home.ts';
 
 /** What this machine lets the local platform do; probed once, cheaply, before anything starts. */
 export interface LocalCapabilities {

@@ -10,13 +10,14 @@ import { freePorts } from '../../util/ports.ts';
 import type { LocalCapabilities } from './capabilities.ts';
 import { EtcdCluster } from './etcd.ts';
 import { localComponent, type FaultContext, type LocalComponent } from './faults.ts';
-import type { Journal } from './journal.ts';
+import type { Journal } from '../../supervise/journal.ts';
 import { KAFKA_VERSION, startKafka, type KafkaBroker } from './kafka.ts';
 import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
 import { NetnsNetwork } from './netns.ts';
-import { ManagedProcess, type ProcessSpec } from './process.ts';
+import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
 import { GLOG_CONF, clusterProcessNames, clusterProcessSpecs, portsNeeded, renderMilvusConfig, type ClusterLayout, type MilvusProcess } from './roles.ts';
-import { drillHome, milvusBinary } from './tools.ts';
+import { drillHome } from '../../supervise/home.ts';
+import { milvusBinary } from './tools.ts';
 import { DataVolume } from './volumes.ts';
 
 /**

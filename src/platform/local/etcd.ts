@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManagedProcess, type ProcessSpec } from './process.ts';
-import type { Journal } from './journal.ts';
+import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
+import type { Journal } from '../../supervise/journal.ts';
 import { freePorts } from '../../util/ports.ts';
 import { pollUntil } from '../../util/poll.ts';
 import { etcdBinary } from './tools.ts';

@@ -5,10 +5,10 @@ import { etcdQuorum } from '../../faults/spec.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { delay } from '../../util/poll.ts';
 import { netemQueueBinary } from './capabilities.ts';
-import type { Journal } from './journal.ts';
+import type { Journal } from '../../supervise/journal.ts';
 import { applyNetworkFault, type NetworkAction } from './netfault.ts';
 import type { NetnsNetwork } from './netns.ts';
-import type { ManagedProcess } from './process.ts';
+import type { ManagedProcess } from '../../supervise/process.ts';
 import { PausedProcess, startStress } from './stress.ts';
 import type { DataVolume } from './volumes.ts';
 

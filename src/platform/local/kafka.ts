@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pollUntil } from '../../util/poll.ts';
 import { freePorts } from '../../util/ports.ts';
-import type { Journal } from './journal.ts';
-import { ManagedProcess, type ProcessSpec } from './process.ts';
+import type { Journal } from '../../supervise/journal.ts';
+import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
 
 const execFileAsync = promisify(execFile);
 

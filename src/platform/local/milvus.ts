@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManagedProcess } from './process.ts';
-import type { Journal } from './journal.ts';
+import { ManagedProcess } from '../../supervise/process.ts';
+import type { Journal } from '../../supervise/journal.ts';
 import { freePorts } from '../../util/ports.ts';
 import { pollUntil } from '../../util/poll.ts';
 import { milvusBinary } from './tools.ts';

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Millis } from '../../core/types.ts';
 import { pollUntil } from '../../util/poll.ts';
-import type { Journal } from './journal.ts';
+import type { Journal } from '../../supervise/journal.ts';
 import { runCommand, runUndo, type NetnsNetwork } from './netns.ts';
-import { ManagedProcess } from './process.ts';
+import { ManagedProcess } from '../../supervise/process.ts';
 
 /**
  * Network faults between components of a NetnsNetwork, named and shaped after Chaos Mesh's

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, totalmem } from 'node:os';
 import type { Millis } from '../../core/types.ts';
-import type { Journal } from './journal.ts';
-import { ManagedProcess, type ProcessSpec } from './process.ts';
+import type { Journal } from '../../supervise/journal.ts';
+import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
 
 /**
  * Resource faults next to a component, shaped after Chaos Mesh's StressChaos (stressors.cpu:
