@@ -7,6 +7,8 @@ export interface RunContext {
   workDir: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** The run's seed; a platform draws whatever it picks at random (fault targets) from it. */
+  seed: number;
 }
 
 export interface ComponentInfo {

@@ -58,7 +58,7 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   const journal = new Journal(stateDir(), `${opts.runId}-runner`);
   resources.defer(() => journal.close());
   const t0 = Date.now();
-  const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log }));
+  const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log, seed: s.seed }));
   state.bringUpMs = Date.now() - t0;
   log(`stack ready in ${(state.bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 

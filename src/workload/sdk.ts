@@ -6,7 +6,7 @@ import { serverErrorClass } from '../checks/detectors.ts';
 import { createRequire } from 'node:module';
 
 const SDK_VERSION: string = (createRequire(import.meta.url)('@zilliz/milvus2-sdk-node/package.json') as { version: string }).version;
-import { delay, pollUntil } from '../util/poll.ts';
+import { delay, waitFor } from '../util/poll.ts';
 
 /** The correctness workload through the official Node SDK: every call is recorded in the history. */
 export class SdkDriver implements AsyncDisposable {
@@ -210,7 +210,7 @@ export class SdkDriver implements AsyncDisposable {
           params: index.params,
         });
         if (statusError(created).error) return created;
-        await pollUntil(
+        await waitFor(
           async () => {
             const state = await this.client.describeIndex({ collection_name: this.collection.name, field_name: 'vector' });
             const info = state.index_descriptions[0];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Journal, processStartTicks, type JournalEntry } from '../../src/supervise/journal.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
-import { pollUntil } from '../../src/util/poll.ts';
+import { waitFor } from '../../src/util/poll.ts';
 import { ROOT, runCli } from '../support/cli.ts';
 
 /** A journal as a harness that was SIGKILLed leaves it: its owner pid no longer runs. */
@@ -41,10 +41,10 @@ setInterval(() => {}, 1000);
   const harness = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   harness.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const pid = await pollUntil(() => (/^\d+$/m.test(out) ? Number(out.trim()) : undefined), { what: 'the harness to start its child', timeoutMs: 20_000 });
+  const pid = await waitFor(() => (/^\d+$/m.test(out) ? Number(out.trim()) : undefined), { what: 'the harness to start its child', timeoutMs: 20_000 });
   assert.ok(alive(pid), 'child runs while the harness lives');
   harness.kill('SIGKILL');
-  await pollUntil(() => !alive(pid), { what: `child ${pid} to die after the harness was killed`, timeoutMs: 10_000 });
+  await waitFor(() => !alive(pid), { what: `child ${pid} to die after the harness was killed`, timeoutMs: 10_000 });
 });
 
 test('heal kills what a crashed run journalled and removes the journal', async () => {
@@ -56,7 +56,7 @@ test('heal kills what a crashed run journalled and removes the journal', async (
   const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
   assert.equal(code, 0, output);
   assert.match(output, /killed orphan/);
-  await pollUntil(() => !alive(orphan.pid!), { what: 'the orphan to die', timeoutMs: 5000 });
+  await waitFor(() => !alive(orphan.pid!), { what: 'the orphan to die', timeoutMs: 5000 });
   assert.deepEqual(readdirSync(state), []);
   const again = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
   assert.match(again.output, /nothing to heal/);

@@ -8,7 +8,7 @@ import { Journal } from '../../src/supervise/journal.ts';
 import { KAFKA_VERSION, startKafka } from '../../src/platform/local/kafka.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
 import { GLOG_CONF, clusterProcessSpecs, portsNeeded, renderMilvusConfig, type ClusterLayout, type MilvusProcess } from '../../src/platform/local/roles.ts';
-import { pollUntil } from '../../src/util/poll.ts';
+import { waitFor } from '../../src/util/poll.ts';
 import { freePorts } from '../../src/util/ports.ts';
 import { EtcdCluster } from '../../src/platform/local/etcd.ts';
 import { MINIO_CREDENTIALS, MinioServer } from '../../src/platform/local/minio.ts';
@@ -37,7 +37,7 @@ function startMilvusProcess(spec: MilvusProcess, journal: Journal, logDir: strin
 }
 
 async function waitHealthy(spec: MilvusProcess, proc: ManagedProcess, logDir: string): Promise<void> {
-  await pollUntil(
+  await waitFor(
     async () => {
       if (!proc.running) throw new Error(`${spec.name} exited ${JSON.stringify(proc.status)}: ${readFileSync(join(logDir, `${spec.name}.log`), 'utf8').slice(-1_500)}`);
       return healthy(spec.healthUrl);

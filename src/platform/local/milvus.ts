@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ManagedProcess } from '../../supervise/process.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { freePorts } from '../../util/ports.ts';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import { milvusBinary } from './tools.ts';
 import { toYaml, type YamlValue } from './yaml.ts';
 import { MINIO_CREDENTIALS } from './minio.ts';
@@ -132,13 +132,12 @@ export class MilvusStandalone implements AsyncDisposable {
 
   async waitReady(timeoutMs: number): Promise<void> {
     const url = `http://127.0.0.1:${this.ports.metrics}/healthz`;
-    await pollUntil(
+    await waitFor(
       async () => {
-        if (!this.process.running) throw new Error(`Milvus exited (${JSON.stringify(this.process.status)}): see ${this.logFile}`);
         const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
         return (await res.text()).trim() === 'OK';
       },
-      { what: `Milvus health at ${url}`, timeoutMs },
+      { what: `Milvus health at ${url}`, timeoutMs, process: this.process },
     );
   }
 
