@@ -12,7 +12,8 @@ import type {
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
 import { ROLES } from '../core/types.ts';
-import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
+import { FAULT_KINDS, assembleFault, duplicateFaultNames, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
+import { SCORED_PERCENTILES } from '../checks/phases.ts';
 import { loadWriteProblems } from './load-writes.ts';
 
 import type { ValidationError } from '../core/types.ts';
@@ -366,8 +367,8 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   const needsPhase = kind === 'recall' || kind === 'latency' || kind === 'errorRate';
   const phase = needsPhase ? r.oneOf(o, 'phase', path, PHASES, undefined) : null;
   const percentile = kind === 'latency' ? r.num(o, 'percentile', path, 99) : undefined;
-  if (percentile !== undefined && (percentile <= 0 || percentile >= 100)) {
-    r.fail(`${path}.percentile`, `must be between 0 and 100 exclusive, got ${percentile}`, 'use e.g. 99 for p99');
+  if (percentile !== undefined && !(SCORED_PERCENTILES as readonly number[]).includes(percentile)) {
+    r.fail(`${path}.percentile`, `p${percentile} is not computed; the scorer computes ${SCORED_PERCENTILES.join(', ')}`, `set percentile to one of ${SCORED_PERCENTILES.join(', ')}`);
   }
   const defaultOp = kind === 'recall' ? '>=' : '<=';
   const op = r.oneOf(o, 'op', path, ['<=', '>='] as const, defaultOp);
@@ -410,7 +411,7 @@ function crossChecks(
       r.fail(`slos[${i}]`, 'a recoveryTime SLO needs at least one fault', 'declare a fault or remove this SLO');
     }
   });
-  r.errors.push(...faultStackErrors(s.faults, s.stack));
+  r.errors.push(...faultStackErrors(s.faults, s.stack), ...duplicateFaultNames(s.faults));
   const load = s.workload.load;
   if (load && load.writes.length > 0) {
     const durationMs = s.phases.steady + s.phases.fault + s.phases.recovered;

@@ -11,7 +11,7 @@ const STANDALONE: StackSpec = { ...CLUSTER, topology: 'standalone', etcd: { memb
 
 /** Faults as the scenario validator produces them (defaults filled in). */
 function faults(stack: StackSpec, ...inputs: Record<string, unknown>[]): FaultSpec[] {
-  const result = validateScenario({ name: 't', stack, phases: { fault: '60s' }, faults: inputs.map((f) => ({ duration: '10s', ...f })) });
+  const result = validateScenario({ name: 't', stack, phases: { fault: '60s' }, faults: inputs.map((f, i) => ({ duration: '10s', name: `fault-${i}`, ...f })) });
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
   return [...result.scenario.faults];
 }
