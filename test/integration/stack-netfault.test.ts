@@ -28,7 +28,7 @@ describe('network faults between namespaces', { skip }, () => {
     network = await NetnsNetwork.create(journal, { components: ['client', 'server', 'bystander'], hostAccess: true });
     const logFile = join(dir, 'echo.log');
     server = new ManagedProcess(network.wrap('server', { name: 'echo', command: echoServerArgv('', 0)[0] ?? 'node', args: echoServerArgv(network.member('server').ip, PORT).slice(1), logFile }), journal);
-    await waitFor(() => readFileSync(logFile, 'utf8').includes('listening'), { what: 'echo server', timeoutMs: 10_000, intervalMs: 50 });
+    await waitFor(() => readFileSync(logFile, 'utf8').includes('listening'), { what: 'echo server', timeoutMs: 10_000, intervalMs: 50, process: server });
     ctx = { network, journal, netemQueueBinary: netemQueue, logDir: dir };
   });
 
