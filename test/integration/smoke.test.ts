@@ -12,18 +12,45 @@ const REDUCED = [
   '--rows', '5000',
   '--set', 'dataset.queries=50',
   '--set', 'phases.steady=10s',
-  '--set', 'phases.fault=15s',
-  '--set', 'phases.recovered=75s', // Milvus waits out the killed session's 30 s etcd lease before it reloads
+  // Milvus waits out the killed session's 30 s etcd lease before it reloads (recovery 40-60 s):
+  // the fault phase holds that, so the recovered phase measures a recovered Milvus.
+  '--set', 'phases.fault=60s',
+  '--set', 'phases.recovered=30s',
   '--set', 'faults.0.at=2s',
   '--set', 'faults.0.duration=3s',
+  // The scenario's latency bounds (100 / 250 ms) are for a machine running only the drill. CI's is
+  // 2 shared cores: measured here at a load average of 12, steady p99 69 ms; recovery 54 s. Bounds
+  // with headroom over that, far below the 3 s search timeout; recovery within what the run can
+  // observe (55 s of the fault phase after the heal and 30 s recovered, less the 10 s window).
+  '--set', 'slos.2.threshold=500',
+  '--set', 'slos.3.threshold=500',
+  '--set', 'slos.5.threshold=70000',
 ];
+
+/** The SLOs the reduced run is held to, by name: [threshold, op]. */
+const REDUCED_SLOS: Record<string, [number, '<=' | '>=']> = {
+  'steady recall': [0.9, '>='],
+  'recovered recall': [0.9, '>='],
+  'steady p99 latency': [500, '<='],
+  'recovered p99 latency': [500, '<='],
+  'steady errorRate': [0, '<='],
+  recoveryTime: [70_000, '<='],
+  durability: [0, '<='],
+};
 
 test('reduced smoke: a real Milvus is killed and restarted; the report holds every figure', { timeout: 600_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'drill-smoke-'));
   const { code, output } = await runCli(['run', 'scenarios/smoke.ts', ...REDUCED, '--out', out]);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
-  assert.ok(code === 0 || code === 1, `exit ${code} means the harness failed:\n${output}`);
-  assert.equal(report.exitCode, code);
+  const missed = report.slos.filter((v) => !v.pass).map((v) => `${v.slo}: ${v.reason}`);
+  assert.equal(code, 0, `the reduced smoke must pass; missed: ${missed.join('; ') || 'none'}\n${output}`);
+  assert.equal(report.verdict, 'pass');
+  assert.equal(report.exitCode, 0);
+  assert.deepEqual(
+    Object.fromEntries(report.slos.map((v) => [v.slo, [v.threshold, v.op]])),
+    REDUCED_SLOS,
+    'the run was held to the reduced SLOs (the --set indexes match the scenario)',
+  );
   assert.equal(report.error, null);
   assert.equal(report.milvusVersion, '2.3.5');
   // SDK/server compatibility: the SDK we ship must be the server's major.minor line.
@@ -47,7 +74,7 @@ test('reduced smoke: a real Milvus is killed and restarted; the report holds eve
   assert.deepEqual(report.durability && { ack: report.durability.acknowledged, missing: report.durability.missing, count: report.durability.count?.reported }, { ack: 5000, missing: 0, count: 5000 });
   assert.equal(report.server.find((v) => v.phase === 'steady')!.storedRows, 5000, 'server metrics were scraped');
   assert.equal(report.slos.length, 7);
-  for (const v of report.slos) assert.ok(v.samples > 0 || !v.pass);
+  for (const v of report.slos) assert.ok(v.samples > 0 && v.pass, `${v.slo}: ${v.reason}`);
 
   assert.match(readFileSync(join(out, 'junit.xml'), 'utf8'), /<testsuite name="smoke" tests="7"/);
   const html = readFileSync(join(out, 'report.html'), 'utf8');
