@@ -114,6 +114,7 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
   );
   const onAbort = (): void => void proc.stop();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort(); // aborted while k6 was being set up: no event will come
   const status = await proc.exited.finally(() => o.signal?.removeEventListener('abort', onAbort));
 
   const aborted = o.signal?.aborted ?? false;
