@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Journal } from '../../src/supervise/journal.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
 import { FatalProbeError, WaitError, waitFor } from '../../src/util/poll.ts';
+import { EtcdCluster } from '../../src/platform/local/etcd.ts';
+import { existsSync } from 'node:fs';
 
 /** A real process that writes a few log lines, then exits (or keeps running) as told. */
 function nodeProcess(dir: string, journal: Journal, script: string): ManagedProcess {
@@ -122,5 +124,30 @@ describe('waitFor', () => {
     const waiting = waitFor(() => false, { what: 'nothing', timeoutMs: LONG, intervalMs: 10_000, signal: abort.signal });
     abort.abort(new Error('run stopped'));
     await assert.rejects(waiting, /run stopped/);
+  });
+
+  it('a component that dies at start fails the bring-up at once, with its log', { skip: existsSync('/usr/bin/etcd') || existsSync('/usr/local/bin/etcd') ? false : 'etcd not installed: run scripts/setup.sh' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drill-wait-etcd-'));
+    const journal = new Journal(dir, 'wait-etcd');
+    try {
+      const started = Date.now();
+      const err = await EtcdCluster.start({
+        members: 1,
+        dir,
+        journal,
+        timeoutMs: LONG,
+        wrap: (_, spec) => ({ ...spec, args: [...spec.args, '--no-such-flag'] }),
+      }).then(
+        () => assert.fail('etcd with a bad flag must not come up'),
+        (e: unknown) => e as WaitError,
+      );
+      assert.ok(err instanceof WaitError && err.reason === 'exited', String(err));
+      assert.ok(Date.now() - started < 30_000, `failed after ${Date.now() - started} ms`);
+      assert.match(err.message, /etcd-0 exited \(code \d+\) while waiting for etcd-0 health/);
+      assert.match(err.message, /no-such-flag/, "etcd's own complaint is in the message");
+    } finally {
+      journal.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
