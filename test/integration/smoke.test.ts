@@ -38,10 +38,11 @@ const REDUCED_SLOS: Record<string, [number, '<=' | '>=']> = {
   durability: [0, '<='],
 };
 
-test('reduced smoke: a real Milvus is killed and restarted; the report holds every figure', { timeout: 600_000 }, async () => {
+test('reduced smoke: a real Milvus is killed and restarted; the report holds every figure', { timeout: 600_000 }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'drill-smoke-'));
   const { code, output } = await runCli(['run', 'scenarios/smoke.ts', ...REDUCED, '--out', out]);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
+  t.diagnostic(report.slos.map((v) => `${v.slo}: ${v.reason}`).join('; '));
   const missed = report.slos.filter((v) => !v.pass).map((v) => `${v.slo}: ${v.reason}`);
   assert.equal(code, 0, `the reduced smoke must pass; missed: ${missed.join('; ') || 'none'}\n${output}`);
   assert.equal(report.verdict, 'pass');
