@@ -114,7 +114,10 @@ export class PausedProcess implements AsyncDisposable {
   }
 }
 
+/** Dead processes (zombies not yet reaped) neither stop nor run: only the live ones count. */
+const DEAD = new Set(['Z', 'X', 'x']);
+
 function groupIn(pgid: number, test: (states: string[]) => boolean): boolean {
-  const states = processGroupStates(pgid);
+  const states = processGroupStates(pgid).filter((s) => !DEAD.has(s));
   return states.length > 0 && test(states);
 }
