@@ -103,7 +103,7 @@ function dataRootFor(ctx: RunContext, journal: Journal, resources: DisposalStack
 
 async function createNetwork(names: string[], journal: Journal, ctx: RunContext, resources: DisposalStack): Promise<NetnsNetwork> {
   const network = resources.use(await NetnsNetwork.create(journal, { components: names, hostAccess: true }));
-  ctx.log(`network namespaces: ${names.length} components on ${network.subnet}, harness at ${network.hostIp}`);
+  ctx.log(`network namespaces drill-${network.id}-*: ${names.length} components on ${network.subnet}, harness at ${network.hostIp}`);
   return network;
 }
 
