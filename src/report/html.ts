@@ -4,7 +4,7 @@ import { esc } from './junit.ts';
 /** A self-contained HTML report: inline CSS and SVG, no scripts, no external resources. */
 export function renderHtml(r: RunReport): string {
   const end = Math.max(1, ...r.phaseWindows.map((p) => p.end), ...r.series.searchLatency.map((s) => s[0]));
-  const start = r.phaseWindows.find((p) => p.phase === 'steady')?.start ?? 0;
+  const start = r.phaseWindows.find((p) => p.phase !== 'setup')?.start ?? 0;
   const domain: [number, number] = [start, end];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>milvus-drill: ${esc(r.scenario)} (${esc(r.verdict)})</title>
@@ -58,7 +58,7 @@ function sloTable(r: RunReport): string {
   if (r.slos.length === 0) return '<p>No SLOs declared.</p>';
   const rows = r.slos.map(
     (v) =>
-      `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
+      `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${v.threshold === null ? '—' : `${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}`}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
   );
   return `<table><tr><th>SLO</th><th>measured</th><th>objective</th><th>samples</th><th>result</th><th style="text-align:left">why</th></tr>${rows.join('')}</table>`;
 }

@@ -1,10 +1,10 @@
-import { EXIT, type History, type RunReport, type Scenario, type Verdict } from '../core/types.ts';
+import { EXIT, type History, type RunReport, type Scenario, type SloVerdict, type Verdict } from '../core/types.ts';
 import { durability } from '../checks/durability.ts';
 import { detect } from '../checks/detectors.ts';
 import { faultWindows, latencyByOp, phaseStats, phaseWindows } from '../checks/phases.ts';
 import { searchRecall } from '../checks/recall.ts';
 import { serverView } from '../checks/server.ts';
-import { evaluateSlos, exitCodeFor } from '../slo/verdicts.ts';
+import { evaluateSlos, exitCodeFor, meetsExpectation } from '../slo/verdicts.ts';
 import type { GroundTruth } from './truth.ts';
 import type { Scrape } from './metrics.ts';
 
@@ -13,8 +13,10 @@ export interface RunState {
   groundTruth: GroundTruth | null;
   scrapes: Scrape[];
   load: RunReport['load'];
-  /** The breached SLO's reason, when the run stopped early. */
+  /** The breached SLO's (or missed gate's) reason, when the run stopped early. */
   breach: string | null;
+  /** The step that could not complete (an action failed, a wait timed out). */
+  stepFailure: string | null;
   versions: RunReport['versions'];
 }
 
@@ -32,16 +34,20 @@ export function buildReport(
   const faults = faultWindows(history, s.recovery.window);
   const verified = history.ops.some((o) => o.phase === 'verify');
   const d = verified ? durability(history.ops) : null;
-  const slos = evaluateSlos(s.slos, { phases, faults, durability: d });
+  const slos = [...evaluateSlos(s.slos, { phases, faults, durability: d }), ...stepVerdicts(state)];
   const windows = phaseWindows(history);
   let verdict: Verdict;
   let exitCode: number;
+  let expectation: RunReport['expectation'] = null;
   if (run.interrupted) [verdict, exitCode] = ['interrupted', EXIT.interrupted];
-  else if (state.breach) [verdict, exitCode] = ['aborted', EXIT.abortedOnBreach];
   else if (error) [verdict, exitCode] = ['error', EXIT.harness];
   else {
-    exitCode = exitCodeFor(slos);
-    verdict = exitCode === EXIT.pass ? 'pass' : 'fail';
+    const outcome = state.breach ? 'aborted' : exitCodeFor(slos) === EXIT.pass ? 'pass' : 'fail';
+    const judged = meetsExpectation(s.expect, outcome, slos);
+    if (s.expect) expectation = { expected: s.expect, outcome, met: judged.met, reason: judged.reason };
+    if (judged.met) [verdict, exitCode] = ['pass', EXIT.pass];
+    else if (outcome === 'aborted') [verdict, exitCode] = ['aborted', EXIT.abortedOnBreach];
+    else [verdict, exitCode] = ['fail', EXIT.sloMissed];
   }
   return {
     runId: run.runId,
@@ -77,6 +83,8 @@ export function buildReport(
     server: serverView(state.scrapes, windows),
     load: state.load,
     abortedOnBreach: state.breach,
+    stepFailure: state.stepFailure,
+    expectation,
     series: {
       searchLatency: history.ops.filter((o) => o.op === 'search').map((o) => [o.start, round(o.latencyMs), o.outcome] as const),
       recall: truth
@@ -91,4 +99,11 @@ export function buildReport(
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/** A step that could not complete is a missed objective of its own, named so a drill can expect it. */
+function stepVerdicts(state: RunState): SloVerdict[] {
+  if (!state.stepFailure) return [];
+  const action = /^(\w+):/.exec(state.stepFailure)?.[1] ?? 'step';
+  return [{ slo: `action:${action}`, kind: 'action', phase: null, measured: null, threshold: null, op: '>=', samples: 1, pass: false, reason: state.stepFailure }];
 }

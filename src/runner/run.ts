@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync, lstatSync } from 
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Scenario } from '../core/types.ts';
-import type { Platform, Stack } from '../core/platform.ts';
+import type { Platform } from '../core/platform.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import { createDataset, type Dataset } from '../dataset/index.ts';
 import { SdkDriver } from '../workload/sdk.ts';
@@ -15,6 +15,9 @@ import { GroundTruth } from './truth.ts';
 import { scrapeMetrics, type Scrape } from './metrics.ts';
 import { describeLoad, k6Spec, runChurn, runLoad, writeQueries } from './workload.ts';
 import { BreachWatch } from './breach.ts';
+import { RunHost, type StackSlot } from './host.ts';
+import { GateMissed, runSteps, StepFailed } from '../plan/interpreter.ts';
+import { fixedLength, fixedPhaseStarts, longestLength } from '../scenario/steps.ts';
 import { buildReport, type RunState } from './report.ts';
 import { writeReports } from '../report/write.ts';
 import type { RunReport } from '../core/types.ts';
@@ -34,7 +37,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const workDir = join(tmpdir(), `milvus-drill-${opts.runId}`);
   mkdirSync(opts.outDir, { recursive: true });
   mkdirSync(workDir, { recursive: true });
-  const state: RunState = { bringUpMs: null, groundTruth: null, scrapes: [], load: null, breach: null, versions: null };
+  const state: RunState = { bringUpMs: null, groundTruth: null, scrapes: [], load: null, breach: null, stepFailure: null, versions: null };
   const breach = new AbortController();
   const signal = AbortSignal.any([opts.signal, breach.signal]);
   let error: unknown = null;
@@ -62,7 +65,8 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   state.bringUpMs = Date.now() - t0;
   log(`stack ready in ${(state.bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
-  const driver = resources.use(await SdkDriver.connect(stack.milvusAddress, history, s.collection));
+  const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection);
+  resources.defer(() => driver[Symbol.asyncDispose]());
   state.versions = await driver.versions();
   log(`server ${state.versions.server}, Node SDK ${state.versions.sdk}`);
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
@@ -78,12 +82,20 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   const running = new AbortController();
   const stopAll = (): void => running.abort();
   signal.addEventListener('abort', stopAll, { once: true });
-  const totalMs = s.phases.steady + s.phases.fault + s.phases.recovered;
+  const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal) : Promise.resolve<Scrape[]>([]);
-  const probes = driver.runSearchProbes(queries, s.dataset.dim, s.workload.search, running.signal);
-  const churn = runChurn(s, driver, dataset, totalMs, now, running.signal);
-  const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: totalMs, dataset, dir: join(workDir, 'k6-batches') });
+  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve() };
+  const startProbes = (d: SdkDriver): void => {
+    const probes = new AbortController();
+    running.signal.addEventListener('abort', () => probes.abort(), { once: true });
+    slot.probes = probes;
+    slot.probesDone = d.runSearchProbes(queries, s.dataset.dim, s.workload.search, probes.signal);
+  };
+  startProbes(driver);
+  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal);
+  const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
+  const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
   const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal }) : null;
   if (k6) log(`k6: ${describeLoad(s.workload.load!)}, open model`);
   const watch = new BreachWatch(s, history, state, (reason) => {
@@ -91,20 +103,30 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
     log(`SLO breached, stopping early: ${reason}`);
     breach.abort(new Error(reason));
   });
+  const host = new RunHost({ s, platform: opts.platform, history, slot, startProbes, truth: () => state.groundTruth, watch, runId: opts.runId, workDir, signal, log });
   try {
-    await runPhases(s, stack, history, signal, log, watch);
+    await runSteps(s.steps, host);
+  } catch (err) {
+    if (err instanceof GateMissed) {
+      state.breach = err.message;
+      log(`gate missed, stopping early: ${err.message}`);
+    } else if (err instanceof StepFailed) {
+      state.stepFailure = err.message;
+      log(`step failed: ${err.message}`);
+    } else throw err;
   } finally {
+    history.enterPhase('verify');
     running.abort();
     signal.removeEventListener('abort', stopAll);
-    const [scraped, loadResult] = await Promise.all([scrapes, k6?.catch((err: unknown) => err), probes, churn]);
+    const [scraped, loadResult] = await Promise.all([scrapes, k6?.catch((err: unknown) => err), slot.probesDone, churn]);
     state.scrapes = scraped;
     if (loadResult instanceof Error) log(`k6 failed: ${loadResult.message}`);
     else if (loadResult) recordLoad(loadResult as K6RunResult, history, state, log);
   }
   signal.throwIfAborted();
-  history.enterPhase('verify');
+  if (state.breach || !slot.driver) return;
   log('verifying durability: every row ever written, with Strong consistency');
-  await verify(driver, writtenIds(history), signal);
+  await verify(slot.driver, writtenIds(history), signal);
 }
 
 /** Creates the collection and loads the initial rows; returns the acknowledged ids. */
@@ -124,38 +146,6 @@ async function load(s: Scenario, driver: SdkDriver, dataset: Dataset, signal: Ab
   log('loading collection');
   await step('load collection', driver.load());
   return acknowledged;
-}
-
-async function runPhases(s: Scenario, stack: Stack, history: HistoryRecorder, signal: AbortSignal, log: (m: string) => void, watch: BreachWatch): Promise<void> {
-  history.enterPhase('steady');
-  log(`steady phase: ${s.phases.steady / 1000} s`);
-  await delay(s.phases.steady, signal);
-  watch.phaseEnded('steady');
-
-  history.enterPhase('fault');
-  log(`fault phase: ${s.phases.fault / 1000} s`);
-  const phaseStart = Date.now();
-  const faults = s.faults.map(async (fault) => {
-    await delay(fault.at, signal);
-    history.event('fault-start', fault.name, fault.kind);
-    log(`inject ${fault.kind} '${fault.name}' on ${fault.target.role} for ${fault.duration / 1000} s`);
-    try {
-      await using active = await stack.inject(fault, signal);
-      await active.healed;
-    } finally {
-      history.event('fault-end', fault.name, fault.kind);
-      log(`healed '${fault.name}'`);
-    }
-  });
-  await Promise.all(faults);
-  await delay(Math.max(0, s.phases.fault - (Date.now() - phaseStart)), signal);
-  watch.phaseEnded('fault');
-
-  history.enterPhase('recovered');
-  log(`recovered phase: ${s.phases.recovered / 1000} s`);
-  await watch.during(s.phases.recovered, signal);
-  history.event('phase-end', 'recovered');
-  watch.phaseEnded('recovered');
 }
 
 /** Every id the run wrote: the initial rows and every churn target. */

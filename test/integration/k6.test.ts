@@ -13,6 +13,7 @@ import { referenceTopK } from '../../src/truth/reference.ts';
 import { durability } from '../../src/checks/durability.ts';
 import { createDataset } from '../../src/dataset/index.ts';
 import { HistoryRecorder } from '../../src/history/recorder.ts';
+import { fixedLength } from '../../src/scenario/steps.ts';
 import { k6Spec, runLoad } from '../../src/runner/workload.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
 import { SdkDriver } from '../../src/workload/sdk.ts';
@@ -208,8 +209,8 @@ test('k6 writes full rows into the scenario schema: every acknowledged insert, u
   for (const step of [() => driver.flush(), () => driver.buildIndex('L2', new AbortController().signal), () => driver.load()]) assert.equal((await step()).outcome, 'ok');
 
   history.enterPhase('steady');
-  const durationMs = s.phases.steady + s.phases.recovered;
-  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'queries.fbin'), durationMs, dataset, dir: join(dir, 'scenario-batches') })!;
+  const durationMs = fixedLength(s)!;
+  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'queries.fbin'), durationMs, dataset, dir: join(dir, 'scenario-batches'), phases: [] })!;
   const spawnedAt = history.now();
   const result = await runLoad(s, spec, { address: milvus.address, runDir: join(dir, 'run-writes'), journal, epochMs: history.epochMs, signal: new AbortController().signal });
   assert.equal(result.exitCode, 0, `k6 log: ${result.files.log}`);

@@ -192,7 +192,7 @@ test('phase stats: unknown counts in latency and errors; an empty phase has no f
     search(2, 'unknown', { phase: 'steady', latencyMs: 3000 }),
     search(3, 'fail', { phase: 'steady', latencyMs: 1 }),
   ];
-  const [steady, fault] = phaseStats(history(ops), truth);
+  const [steady, fault] = phaseStats(history(ops), truth, ['steady', 'fault']);
   assert.equal(steady!.searches, 4);
   assert.equal(steady!.unknown, 1);
   assert.equal(steady!.fail, 1);

@@ -24,6 +24,8 @@ export interface LocalComponent {
   /** Whether it runs in a namespace of FaultContext.network. */
   readonly inNetns: boolean;
   readonly volume: DataVolume | null;
+  /** Applies milvus.yaml overrides for its next start (Milvus components that support it). */
+  reconfigure?(overrides: Record<string, unknown>): void;
 }
 
 /** A component handle whose process is looked up on each use, so a restart is seen at once. */
