@@ -375,7 +375,66 @@ export interface FaultWindow {
   recoveryMs: number | null;
 }
 
-export type Verdict = 'pass' | 'fail' | 'aborted' | 'error' | 'invalid' | 'interrupted';
+/**
+ * 'unknown': a check could not be computed (it threw), so the run cannot be judged;
+ * 'incomplete': the history ends before the run did (the runner was killed).
+ */
+export type Verdict = 'pass' | 'fail' | 'aborted' | 'error' | 'invalid' | 'interrupted' | 'unknown' | 'incomplete';
+
+/** The first record of a history: everything needed to score it again without the run. */
+export interface RunHeader {
+  format: 1;
+  runId: string;
+  /** The resolved scenario (defaults and command-line overrides applied). */
+  scenario: Scenario;
+  platform: string;
+  project: { name: string; version: string };
+  /** Wall-clock time of the history's zero; every `at`, `start` and `end` is ms since it. */
+  epochMs: number;
+  startedAt: string;
+}
+
+/** What exact ground truth is computed over: the acknowledged initial rows as [first, last] id ranges. */
+export interface TruthInputsRecord {
+  baseIdRanges: readonly (readonly [number, number])[];
+  queries: number;
+  k: number;
+  consistency: ConsistencyLevel;
+  categories: readonly number[];
+}
+
+export interface ScrapeRecord {
+  at: number;
+  ok: boolean;
+  samples: readonly { name: string; labels: Record<string, string>; value: number }[];
+}
+
+/** One line of history.jsonl, written as it happens. */
+export type HistoryRecord =
+  | ({ type: 'header' } & RunHeader)
+  | { type: 'op'; op: OpRecord }
+  | { type: 'event'; event: HistoryEvent }
+  | { type: 'versions'; server: string; sdk: string }
+  | { type: 'bring-up'; ms: number }
+  | ({ type: 'truth-inputs' } & TruthInputsRecord)
+  | { type: 'scrape'; scrape: ScrapeRecord }
+  | { type: 'load'; load: NonNullable<RunReport['load']> }
+  | { type: 'stopped'; breach: string | null; stepFailure: string | null }
+  | { type: 'end'; finishedAt: string; error: string | null; interrupted: boolean };
+
+/** A history read back: what the checks score. `end` is null when the runner was killed. */
+export interface RecordedRun {
+  header: RunHeader;
+  history: History;
+  versions: RunReport['versions'];
+  bringUpMs: number | null;
+  truthInputs: TruthInputsRecord | null;
+  scrapes: readonly ScrapeRecord[];
+  load: RunReport['load'];
+  breach: string | null;
+  stepFailure: string | null;
+  end: { finishedAt: string; error: string | null; interrupted: boolean } | null;
+}
 
 export interface RunReport {
   runId: string;
@@ -419,6 +478,10 @@ export interface RunReport {
   abortedOnBreach: string | null;
   /** A step that could not complete (an action failed, a wait timed out). */
   stepFailure: string | null;
+  /** Checks that threw: their error, and the verdict is 'unknown'. */
+  checkErrors: readonly { check: string; error: string }[];
+  /** The history ended before the run did (the runner was killed). */
+  incomplete: boolean;
   /** What the scenario expected, and whether the run did exactly that. */
   expectation: { expected: Expectation; outcome: 'pass' | 'fail' | 'aborted'; met: boolean; reason: string } | null;
   /** Time series for charts: [ms since epoch, value]. */

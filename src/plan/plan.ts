@@ -146,6 +146,8 @@ function describeMode(mode: FaultSpec['target']['mode']): string {
 }
 
 export function formatPlan(steps: readonly PlanStep[]): string {
-  const label = (at: PlanStep['at']): string => (at === null ? 'setup' : at === 'end' ? 'end' : `${at.after ? `${at.after} ` : ''}+${formatDuration(at.ms)}`);
-  return steps.map((s) => `${label(s.at).padStart(8)}  ${s.what}`).join('\n');
+  const label = (at: PlanStep['at']): string => (at === null ? 'setup' : at === 'end' ? 'end' : `${at.after ? `after ${at.after} ` : ''}+${formatDuration(at.ms)}`);
+  const labels = steps.map((s) => label(s.at));
+  const width = Math.max(8, ...labels.map((l) => l.length));
+  return steps.map((s, i) => `${labels[i]!.padStart(width)}  ${s.what}`).join('\n');
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync, lstatSync } from 'node:fs';
+import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Scenario } from '../core/types.ts';
@@ -12,15 +12,17 @@ import { stateDir } from '../supervise/home.ts';
 import { DisposalStack } from '../util/disposal.ts';
 import { delay } from '../util/poll.ts';
 import { GroundTruth } from './truth.ts';
-import { scrapeMetrics, type Scrape } from './metrics.ts';
+import { scrapeMetrics } from './metrics.ts';
 import { describeLoad, k6Spec, runChurn, runLoad, writeQueries } from './workload.ts';
 import { BreachWatch } from './breach.ts';
 import { RunHost, type StackSlot } from './host.ts';
 import { GateMissed, runSteps, StepFailed } from '../plan/interpreter.ts';
 import { fixedLength, fixedPhaseStarts, longestLength } from '../scenario/steps.ts';
-import { buildReport, type RunState } from './report.ts';
+import { scoreRun, type RunState } from './report.ts';
+import { HistoryFile, idRanges, readHistoryFile } from '../history/file.ts';
+import { PROJECT_ROOT } from '../supervise/home.ts';
 import { writeReports } from '../report/write.ts';
-import type { RunReport } from '../core/types.ts';
+import type { RecordedRun, RunReport, TruthInputsRecord } from '../core/types.ts';
 
 export interface RunOptions {
   platform: Platform;
@@ -33,11 +35,14 @@ export interface RunOptions {
 /** Runs a validated scenario end to end and writes its reports. Never throws: the report says what happened. */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date();
-  const history = new HistoryRecorder(startedAt.getTime());
   const workDir = join(tmpdir(), `milvus-drill-${opts.runId}`);
   mkdirSync(opts.outDir, { recursive: true });
   mkdirSync(workDir, { recursive: true });
-  const state: RunState = { bringUpMs: null, groundTruth: null, scrapes: [], load: null, breach: null, stepFailure: null, versions: null };
+  const historyPath = join(opts.outDir, 'history.jsonl');
+  const file = new HistoryFile(historyPath);
+  const history = new HistoryRecorder(startedAt.getTime(), Date.now, (r) => file.append(r));
+  history.note({ type: 'header', format: 1, runId: opts.runId, scenario, platform: opts.platform.name, project: projectInfo(), epochMs: startedAt.getTime(), startedAt: startedAt.toISOString() });
+  const state: RunState = { groundTruth: null, breach: null, stepFailure: null };
   const breach = new AbortController();
   const signal = AbortSignal.any([opts.signal, breach.signal]);
   let error: unknown = null;
@@ -49,10 +54,30 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     keepLogs(workDir, join(opts.outDir, 'logs'));
     rmSync(workDir, { recursive: true, force: true });
   }
-  const snapshot = history.snapshot();
-  const report = buildReport(scenario, { runId: opts.runId, platform: opts.platform.name, interrupted: opts.signal.aborted }, snapshot, state, startedAt, error);
-  writeReports(opts.outDir, report, snapshot);
+  if (state.breach || state.stepFailure) history.note({ type: 'stopped', breach: state.breach, stepFailure: state.stepFailure });
+  const message = error ? (error instanceof Error ? error.message : String(error)) : null;
+  history.note({ type: 'end', finishedAt: new Date().toISOString(), error: message, interrupted: opts.signal.aborted });
+  file.close();
+  return analyzeHistory(historyPath, opts.outDir, state.groundTruth, opts.log);
+}
+
+/**
+ * Scores a closed (or cut-short) history and writes every report beside it: what a run does once
+ * its history is closed, and what `milvus-drill analyze` does later. Truth is computed again from
+ * the recorded inputs unless the caller has it already.
+ */
+export async function analyzeHistory(historyPath: string, outDir: string, truth: GroundTruth | null, log: (m: string) => void, edit?: (run: RecordedRun) => RecordedRun): Promise<RunReport> {
+  let run = readHistoryFile(historyPath);
+  if (edit) run = edit(run);
+  truth ??= run.truthInputs ? await GroundTruth.fromRecord(run.header.scenario, run.truthInputs, log) : null;
+  const report = scoreRun(run, truth);
+  writeReports(outDir, report, run.history);
   return report;
+}
+
+function projectInfo(): { name: string; version: string } {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  return { name: pkg.name, version: pkg.version };
 }
 
 async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, workDir: string, state: RunState, breach: AbortController): Promise<void> {
@@ -62,21 +87,22 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   resources.defer(() => journal.close());
   const t0 = Date.now();
   const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log }));
-  state.bringUpMs = Date.now() - t0;
-  log(`stack ready in ${(state.bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
+  const bringUpMs = Date.now() - t0;
+  history.note({ type: 'bring-up', ms: bringUpMs });
+  log(`stack ready in ${(bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
   const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection);
   resources.defer(() => driver[Symbol.asyncDispose]());
-  state.versions = await driver.versions();
-  log(`server ${state.versions.server}, Node SDK ${state.versions.sdk}`);
+  const versions = await driver.versions();
+  history.note({ type: 'versions', ...versions });
+  log(`server ${versions.server}, Node SDK ${versions.sdk}`);
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
   const acknowledged = await load(s, driver, dataset, signal, log);
   const queries = dataset.queries(s.dataset.queries);
   const filtered = s.workload.search.filtered;
-  state.groundTruth = await GroundTruth.compute(
-    { dataset, baseIds: acknowledged, queries, k: s.workload.search.topK, consistency: s.collection.consistency, categories: filtered.share > 0 ? filtered.categories : [] },
-    log,
-  );
+  const truthInputs: TruthInputsRecord = { baseIdRanges: idRanges(acknowledged), queries: s.dataset.queries, k: s.workload.search.topK, consistency: s.collection.consistency, categories: filtered.share > 0 ? filtered.categories : [] };
+  history.note({ type: 'truth-inputs', ...truthInputs });
+  state.groundTruth = await GroundTruth.fromRecord(s, truthInputs, log);
   signal.throwIfAborted();
 
   const running = new AbortController();
@@ -84,7 +110,7 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   signal.addEventListener('abort', stopAll, { once: true });
   const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
-  const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal) : Promise.resolve<Scrape[]>([]);
+  const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
   const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve() };
   const startProbes = (d: SdkDriver): void => {
     const probes = new AbortController();
@@ -118,10 +144,9 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
     history.enterPhase('verify');
     running.abort();
     signal.removeEventListener('abort', stopAll);
-    const [scraped, loadResult] = await Promise.all([scrapes, k6?.catch((err: unknown) => err), slot.probesDone, churn]);
-    state.scrapes = scraped;
+    const [, loadResult] = await Promise.all([scrapes, k6?.catch((err: unknown) => err), slot.probesDone, churn]);
     if (loadResult instanceof Error) log(`k6 failed: ${loadResult.message}`);
-    else if (loadResult) recordLoad(loadResult as K6RunResult, history, state, log);
+    else if (loadResult) recordLoad(loadResult as K6RunResult, history, log);
   }
   signal.throwIfAborted();
   if (state.breach || !slot.driver) return;
@@ -168,14 +193,15 @@ async function verify(driver: SdkDriver, ids: readonly number[], signal: AbortSi
   await driver.count();
 }
 
-function recordLoad(result: K6RunResult, history: HistoryRecorder, state: RunState, log: (m: string) => void): void {
+function recordLoad(result: K6RunResult, history: HistoryRecorder, log: (m: string) => void): void {
   history.import(result.ops, 'k6');
-  state.load = {
+  const load = {
     searches: result.ops.filter((o) => o.op === 'search').length,
     dropped: result.dropped.total,
     thresholds: result.thresholds.map((t) => ({ metric: t.metric, threshold: t.expression, pass: t.pass })),
   };
-  log(`k6: ${state.load.searches} searches, ${state.load.dropped} dropped iterations`);
+  history.note({ type: 'load', load });
+  log(`k6: ${load.searches} searches, ${load.dropped} dropped iterations`);
 }
 
 function throttled(log: (m: string) => void, everyMs: number): (m: string) => void {
