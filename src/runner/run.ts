@@ -7,7 +7,7 @@ import { HistoryRecorder } from '../history/recorder.ts';
 import { createDataset, type Dataset } from '../dataset/index.ts';
 import { SdkDriver } from '../workload/sdk.ts';
 import type { K6RunResult } from '../workload/k6/run.ts';
-import { Journal } from '../supervise/journal.ts';
+import { Journal, journalWorkDir } from '../supervise/journal.ts';
 import { stateDir } from '../supervise/home.ts';
 import { DisposalStack } from '../util/disposal.ts';
 import { delay } from '../util/poll.ts';
@@ -85,6 +85,7 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   await using resources = new DisposalStack();
   const journal = new Journal(stateDir(), `${opts.runId}-runner`);
   resources.defer(() => journal.close());
+  resources.use(journalWorkDir(journal, workDir));
   const t0 = Date.now();
   const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log }));
   const bringUpMs = Date.now() - t0;
