@@ -25,6 +25,10 @@ td.ok{color:#1a7f37;font-weight:600}td.bad{color:#c62828;font-weight:600}
   } · exit code ${r.exitCode}</div>
 ${r.error ? `<p class="bad"><b>Harness error:</b> ${esc(r.error)}</p>` : ''}
 ${r.abortedOnBreach ? `<p class="bad"><b>Stopped early on an SLO breach:</b> ${esc(r.abortedOnBreach)}</p>` : ''}
+${r.incomplete ? '<p class="bad"><b>Incomplete:</b> the history ends before the run did (the runner was killed); this report scores what it recorded.</p>' : ''}
+${r.stepFailure ? `<p class="bad"><b>A step could not complete:</b> ${esc(r.stepFailure)}</p>` : ''}
+${r.checkErrors.map((e) => `<p class="bad"><b>Check '${esc(e.check)}' failed</b> (verdict unknown): ${esc(e.error)}</p>`).join('')}
+${r.expectation ? `<p class="${r.expectation.met ? 'ok' : 'bad'}"><b>Expected verdict ${r.expectation.met ? 'met' : 'NOT met'}:</b> ${esc(r.expectation.reason)}</p>` : ''}
 ${r.load ? `<p>k6 open-model load: ${r.load.searches} searches, ${r.load.dropped} dropped iterations.</p>` : ''}
 <h2>Service-level objectives</h2>
 ${sloTable(r)}

@@ -45,14 +45,19 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const state: RunState = { groundTruth: null, breach: null, stepFailure: null };
   const breach = new AbortController();
   const signal = AbortSignal.any([opts.signal, breach.signal]);
+  // Journalled until it is removed, so `heal` removes it after a SIGKILL at any point before that.
+  const journal = new Journal(stateDir(), `${opts.runId}-runner`);
+  const workDirEntry = journalWorkDir(journal, workDir);
   let error: unknown = null;
   try {
-    await execute(scenario, { ...opts, signal }, history, workDir, state, breach);
+    await execute(scenario, { ...opts, signal }, { history, journal, workDir, state, breach });
   } catch (err) {
     if (!signal.aborted) error = err;
   } finally {
     keepLogs(workDir, join(opts.outDir, 'logs'));
     rmSync(workDir, { recursive: true, force: true });
+    workDirEntry[Symbol.dispose]();
+    journal.close();
   }
   if (state.breach || state.stepFailure) history.note({ type: 'stopped', breach: state.breach, stepFailure: state.stepFailure });
   const message = error ? (error instanceof Error ? error.message : String(error)) : null;
@@ -80,12 +85,17 @@ function projectInfo(): { name: string; version: string } {
   return { name: pkg.name, version: pkg.version };
 }
 
-async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, workDir: string, state: RunState, breach: AbortController): Promise<void> {
+interface RunParts {
+  history: HistoryRecorder;
+  journal: Journal;
+  workDir: string;
+  state: RunState;
+  breach: AbortController;
+}
+
+async function execute(s: Scenario, opts: RunOptions, { history, journal, workDir, state, breach }: RunParts): Promise<void> {
   const { signal, log } = opts;
   await using resources = new DisposalStack();
-  const journal = new Journal(stateDir(), `${opts.runId}-runner`);
-  resources.defer(() => journal.close());
-  resources.use(journalWorkDir(journal, workDir));
   const t0 = Date.now();
   const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log }));
   const bringUpMs = Date.now() - t0;
@@ -123,7 +133,7 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal);
   const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
   const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
-  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal }) : null;
+  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6') }) : null;
   if (k6) log(`k6: ${describeLoad(s.workload.load!)}, open model`);
   const watch = new BreachWatch(s, history, state, (reason) => {
     state.breach = reason;
@@ -194,8 +204,8 @@ async function verify(driver: SdkDriver, ids: readonly number[], signal: AbortSi
   await driver.count();
 }
 
+/** k6's ops reached the history as k6 wrote them; what is left is its summary. */
 function recordLoad(result: K6RunResult, history: HistoryRecorder, log: (m: string) => void): void {
-  history.import(result.ops, 'k6');
   const load = {
     searches: result.ops.filter((o) => o.op === 'search').length,
     dropped: result.dropped.total,

@@ -146,7 +146,7 @@ export function writeQueries(dir: string, queries: Float32Array, dim: number): s
 export async function runLoad(
   s: Scenario,
   spec: K6WorkloadSpec,
-  o: { address: string; runDir: string; journal: Journal; epochMs: number; signal: AbortSignal },
+  o: { address: string; runDir: string; journal: Journal; epochMs: number; signal: AbortSignal; onOp?: (op: OpRecord) => void },
 ): Promise<K6RunResult> {
-  return runK6({ spec, slos: s.slos, address: o.address, runDir: o.runDir, journal: o.journal, epochMs: o.epochMs, k6Binary: join(drillHome(), 'bin', 'k6'), signal: o.signal });
+  return runK6({ spec, slos: s.slos, address: o.address, runDir: o.runDir, journal: o.journal, epochMs: o.epochMs, k6Binary: join(drillHome(), 'bin', 'k6'), signal: o.signal, onOp: o.onOp });
 }

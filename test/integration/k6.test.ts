@@ -165,7 +165,8 @@ test('ops stream through onOp while k6 is still running, and are exactly the ops
 test('an impossible latency threshold fails k6 with its thresholds exit code', async () => {
   const slos: SloSpec[] = [{ name: 'impossible', kind: 'latency', phase: 'steady', percentile: 99, op: '<=', threshold: 0.001 }];
   const result = await runK6({
-    spec: spec({ search: { arrival: { kind: 'constant', rate: 10, duration: 1_000 }, vus: { preAllocated: 2, max: 5 } } }),
+    // k6 judges only phases whose bounds it was given.
+    spec: spec({ phases: [{ name: 'steady', startsAtMs: Date.now() - 1_000 }], search: { arrival: { kind: 'constant', rate: 10, duration: 1_000 }, vus: { preAllocated: 2, max: 5 } } }),
     slos,
     address: milvus.address,
     runDir: join(dir, 'run-threshold'),
@@ -184,7 +185,10 @@ test('an impossible latency threshold fails k6 with its thresholds exit code', a
 test('a threshold on a phase no search ran in fails although k6 itself exits 0', async () => {
   const slos: SloSpec[] = [{ name: 'fault p99', kind: 'latency', phase: 'fault', percentile: 99, op: '<=', threshold: 5_000 }];
   const result = await runK6({
-    spec: spec({ search: { arrival: { kind: 'constant', rate: 5, duration: 1_000 }, vus: { preAllocated: 1, max: 5 } } }),
+    spec: spec({
+      phases: [{ name: 'steady', startsAtMs: Date.now() - 1_000 }, { name: 'fault', startsAtMs: Date.now() + 600_000 }],
+      search: { arrival: { kind: 'constant', rate: 5, duration: 1_000 }, vus: { preAllocated: 1, max: 5 } },
+    }),
     slos,
     address: milvus.address,
     runDir: join(dir, 'run-no-samples'),
