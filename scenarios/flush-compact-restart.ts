@@ -37,7 +37,7 @@ export default defineScenario({
     { kind: 'recall', phase: 'maintenance', threshold: { phase: 'steady', plus: -0.05 } },
     { kind: 'errorRate', phase: 'maintenance', threshold: 0.01 },
     { kind: 'recall', phase: 'recovered', threshold: { phase: 'steady', plus: -0.05 } },
-    { kind: 'latency', phase: 'recovered', percentile: 99, threshold: { phase: 'steady', times: 3, plus: 20 } },
+    { kind: 'latency', phase: 'recovered', percentile: 99, threshold: { phase: 'steady', times: 5, plus: 100 } },
     { kind: 'errorRate', phase: 'recovered', threshold: 0 },
     { kind: 'durability', threshold: 0 },
   ],

@@ -111,6 +111,8 @@ export type TargetMode = 'one' | 'all' | { count: number } | { percent: number }
 
 /** Which etcd members a fault hits: any (by target.mode), the current leader, or a quorum of them. */
 export type EtcdMember = 'any' | 'leader' | 'quorum';
+/** Role-specific selectors: etcd's members, or the active instance of a coordinator in active-standby. */
+export type TargetMember = EtcdMember | 'active';
 
 export type NetworkDirection = 'to' | 'from' | 'both';
 
@@ -147,8 +149,8 @@ export type FaultKind = keyof FaultParams;
 export interface FaultTarget {
   role: Role;
   mode: TargetMode;
-  /** Only for role 'etcd'; absent means 'any'. */
-  member?: EtcdMember;
+  /** etcd: 'any' | 'leader' | 'quorum'; coordinator: 'active'. Absent means 'any'. */
+  member?: TargetMember;
   /** One named instance of the role (e.g. 'querynode-2'); overrides mode. */
   instance?: string;
 }
