@@ -4,7 +4,7 @@ import { esc } from './junit.ts';
 /** A self-contained HTML report: inline CSS and SVG, no scripts, no external resources. */
 export function renderHtml(r: RunReport): string {
   const end = Math.max(1, ...r.phaseWindows.map((p) => p.end), ...r.series.searchLatency.map((s) => s[0]));
-  const start = r.phaseWindows.find((p) => p.phase === 'steady')?.start ?? 0;
+  const start = r.phaseWindows.find((p) => p.phase !== 'setup')?.start ?? 0;
   const domain: [number, number] = [start, end];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>milvus-drill: ${esc(r.scenario)} (${esc(r.verdict)})</title>
@@ -25,6 +25,10 @@ td.ok{color:#1a7f37;font-weight:600}td.bad{color:#c62828;font-weight:600}
   } · exit code ${r.exitCode}</div>
 ${r.error ? `<p class="bad"><b>Harness error:</b> ${esc(r.error)}</p>` : ''}
 ${r.abortedOnBreach ? `<p class="bad"><b>Stopped early on an SLO breach:</b> ${esc(r.abortedOnBreach)}</p>` : ''}
+${r.incomplete ? '<p class="bad"><b>Incomplete:</b> the history ends before the run did (the runner was killed); this report scores what it recorded.</p>' : ''}
+${r.stepFailure ? `<p class="bad"><b>A step could not complete:</b> ${esc(r.stepFailure)}</p>` : ''}
+${r.checkErrors.map((e) => `<p class="bad"><b>Check '${esc(e.check)}' failed</b> (verdict unknown): ${esc(e.error)}</p>`).join('')}
+${r.expectation ? `<p class="${r.expectation.met ? 'ok' : 'bad'}"><b>Expected verdict ${r.expectation.met ? 'met' : 'NOT met'}:</b> ${esc(r.expectation.reason)}</p>` : ''}
 ${r.load ? `<p>k6 open-model load: ${r.load.searches} searches, ${r.load.dropped} dropped iterations.</p>` : ''}
 <h2>Service-level objectives</h2>
 ${sloTable(r)}
@@ -58,7 +62,7 @@ function sloTable(r: RunReport): string {
   if (r.slos.length === 0) return '<p>No SLOs declared.</p>';
   const rows = r.slos.map(
     (v) =>
-      `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
+      `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${v.threshold === null ? '—' : `${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}`}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
   );
   return `<table><tr><th>SLO</th><th>measured</th><th>objective</th><th>samples</th><th>result</th><th style="text-align:left">why</th></tr>${rows.join('')}</table>`;
 }
