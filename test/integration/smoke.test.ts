@@ -18,24 +18,21 @@ const REDUCED = [
   '--set', 'phases.recovered=30s',
   '--set', 'faults.0.at=2s',
   '--set', 'faults.0.duration=3s',
-  // The scenario's latency bounds (100 / 250 ms) are for a machine running only the drill. CI's is
-  // 2 shared cores: measured here at a load average of 12, steady p99 69 ms; recovery 54 s. Bounds
-  // with headroom over that, far below the 3 s search timeout; recovery within what the run can
-  // observe (55 s of the fault phase after the heal and 30 s recovered, less the 10 s window).
-  '--set', 'slos.2.threshold=500',
-  '--set', 'slos.3.threshold=500',
+  // Recovery measured 54 s here at a load average of 12 (40-60 s is usual): 70 s leaves room and is
+  // still within what the run observes (55 s of the fault phase after the heal and 30 s
+  // recovered, less the 10 s window). Latency is the scenario's: recovered relative to steady.
   '--set', 'slos.5.threshold=70000',
 ];
 
-/** The SLOs the reduced run is held to, by name: [threshold, op]. */
-const REDUCED_SLOS: Record<string, [number, '<=' | '>=']> = {
-  'steady recall': [0.9, '>='],
-  'recovered recall': [0.9, '>='],
-  'steady p99 latency': [500, '<='],
-  'recovered p99 latency': [500, '<='],
-  'steady errorRate': [0, '<='],
-  recoveryTime: [70_000, '<='],
-  durability: [0, '<='],
+/** The SLOs the reduced run is held to, by name: the threshold, or 'relative' to the steady phase. */
+const REDUCED_SLOS: Record<string, number | 'relative'> = {
+  'steady recall': 0.9,
+  'recovered recall': 0.9,
+  'steady p99 latency': 1_000,
+  'recovered p99 latency': 'relative',
+  'steady errorRate': 0,
+  recoveryTime: 70_000,
+  durability: 0,
 };
 
 test('reduced smoke: a real Milvus is killed and restarted; the report holds every figure', { timeout: 600_000 }, async (t) => {
@@ -48,7 +45,7 @@ test('reduced smoke: a real Milvus is killed and restarted; the report holds eve
   assert.equal(report.verdict, 'pass');
   assert.equal(report.exitCode, 0);
   assert.deepEqual(
-    Object.fromEntries(report.slos.map((v) => [v.slo, [v.threshold, v.op]])),
+    Object.fromEntries(report.slos.map((v) => [v.slo, / × steady/.test(v.reason) ? 'relative' : v.threshold])),
     REDUCED_SLOS,
     'the run was held to the reduced SLOs (the --set indexes match the scenario)',
   );
