@@ -44,7 +44,7 @@ export class SdkDriver implements AsyncDisposable {
     op: OpRecord['op'],
     timeoutMs: number,
     fn: () => Promise<T>,
-    describe: (result: T) => { error?: string; ids?: number[]; scores?: number[]; versions?: number[] },
+    describe: (result: T) => { error?: string; ids?: number[]; scores?: number[]; versions?: number[]; count?: number },
     extra: Partial<Pick<OpRecord, 'ids' | 'queryIndex' | 'keys' | 'versions' | 'filter'>> = {},
   ): Promise<OpRecord> {
     const start = this.history.now();
@@ -169,9 +169,9 @@ export class SdkDriver implements AsyncDisposable {
   }
 
   /** Rows the server counts, with Strong consistency, to reconcile against the acknowledged writes. */
+  /** The count is part of the op as recorded: the history is streamed as ops are recorded, so nothing may be added after. */
   async count(timeoutMs = 30_000): Promise<OpRecord> {
-    let count: number | undefined;
-    const record = await this.call(
+    return this.call(
       'count',
       timeoutMs,
       () =>
@@ -182,12 +182,9 @@ export class SdkDriver implements AsyncDisposable {
         }),
       (res) => {
         const err = statusError(res);
-        if (!err.error) count = Number(res.data[0]?.['count(*)']);
-        return err;
+        return err.error ? err : { count: Number(res.data[0]?.['count(*)']) };
       },
     );
-    if (count !== undefined && record.outcome === 'ok') (record as { count?: number }).count = count;
-    return record;
   }
 
   /** Flush, then wait until its segments are flushed (the SDK's flushSync polls with no deadline, forever). */
