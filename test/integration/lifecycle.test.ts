@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { Journal, processStartTicks, readLeftoverJournals, type JournalEntry } from '../../src/supervise/journal.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
 import { waitFor } from '../../src/util/poll.ts';
-import { processesMatching, ROOT, runCli, startCli } from '../support/cli.ts';
+import { processesMatching, ROOT, runCli, startCli, waitForOutput } from '../support/cli.ts';
 
 /** A journal as a harness that was SIGKILLed leaves it: its owner pid no longer runs. */
 function writeCrashedJournal(state: string, runId: string, entries: JournalEntry[]): string {
@@ -99,7 +99,7 @@ test('a run SIGKILLed mid-run: its processes die with it, and heal removes its w
   const run = startCli(['run', 'scenarios/smoke.ts', '--rows', '2000', '--set', 'dataset.queries=20', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
   let killed = false;
   try {
-    await waitFor(() => /stack ready/.test(run.output()), { what: 'the stack to come up', timeoutMs: 240_000 });
+    await waitForOutput(run, /stack ready/, 'the stack to come up', 240_000);
     const runId = /run (\S+): scenario/.exec(run.output())![1]!;
     const workDir = readLeftoverJournals(state).flatMap((j) => j.entries).find((e) => e.kind === 'workdir')?.path;
     assert.equal(workDir, join(tmpdir(), `milvus-drill-${runId}`), 'the runner journals its work directory');

@@ -4,8 +4,7 @@ import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { RunReport } from '../../src/core/types.ts';
-import { waitFor } from '../../src/util/poll.ts';
-import { processesMatching, runCli, startCli } from '../support/cli.ts';
+import { processesMatching, runCli, startCli, waitForOutput } from '../support/cli.ts';
 
 /** The smoke scenario at a size CI affords: same stack, same fault, fewer rows, shorter phases. */
 const REDUCED = [
@@ -86,7 +85,7 @@ test('Ctrl-C in the middle of a run: exit 130, every process stopped, journal re
   const out = mkdtempSync(join(tmpdir(), 'drill-int-'));
   const state = mkdtempSync(join(tmpdir(), 'drill-int-state-'));
   const run = startCli(['run', 'scenarios/smoke.ts', ...REDUCED, '--out', out], { MILVUS_DRILL_STATE_DIR: state });
-  await waitFor(() => /steady phase/.test(run.output()), { what: 'the steady phase to start', timeoutMs: 240_000 });
+  await waitForOutput(run, /phase 'steady'/, 'the steady phase to start', 240_000);
   const runId = /run (\S+): scenario/.exec(run.output())![1]!;
   assert.ok(processesMatching(`milvus-drill-${runId}`).length >= 3, 'etcd, MinIO and Milvus are running');
   run.child.kill('SIGINT');
