@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,28 @@ function ownerAlive(file: string): boolean {
   } catch {
     return true; // cannot tell: treat as held
   }
+}
+
+/** Deletes the reservations of processes that died without releasing them (SIGKILL); returns how many. */
+export function removeStaleReservations(): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(RESERVATIONS);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const file = join(RESERVATIONS, name);
+    if (ownerAlive(file)) continue;
+    try {
+      unlinkSync(file);
+      removed++;
+    } catch {
+      // taken over or removed meanwhile
+    }
+  }
+  return removed;
 }
 
 function releaseAll(): void {

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PORT_RESERVATIONS, freePorts, reserve } from '../../src/util/ports.ts';
 import { processStartTicks } from '../../src/supervise/journal.ts';
 import { waitFor } from '../../src/util/poll.ts';
-import { ROOT } from '../support/cli.ts';
+import { ROOT, runCli } from '../support/cli.ts';
 
 test('ports handed out concurrently in one process are all distinct and reserved to it', async () => {
   const batches = await Promise.all(Array.from({ length: 20 }, () => freePorts(10)));
@@ -45,4 +46,14 @@ test('a reservation left by a process that died without releasing it is taken ov
   await new Promise((resolve) => child.once('exit', resolve));
   assert.equal(out.trim(), 'true', 'another process takes over the dead owner\'s reservation');
   assert.equal(existsSync(file), false, 'and releases it when it exits');
+});
+
+test('heal releases the reservations of harnesses that were killed, and only those', async () => {
+  const [live, dead] = await freePorts(2);
+  writeFileSync(join(PORT_RESERVATIONS, String(dead!)), '4194305 1'); // above pid_max: its owner cannot be alive
+  const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: mkdtempSync(join(tmpdir(), 'drill-heal-ports-')) });
+  assert.equal(code, 0, output);
+  assert.match(output, /released \d+ port reservations of harnesses that were killed/);
+  assert.equal(existsSync(join(PORT_RESERVATIONS, String(dead!))), false);
+  assert.equal(existsSync(join(PORT_RESERVATIONS, String(live!))), true, 'a live owner keeps its reservation');
 });
