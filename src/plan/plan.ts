@@ -137,6 +137,8 @@ export function describeAction(a: ActionSpec): string {
       return `upgrade to Milvus ${a.version}`;
     case 'scale':
       return `scale ${a.target.role} to ${a.replicas}`;
+    case 'security':
+      return `run the security probes (${a.point})`;
   }
 }
 

@@ -23,7 +23,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null): Run
   const history = run.history;
   const truth = truthSource?.withHistory(history.ops) ?? null;
   const { measures: m, errors: checkErrors } = runChecks({ run, truth });
-  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability }), ...stepVerdicts(run.stepFailure)];
+  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, security: m.security }), ...stepVerdicts(run.stepFailure)];
   const windows = phaseWindows(history);
   let verdict: Verdict;
   let exitCode: number;
