@@ -530,6 +530,8 @@ export interface RunReport {
   checkErrors: readonly { check: string; error: string }[];
   /** The history ended before the run did (the runner was killed). */
   incomplete: boolean;
+  /** Every security probe as it ran (when the stack had security on): the evidence behind the security SLO. */
+  security?: { probes: readonly { name: string; point: SecurityPoint; expect: SecurityProbe['expect']; severity: SecurityProbe['severity']; outcome: Outcome; status: 'held' | 'breached' | 'unknown'; at: number; evidence: string }[] } | null;
   /** What the scenario expected, and whether the run did exactly that. */
   expectation: { expected: Expectation; outcome: 'pass' | 'fail' | 'aborted'; met: boolean; reason: string } | null;
   /** Time series for charts: [ms since epoch, value]. */

@@ -30,6 +30,7 @@ export async function planRun(s: Scenario, platform: string): Promise<PlanStep[]
     ),
     setup(`insert ${d.rows} rows of '${d.profile}' (seed ${s.seed}) in batches of ${d.batchSize}; flush`),
     setup(`build ${c.index.type} index ${JSON.stringify(c.index.params)} (${d.metric}); load`),
+    ...securitySetup(s),
     setup(`compute exact top-${s.workload.search.topK} ground truth for ${d.queries} queries`),
   ];
   const search = s.workload.search;
@@ -115,6 +116,18 @@ function describeCondition(c: WaitCondition, s: Scenario): string {
   if (c === 'recovered') return `recovered (every fault healed, then ${formatDuration(s.recovery.window)} of successful probes)`;
   if (c === 'healed') return 'every fault healed';
   return 'a probe search succeeds';
+}
+
+function securitySetup(s: Scenario): PlanStep[] {
+  const sec = s.stack.security;
+  if (!sec || (!sec.authorization && sec.tls === 'off')) return [];
+  const parts = [
+    sec.tls !== 'off' ? `TLS ${sec.tls} with a CA, server${sec.tls === 'mutual' ? ' and client' : ''} certificates generated for the run` : '',
+    sec.authorization ? 'authorization on' : '',
+    sec.rootPassword === 'generated' ? "root's password changed to one generated for the run (never recorded)" : '',
+    sec.authorization ? 'after loading: a read-only user, a user for the revoke probe, a second collection' : '',
+  ].filter(Boolean);
+  return [{ at: null, what: `security: ${parts.join('; ')}` }];
 }
 
 export function describeAction(a: ActionSpec): string {

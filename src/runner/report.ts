@@ -78,6 +78,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null): Run
     stepFailure: run.stepFailure,
     checkErrors,
     incomplete: run.end === null,
+    security: m.security && { probes: m.security.probes.map((p) => ({ ...p.probe, outcome: p.outcome, status: p.status, at: p.at, evidence: p.evidence })) },
     expectation,
     series: {
       searchLatency: history.ops.filter((o) => o.op === 'search').map((o) => [o.start, round(o.latencyMs), o.outcome] as const),

@@ -137,12 +137,15 @@ async function rbacProbes(t: SecurityTarget, point: string, probe: Probe, admin:
   const name = t.collection.name;
   await probe('read-only user can search', 'allowed', 'permission', reader, (c) => c.search({ collection_name: name, vector: Array.from({ length: t.dim }, () => 0.5), limit: 1 }));
   await probe('read-only user can query', 'allowed', 'permission', reader, (c) => c.query({ collection_name: name, expr: 'id in [0]', output_fields: ['id'] }));
-  await probe('read-only user cannot insert', 'refused', 'permission', reader, (c) => c.insert({ collection_name: name, fields_data: [probeRow(t)] }));
+  const inserted = await probe('read-only user cannot insert', 'refused', 'permission', reader, (c) => c.insert({ collection_name: name, fields_data: [probeRow(t)] }));
+  // A breach must not leave a row the durability check does not know of.
+  if (inserted.outcome !== 'fail') await withClient(t.address, admin, (c) => c.delete({ collection_name: name, ids: [PROBE_ID] })).catch(() => undefined);
   await probe('read-only user cannot delete', 'refused', 'permission', reader, (c) => c.delete({ collection_name: name, ids: [PROBE_ID] }));
   const created = await probe('read-only user cannot create a collection', 'refused', 'permission', reader, (c) => c.createCollection({ collection_name: CREATED_BY_PROBE, fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false }, { name: 'vector', data_type: DataType.FloatVector, dim: 2 }] }));
   if (created.outcome !== 'fail') await withClient(t.address, admin, (c) => c.dropCollection({ collection_name: CREATED_BY_PROBE })).catch(() => undefined);
-  await probe('read-only user cannot drop a collection', 'refused', 'permission', reader, (c) => c.dropCollection({ collection_name: OTHER_COLLECTION }));
   await probe('user granted one collection cannot read another', 'refused', 'permission', reader, (c) => c.query({ collection_name: OTHER_COLLECTION, expr: 'id in [1]', output_fields: ['id'] }));
+  // Last of the reader's probes: when it gets through, the other collection is gone until the next set makes it again.
+  await probe('read-only user cannot drop a collection', 'refused', 'permission', reader, (c) => c.dropCollection({ collection_name: OTHER_COLLECTION }));
   await revokeProbe(t, probe, admin);
 }
 
