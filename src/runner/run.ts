@@ -143,7 +143,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal);
   const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
   const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
-  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6') }) : null;
+  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6'), connection }) : null;
   if (k6) log(`k6: ${describeLoad(s.workload.load!)}, open model`);
   const watch = new BreachWatch(s, history, state, (reason) => {
     state.breach = reason;

@@ -599,9 +599,6 @@ function crossChecks(
     }
   });
   const load = s.workload.load;
-  if (load && securityOn(s.stack.security)) {
-    r.fail('workload.load', 'k6 cannot connect with credentials or TLS yet', 'remove workload.load, or stack.security (the SDK probes and security probes carry them)');
-  }
   const moves = s.steps.some((st) => st.step === 'action' && (st.spec.action === 'destroy' || st.spec.action === 'up'));
   if (load && moves) r.fail('workload.load', 'k6 load cannot follow a stack that a destroy or up step replaces', 'remove workload.load, or the destroy/up steps');
   if (load && load.writes.length > 0) {
