@@ -535,6 +535,7 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   const defaultOp = kind === 'recall' ? '>=' : '<=';
   const op = r.oneOf(o, 'op', path, ['<=', '>='] as const, defaultOp);
   const threshold = readThreshold(r, o, path, kind);
+  if (kind === 'security' && o.abortOnBreach === true) r.fail(`${path}.abortOnBreach`, 'a security SLO is not watched during the run', "put a { gate: '<this SLO>' } step after a { action: 'security' } step to stop early (exit 4) when a probe got through");
   if (kind === 'security' && threshold !== 0) r.fail(`${path}.threshold`, `a security SLO allows no probe to get through, got ${describe(threshold)}`, 'write threshold: 0 or leave it out');
   if (kind === 'recall' && typeof threshold === 'number' && (threshold < 0 || threshold > 1)) {
     r.fail(`${path}.threshold`, `recall is a fraction between 0 and 1, got ${threshold}`, 'write e.g. 0.95 for 95%');

@@ -76,8 +76,8 @@ test('validate: stack.security defaults off, is checked field by field, and a se
   const paths = bad.errors.map((e) => e.path).sort();
   assert.deepEqual(paths, ['slos[0]', 'slos[0].threshold', 'stack.security.authorization', 'stack.security.rootPassword', 'stack.security.tls', 'steps[0].action']);
   assert.match(bad.errors.find((e) => e.path === 'stack.security.rootPassword')!.fix, /generated/);
-  const withLoad = validateScenario({ ...base, stack: { security: { tls: 'one-way' } }, workload: { load: { rate: 5 } } });
-  assert.ok(!withLoad.ok && withLoad.errors.some((e) => e.path === 'workload.load'));
+  const abort = validateScenario({ ...base, stack: { security: { tls: 'one-way' } }, slos: [{ kind: 'security', abortOnBreach: true }] });
+  assert.ok(!abort.ok && abort.errors.some((e) => e.path === 'slos[0].abortOnBreach' && /gate/.test(e.fix)));
 });
 
 test('validate: the resolved scenario keeps only "generated", and probe steps are named by their step', () => {
