@@ -18,11 +18,12 @@ export interface RunState {
  * The report, from the recorded history alone (and exact truth for it). The run and `analyze`
  * both come here, so re-scoring a history gives the run's own report.
  */
-export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null): RunReport {
+export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, failedBefore: readonly { check: string; error: string }[] = []): RunReport {
   const s = run.header.scenario;
   const history = run.history;
   const truth = truthSource?.withHistory(history.ops) ?? null;
-  const { measures: m, errors: checkErrors } = runChecks({ run, truth });
+  const { measures: m, errors } = runChecks({ run, truth });
+  const checkErrors = [...failedBefore, ...errors];
   const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, security: m.security }), ...stepVerdicts(run.stepFailure)];
   const windows = phaseWindows(history);
   let verdict: Verdict;

@@ -24,7 +24,7 @@ import { scoreRun, type RunState } from './report.ts';
 import { HistoryFile, idRanges, readHistoryFile } from '../history/file.ts';
 import { PROJECT_ROOT } from '../supervise/home.ts';
 import { writeReports } from '../report/write.ts';
-import type { RecordedRun, RunReport, TruthInputsRecord } from '../core/types.ts';
+import { EXIT, type RecordedRun, type RunReport, type TruthInputsRecord } from '../core/types.ts';
 
 export interface RunOptions {
   platform: Platform;
@@ -70,7 +70,23 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const message = error ? (error instanceof Error ? error.message : String(error)) : null;
   history.note({ type: 'end', finishedAt: new Date().toISOString(), error: message, interrupted: opts.signal.aborted });
   file.close();
-  return analyzeHistory(historyPath, opts.outDir, state.groundTruth, opts.log);
+  try {
+    return await analyzeHistory(historyPath, opts.outDir, state.groundTruth, opts.log);
+  } catch (err) {
+    // Scoring itself failed: the history is kept, and a report still says so (analyze may retry).
+    const report = harnessErrorReport(scenario, opts, startedAt, `scoring the history failed: ${err instanceof Error ? err.message : String(err)}`);
+    writeFileSync(join(opts.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  }
+}
+
+function harnessErrorReport(s: Scenario, opts: RunOptions, startedAt: Date, error: string): RunReport {
+  return {
+    runId: opts.runId, scenario: s.name, seed: s.seed, platform: opts.platform.name as RunReport['platform'], milvusVersion: s.stack.milvusVersion, versions: null,
+    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), bringUpMs: null, recallK: s.workload.search.topK,
+    verdict: 'error', exitCode: EXIT.harness, error, phases: [], phaseWindows: [], faults: [], durability: null, slos: [], latencyByOp: [], findings: [], server: [],
+    load: null, abortedOnBreach: null, stepFailure: null, checkErrors: [], incomplete: false, expectation: null, series: { searchLatency: [], recall: [] },
+  };
 }
 
 /**
@@ -81,8 +97,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 export async function analyzeHistory(historyPath: string, outDir: string, truth: GroundTruth | null, log: (m: string) => void, edit?: (run: RecordedRun) => RecordedRun): Promise<RunReport> {
   let run = readHistoryFile(historyPath);
   if (edit) run = edit(run);
-  truth ??= run.truthInputs ? await GroundTruth.fromRecord(run.header.scenario, run.truthInputs, log) : null;
-  const report = scoreRun(run, truth);
+  const failed: { check: string; error: string }[] = [];
+  if (!truth && run.truthInputs) {
+    try {
+      truth = await GroundTruth.fromRecord(run.header.scenario, run.truthInputs, log);
+    } catch (err) {
+      failed.push({ check: 'truth', error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const report = scoreRun(run, truth, failed);
   writeReports(outDir, report, run.history);
   return report;
 }
