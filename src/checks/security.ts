@@ -68,20 +68,21 @@ const REFUSALS: Record<Exclude<RefusalKind, 'tls'>, RegExp> = {
   auth: /UNAUTHENTICATED|auth check fail|authenticat|username or password|credential/i,
   permission: /PERMISSION_DENIED|PermissionDenied|permission deny|permission denied|privilege/i,
 };
-/** A connection the server would not complete (handshake refused, plaintext dropped). */
-// A plaintext client at a TLS port gets 'CANCELLED' from grpc-js (the server answers with a TLS
-// alert); a client without a certificate gets an SSL alert inside an INTERNAL or UNAVAILABLE error.
-const TLS_REFUSAL = /UNAVAILABLE|CANCELLED|handshake|Connection dropped|No connection established|ECONNRESET|socket|SSL|TLS|certificate/i;
+/**
+ * A TLS probe's client is refused in many ways (grpc-js reports 'CANCELLED', 'INTERNAL: No message
+ * received', an SSL alert...), but only a server that is down refuses the TCP connection itself.
+ */
+const SERVER_DOWN = /ECONNREFUSED/;
 const UNDECIDED = /DEADLINE_EXCEEDED|no answer within/i;
 
 /**
  * Whether an error is the refusal a probe waits for: 'refused' for the right reason, 'other' for
- * any other error (which proves nothing either way). TLS refusals count only when the same
- * server answered a properly secured client in the same probe set (`serverUp`), because a down
- * server drops connections too.
+ * any other error (which proves nothing either way). For TLS probes any error but a refused TCP
+ * connection or a timeout is the refusal, and only when the server served a properly secured
+ * client just before and just after (`serverUp`): with TLS off, the same call would have succeeded.
  */
 export function classifyRefusal(kind: RefusalKind, message: string, serverUp: boolean): 'refused' | 'other' {
   if (UNDECIDED.test(message)) return 'other';
-  if (kind === 'tls') return serverUp && TLS_REFUSAL.test(message) ? 'refused' : 'other';
+  if (kind === 'tls') return serverUp && !SERVER_DOWN.test(message) ? 'refused' : 'other';
   return REFUSALS[kind].test(message) ? 'refused' : 'other';
 }

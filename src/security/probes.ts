@@ -91,18 +91,20 @@ type Attempt = { outcome: Outcome; error?: string };
  */
 export async function runProbes(t: SecurityTarget, point: string, history: HistoryRecorder, log: (m: string) => void): Promise<OpRecord[]> {
   const records: OpRecord[] = [];
+  const admin = adminConnection(t);
+  const list = (c: MilvusClient): Promise<unknown> => c.showCollections();
   const probe = async (name: string, expect: SecurityProbe['expect'], kind: RefusalKind, connection: Connection, fn: (c: MilvusClient) => Promise<unknown>, severity: SecurityProbe['severity'] = 'violation', serverUp = true): Promise<OpRecord> => {
     const start = history.now();
     const attempt = await attemptCall(t.address, connection, fn);
-    const r = judge(attempt, expect, kind, serverUp);
+    // A TLS refusal means something only if the server served a secured client before and after it.
+    const up = kind === 'tls' && attempt.outcome !== 'ok' ? serverUp && (await attemptCall(t.address, admin, list)).outcome === 'ok' : serverUp;
+    const r = judge(attempt, expect, kind, up);
     const rec: Parameters<HistoryRecorder['record']>[0] = { op: 'security', start, end: history.now(), outcome: r.outcome, probe: { name, expect, point, severity } };
     if (r.error !== undefined) Object.assign(rec, { error: r.error, errorClass: r.outcome === 'fail' ? `refused-${kind}` : 'probe-undecided' });
     const record = history.record(rec);
     records.push(record);
     return record;
   };
-  const admin = adminConnection(t);
-  const list = (c: MilvusClient): Promise<unknown> => c.showCollections();
   const control = await probe('secured client is served', 'allowed', 'auth', admin, list);
   const serverUp = control.outcome === 'ok';
 

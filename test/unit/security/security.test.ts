@@ -53,7 +53,9 @@ test('refusals count only for the right reason; TLS refusals only while the serv
   assert.equal(classifyRefusal('permission', 'collection not found', true), 'other');
   assert.equal(classifyRefusal('tls', '1 CANCELLED: Call cancelled', true), 'refused');
   assert.equal(classifyRefusal('tls', '1 CANCELLED: Call cancelled', false), 'other');
+  assert.equal(classifyRefusal('tls', '13 INTERNAL: No message received', true), 'refused');
   assert.equal(classifyRefusal('tls', '4 DEADLINE_EXCEEDED: Deadline exceeded', true), 'other');
+  assert.equal(classifyRefusal('tls', '14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:19530', true), 'other');
 });
 
 const phase = (name: string, faults = 0): StepSpec => ({ step: 'phase', name, duration: 1000, until: null, timeout: 1000, faults: Array.from({ length: faults }, () => ({ name: 'k', kind: 'pod-kill', target: { role: 'standalone', mode: 'one' }, at: 0, duration: 1, params: {} })) });
