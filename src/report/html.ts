@@ -42,6 +42,7 @@ ${opTable(r)}
 ${faultTable(r)}
 <h2>Findings</h2>
 ${findingsText(r)}
+${r.security ? `<h2>Security probes</h2>\n${securityTable(r.security)}` : ''}
 <h2>Durability</h2>
 ${durabilityText(r)}
 <h2>Search latency over time</h2>
@@ -65,6 +66,14 @@ function sloTable(r: RunReport): string {
       `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${v.threshold === null ? '—' : `${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}`}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
   );
   return `<table><tr><th>SLO</th><th>measured</th><th>objective</th><th>samples</th><th>result</th><th style="text-align:left">why</th></tr>${rows.join('')}</table>`;
+}
+
+function securityTable(sec: NonNullable<RunReport['security']>): string {
+  const rows = sec.probes.map(
+    (p) =>
+      `<tr><td style="text-align:left">${esc(p.point)}</td><td style="text-align:left">${esc(p.name)}</td><td>${esc(p.expect)}</td><td class="${p.status === 'held' ? 'ok' : 'bad'}">${p.status === 'held' ? 'held' : p.status === 'breached' ? (p.severity === 'finding' ? 'FINDING' : 'BREACHED') : 'UNKNOWN'}</td><td style="text-align:left">${esc(p.evidence)}</td></tr>`,
+  );
+  return `<table><tr><th style="text-align:left">where</th><th style="text-align:left">probe</th><th>must be</th><th>result</th><th style="text-align:left">evidence</th></tr>${rows.join('')}</table>`;
 }
 
 function formatMeasured(kind: string, v: number): string {

@@ -11,6 +11,8 @@ import { SdkDriver } from '../workload/sdk.ts';
 import { delay } from '../util/poll.ts';
 import type { BreachWatch } from './breach.ts';
 import type { GroundTruth } from './truth.ts';
+import type { RunSecurity } from './security.ts';
+import { securityResult } from '../checks/security.ts';
 
 /** The stack the drivers talk to now; destroy empties it, up fills it with a new one. */
 export interface StackSlot {
@@ -34,6 +36,7 @@ export interface RunHostDeps {
   workDir: string;
   signal: AbortSignal;
   log: (m: string) => void;
+  security: RunSecurity;
 }
 
 const POLL_MS = 500;
@@ -136,6 +139,8 @@ export class RunHost implements StepHost {
         return this.destroy();
       case 'up':
         return this.up(action.config, signal);
+      case 'security':
+        return this.d.security.probe(this.requireStack('security'), action.point);
       default:
         return this.requireStack(action.action).perform(action, signal);
     }
@@ -158,7 +163,7 @@ export class RunHost implements StepHost {
     const workDir = join(this.d.workDir, `stack-${this.stacksUp}`);
     const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed });
     this.d.slot.stack = stack;
-    const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection);
+    const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection, await this.d.security.secure(stack));
     this.d.slot.driver = driver;
     this.d.startProbes(driver);
   }
@@ -168,7 +173,7 @@ export class RunHost implements StepHost {
     const truth = this.d.truth();
     const h = this.d.history.snapshot();
     const phases = truth ? phaseStats(h, truth.withHistory(h.ops)) : [];
-    const verdicts = evaluateSlos(specs, { phases, faults: [], durability: null });
+    const verdicts = evaluateSlos(specs, { phases, faults: [], durability: null, security: securityResult(h.ops) });
     this.d.history.event('gate', slos.join(','), verdicts.map((v) => `${v.slo}: ${v.pass ? 'met' : 'MISSED'} (${v.reason})`).join('; '));
     const missed = verdicts.find((v) => !v.pass);
     if (missed) throw new GateMissed(`gate ${missed.slo}: ${missed.reason}`);

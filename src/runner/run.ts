@@ -16,6 +16,8 @@ import { scrapeMetrics } from './metrics.ts';
 import { describeLoad, k6Spec, runChurn, runLoad, writeQueries } from './workload.ts';
 import { BreachWatch } from './breach.ts';
 import { RunHost, type StackSlot } from './host.ts';
+import { RunSecurity } from './security.ts';
+import { redactSecrets } from './redact.ts';
 import { GateMissed, runSteps, StepFailed } from '../plan/interpreter.ts';
 import { fixedLength, fixedPhaseStarts, longestLength } from '../scenario/steps.ts';
 import { scoreRun, type RunState } from './report.ts';
@@ -30,6 +32,8 @@ export interface RunOptions {
   outDir: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** Hands the run's generated secrets to the secret-scan test; nothing else should want them. */
+  onSecrets?: (secrets: readonly string[]) => void;
 }
 
 /** Runs a validated scenario end to end and writes its reports. Never throws: the report says what happened. */
@@ -49,12 +53,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const journal = new Journal(stateDir(), `${opts.runId}-runner`);
   const workDirEntry = journalWorkDir(journal, workDir);
   let error: unknown = null;
+  const security = new RunSecurity(scenario, history, opts.log);
+  opts.onSecrets?.(security.secrets.all());
   try {
-    await execute(scenario, { ...opts, signal }, { history, journal, workDir, state, breach });
+    await execute(scenario, { ...opts, signal }, { history, journal, workDir, state, breach, security });
   } catch (err) {
     if (!signal.aborted) error = err;
   } finally {
     keepLogs(workDir, join(opts.outDir, 'logs'));
+    redactSecrets(join(opts.outDir, 'logs'), security.secrets.all());
     rmSync(workDir, { recursive: true, force: true });
     workDirEntry[Symbol.dispose]();
     journal.close();
@@ -114,9 +121,10 @@ interface RunParts {
   workDir: string;
   state: RunState;
   breach: AbortController;
+  security: RunSecurity;
 }
 
-async function execute(s: Scenario, opts: RunOptions, { history, journal, workDir, state, breach }: RunParts): Promise<void> {
+async function execute(s: Scenario, opts: RunOptions, { history, journal, workDir, state, breach, security }: RunParts): Promise<void> {
   const { signal, log } = opts;
   await using resources = new DisposalStack();
   const t0 = Date.now();
@@ -125,13 +133,15 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   history.note({ type: 'bring-up', ms: bringUpMs });
   log(`stack ready in ${(bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
-  const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection);
+  const connection = await security.secure(stack);
+  const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection, connection);
   resources.defer(() => driver[Symbol.asyncDispose]());
   const versions = await driver.versions();
   history.note({ type: 'versions', ...versions });
   log(`server ${versions.server}, Node SDK ${versions.sdk}`);
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
   const acknowledged = await load(s, driver, dataset, signal, log);
+  await security.setUpRbac(stack);
   const queries = dataset.queries(s.dataset.queries);
   const filtered = s.workload.search.filtered;
   const truthInputs: TruthInputsRecord = { baseIdRanges: idRanges(acknowledged), queries: s.dataset.queries, k: s.workload.search.topK, consistency: s.collection.consistency, categories: filtered.share > 0 ? filtered.categories : [] };
@@ -156,14 +166,14 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal);
   const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
   const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
-  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6') }) : null;
+  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6'), connection }) : null;
   if (k6) log(`k6: ${describeLoad(s.workload.load!)}, open model`);
   const watch = new BreachWatch(s, history, state, (reason) => {
     state.breach = reason;
     log(`SLO breached, stopping early: ${reason}`);
     breach.abort(new Error(reason));
   });
-  const host = new RunHost({ s, platform: opts.platform, history, slot, startProbes, truth: () => state.groundTruth, watch, runId: opts.runId, workDir, signal, log });
+  const host = new RunHost({ s, platform: opts.platform, history, slot, startProbes, truth: () => state.groundTruth, watch, runId: opts.runId, workDir, signal, log, security });
   try {
     await runSteps(s.steps, host);
   } catch (err) {
@@ -254,7 +264,7 @@ function keepLogs(workDir: string, logDir: string): void {
   // Logs, configs and k6's summary; never data (segments, WAL, volumes), which can be large.
   const kept = (src: string): boolean => {
     const stat = lstatSync(src);
-    return stat.isDirectory() ? !/(minio-data|rocksmq|volumes?|data)$/.test(src) : stat.isFile() && /\.(log|ya?ml|conf|properties)$|k6-summary\.json$/.test(src);
+    return stat.isDirectory() ? !/(minio-data|rocksmq|volumes?|data|tls)$/.test(src) : stat.isFile() && /\.(log|ya?ml|conf|properties)$|k6-summary\.json$/.test(src);
   };
   cpSync(workDir, logDir, { recursive: true, filter: kept });
   writeFileSync(join(logDir, 'README'), 'Component logs and configs of this run (etcd, MinIO, Kafka, Milvus, k6). Data is not kept.\n');

@@ -1,10 +1,13 @@
 import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict } from '../core/types.ts';
 import { countDiscrepancy, durabilityViolations, type DurabilityResult } from '../checks/durability.ts';
+import { describeProbe, type SecurityResult } from '../checks/security.ts';
 
 export interface Measurements {
   phases: readonly PhaseStats[];
   faults: readonly FaultWindow[];
   durability: DurabilityResult | null;
+  /** Absent: no security probes were scored (a gate before any ran). */
+  security?: SecurityResult | null;
 }
 
 /** Every SLO gets a verdict with its measured value and sample count. No samples: fail. */
@@ -79,6 +82,19 @@ function measure(slo: SloSpec, m: Measurements): { measured: number | null; samp
       ];
       if (d.count) parts.push(`count ${d.count.reported} (expected ${d.count.min === d.count.max ? d.count.min : `${d.count.min}..${d.count.max}`}${countDiscrepancy(d) ? ', off' : ''})`);
       return { measured: durabilityViolations(d), samples: d.acknowledged, reason: parts.join('; ') };
+    }
+    case 'security': {
+      const sec = m.security;
+      if (!sec) return { measured: null, samples: 0, reason: 'no security probe ran' };
+      const judged = sec.probes.filter((p) => p.probe.severity === 'violation');
+      if (sec.violations.length > 0) {
+        return { measured: sec.violations.length, samples: judged.length, reason: `${sec.violations.length} of ${judged.length} probes breached: ${sec.violations.map(describeProbe).join('; ')}` };
+      }
+      if (sec.unknown.length > 0) {
+        return { measured: null, samples: judged.length - sec.unknown.length, reason: `${sec.unknown.length} probes could not tell, and an unknown outcome is not a success: ${sec.unknown.map(describeProbe).join('; ')}` };
+      }
+      const points = [...new Set(judged.map((p) => p.probe.point))];
+      return { measured: 0, samples: judged.length, reason: `all ${judged.length} probes held at ${points.join(', ')}${sec.findings.length ? `; ${sec.findings.length} findings` : ''}` };
     }
   }
 }

@@ -1,4 +1,5 @@
-import { MilvusClient, DataType, ConsistencyLevelEnum, type RowData } from '@zilliz/milvus2-sdk-node';
+import { MilvusClient, DataType, ConsistencyLevelEnum, type ClientConfig, type RowData } from '@zilliz/milvus2-sdk-node';
+import type { ClientTls } from '../core/platform.ts';
 import type { CollectionSpec, DatasetSpec, OpRecord, Outcome, SearchProbeSpec } from '../core/types.ts';
 import type { Dataset } from '../dataset/index.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
@@ -8,6 +9,24 @@ import { delay, FatalProbeError, waitFor } from '../util/poll.ts';
 
 const SDK_VERSION: string = (createRequire(import.meta.url)('@zilliz/milvus2-sdk-node/package.json') as { version: string }).version;
 
+/** How a client authenticates and secures its connection; empty for an open stack. */
+export interface Connection {
+  username?: string;
+  password?: string;
+  tls?: ClientTls | null;
+}
+
+/** The SDK's client options for a connection: credentials and TLS files. */
+export function connectionOptions(c: Connection): Pick<ClientConfig, 'username' | 'password' | 'tls' | 'ssl'> {
+  const out: Pick<ClientConfig, 'username' | 'password' | 'tls' | 'ssl'> = {};
+  if (c.username !== undefined) Object.assign(out, { username: c.username, password: c.password ?? '' });
+  if (c.tls) {
+    out.ssl = true;
+    out.tls = { rootCertPath: c.tls.caPath, serverName: c.tls.serverName, ...(c.tls.certPath && c.tls.keyPath ? { certChainPath: c.tls.certPath, privateKeyPath: c.tls.keyPath } : {}) };
+  }
+  return out;
+}
+
 /** The correctness workload through the official Node SDK: every call is recorded in the history. */
 export class SdkDriver implements AsyncDisposable {
   private constructor(
@@ -16,9 +35,10 @@ export class SdkDriver implements AsyncDisposable {
     private readonly collection: CollectionSpec,
   ) {}
 
-  static async connect(address: string, history: HistoryRecorder, collection: CollectionSpec): Promise<SdkDriver> {
+  static async connect(address: string, history: HistoryRecorder, collection: CollectionSpec, connection: Connection = {}): Promise<SdkDriver> {
     const client = new MilvusClient({
       address,
+      ...connectionOptions(connection),
       // Raw outcomes: the SDK must not retry behind our back, and must reconnect quickly after a
       // restart so recovery time measures the server, not the client's backoff.
       maxRetries: 0,

@@ -29,6 +29,8 @@ export interface MilvusStandaloneOptions {
   /** null: Milvus keeps its segments on the local disk instead of object storage. */
   minioAddress: string | null;
   timeoutMs?: number;
+  /** Settings the stack always has (security, TLS), under any restart's overrides. */
+  baseConfig?: Record<string, unknown>;
 }
 
 export interface MilvusPorts {
@@ -81,7 +83,7 @@ export class MilvusStandalone implements AsyncDisposable {
     const confDir = join(options.dir, 'conf');
     mkdirSync(confDir, { recursive: true });
     mkdirSync(join(options.dir, 'run'), { recursive: true });
-    writeFileSync(join(confDir, 'milvus.yaml'), renderStandaloneConfig({ ...options, ports }));
+    writeFileSync(join(confDir, 'milvus.yaml'), renderStandaloneConfig({ ...options, ports, overrides: options.baseConfig ?? {} }));
     // Knowhere's C++ logging reads this file; without it the server aborts at start.
     writeFileSync(join(confDir, 'glog.conf'), '--logtostderr=true\n--minloglevel=1\n');
     const server = new MilvusStandalone(options, ports, join(options.dir, 'milvus.log'), undefined as never);
@@ -126,7 +128,8 @@ export class MilvusStandalone implements AsyncDisposable {
 
   /** Rewrites milvus.yaml with these overrides (nested objects) for the next start. */
   reconfigure(overrides: Record<string, unknown>): void {
-    writeFileSync(join(this.options.dir, 'conf', 'milvus.yaml'), renderStandaloneConfig({ ...this.options, ports: this.ports, overrides }));
+    const merged = mergeConfig(mergeConfig({}, this.options.baseConfig ?? {}), overrides);
+    writeFileSync(join(this.options.dir, 'conf', 'milvus.yaml'), renderStandaloneConfig({ ...this.options, ports: this.ports, overrides: merged }));
   }
 
   /** Starts the server again after a kill, with the same config, ports and data. */

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActiveFault, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
+import type { ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
 import type { ActionSpec, FaultSpec, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
@@ -12,6 +12,7 @@ import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
 import { clusterFaultContext, startCluster } from './cluster.ts';
 import { localComponent, startFault, type FaultContext, type LocalComponent } from './faults.ts';
+import { clientTls, generateCertificates, securityConfig } from './tls.ts';
 
 export { selectTargets } from './faults.ts';
 
@@ -52,11 +53,15 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     ctx.log('starting MinIO');
     minio = resources.use(await MinioServer.start({ dir: ctx.workDir, journal }));
   }
-  ctx.log(`starting Milvus ${spec.milvusVersion} standalone`);
+  const security = spec.security ?? { authorization: false, tls: 'off' as const };
+  const certs = security.tls === 'off' ? null : await generateCertificates(join(ctx.workDir, 'tls'), ctx.signal);
+  if (certs) ctx.log(`TLS ${security.tls}: certificates generated for this run`);
+  const baseConfig = security.authorization || certs ? securityConfig({ authorization: security.authorization, tls: security.tls, certs }) : {};
+  ctx.log(`starting Milvus ${spec.milvusVersion} standalone${security.authorization ? ' with authorization' : ''}`);
   const milvusDir = join(ctx.workDir, 'milvus');
   mkdirSync(milvusDir, { recursive: true });
   const milvus = resources.use(
-    await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null }),
+    await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null, baseConfig }),
   );
   const components: LocalComponent[] = [
     ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile)),
@@ -66,7 +71,7 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     }),
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
-  return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move());
+  return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs));
 }
 
 
@@ -79,6 +84,7 @@ class LocalStack implements Stack {
     readonly metricsUrl: string,
     private readonly faults: FaultContext,
     private readonly resources: DisposalStack,
+    readonly clientTls: ClientTls | null = null,
   ) {
     this.milvusVersion = spec.milvusVersion;
   }
