@@ -192,5 +192,5 @@ export function mergeCandidates(parts: readonly Candidates[], nq: number, k: num
     }
     sizes[q] = n;
   }
-  return { k, ids, badness, sizes };
+  return { k, ids, badness, sizes, pairsScored: parts.reduce((sum, part) => sum + part.pairsScored, 0) };
 }

@@ -1,7 +1,8 @@
 import type { Metric } from '../core/types.ts';
 import { readBinHeader, type Dataset } from '../dataset/index.ts';
 import { WorkerPool, mergeCandidates, type TaskWithTransfer } from './engine.ts';
-import type { Candidates } from './kernel.ts';
+import { generatorBounds } from './bounds.ts';
+import type { Candidates, ClusterBounds } from './kernel.ts';
 import type { ScanSetup } from './protocol.ts';
 import { largerIsNearer, type TopK } from './reference.ts';
 import type { RowSourceSpec } from './rows.ts';
@@ -38,6 +39,11 @@ export interface TruthRequest {
   threads?: number;
   /** Rows per unit of work handed to a thread (default and most: about 2 MB of floats, which bounds the threads' buffers). */
   taskRows?: number;
+  /**
+   * Skip generator clusters that cannot hold a row nearer than a query's current k-th (default
+   * true; the answer is the same exact one either way). Applies to a base streamed from the generator.
+   */
+  prune?: boolean;
   /** Called as base rows are scanned (not for rescans and updates). */
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
 }
@@ -59,6 +65,8 @@ const MAX_ID = 2 ** 31 - 1;
  * keep the per-thread copy buffers of an ordinary in-memory base small (2 MB each).
  */
 const TASK_FLOATS = 1 << 19;
+/** Rows per task from the generator: nothing is copied, and pruning buckets a task's rows by cluster. */
+const GENERATED_TASK_ROWS = 1 << 16;
 
 /** Exact top-k with a temporary pool of `req.threads` worker threads (default: all cores). */
 export async function exactTopK(req: TruthRequest): Promise<TopK> {
@@ -68,6 +76,8 @@ export async function exactTopK(req: TruthRequest): Promise<TopK> {
 
 /** A reusable engine: keeps its worker threads between searches. Dispose it when done. */
 export class TruthEngine implements AsyncDisposable {
+  /** (query, row) pairs the last search scored, rescans included: below queries × rows when pruning skipped some. */
+  lastPairsScored = 0;
   private readonly pool: WorkerPool;
 
   constructor(threads?: number) {
@@ -95,6 +105,7 @@ export class TruthEngine implements AsyncDisposable {
     let found = await this.candidatesExcluding(req, req.queries, Array.from({ length: nq }, (_, q) => q));
     req.onProgress?.(baseRows(req), baseRows(req));
     if (req.updates) found = mergeCandidates([found, await this.updateCandidates(req, req.updates)], nq, req.k);
+    this.lastPairsScored = found.pairsScored;
     return toTopK(found, req.metric);
   }
 
@@ -118,7 +129,7 @@ export class TruthEngine implements AsyncDisposable {
     const keep = Math.max(k, Math.min(spare, rows));
     const found = await this.scan(req, queries, keep);
     const nq = queryIndexes.length;
-    const result: Candidates = { k, ids: new Int32Array(nq * k), badness: new Float32Array(nq * k), sizes: new Int32Array(nq) };
+    const result: Candidates = { k, ids: new Int32Array(nq * k), badness: new Float32Array(nq * k), sizes: new Int32Array(nq), pairsScored: found.pairsScored };
     const short: number[] = [];
     for (let q = 0; q < nq; q++) {
       const kept = keepVisible(found, q, (id) => !excluded(id, queryIndexes[q]!), result, q);
@@ -129,12 +140,13 @@ export class TruthEngine implements AsyncDisposable {
     short.forEach((q, i) => retryQueries.set(queries.subarray(q * dim, (q + 1) * dim), i * dim));
     const retry = await this.candidatesExcluding(req, retryQueries, short.map((q) => queryIndexes[q]!), keep * 4);
     short.forEach((q, i) => keepVisible(retry, i, () => true, result, q));
+    result.pairsScored += retry.pairsScored;
     return result;
   }
 
   private async scan(req: TruthRequest, queries: Float32Array, k: number): Promise<Candidates> {
     const { source, tasks, taskCount } = planTasks(req);
-    const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source };
+    const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source, bounds: boundsFor(req, queries) };
     const parts = await this.pool.scan({ setup, tasks, taskCount, taskRows: taskRowsOf(req) }, progressOf(req));
     return mergeCandidates(parts, queries.length / req.dim, k);
   }
@@ -177,6 +189,13 @@ function progressOf(req: TruthRequest): ((rows: number) => void) | undefined {
   };
 }
 
+/** Pruning bounds for a generated base (rows of one 2^32-id segment share the cluster tables). */
+function boundsFor(req: TruthRequest, queries: Float32Array): ClusterBounds | undefined {
+  const { base } = req;
+  if (req.prune === false || base instanceof Float32Array || !('dataset' in base)) return undefined;
+  return generatorBounds(base.dataset.rowFormula(0), req.metric, queries);
+}
+
 function baseRows(req: TruthRequest): number {
   const { base } = req;
   if (base instanceof Float32Array) return base.length / req.dim;
@@ -184,7 +203,8 @@ function baseRows(req: TruthRequest): number {
 }
 
 function taskRowsOf(req: TruthRequest): number {
-  const most = Math.max(256, Math.floor(TASK_FLOATS / req.dim));
+  const generated = !(req.base instanceof Float32Array) && 'dataset' in req.base;
+  const most = generated ? GENERATED_TASK_ROWS : Math.max(256, Math.floor(TASK_FLOATS / req.dim));
   return Math.min(req.taskRows ?? most, most);
 }
 

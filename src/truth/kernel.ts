@@ -10,6 +10,7 @@ interface KnnExports {
   search_generated(state: number, lo: number, count: number, firstId: number, mask: number): void;
   generate_rows(state: number, lo: number, count: number): void;
   finish_heaps(state: number): void;
+  take_pairs_scored(): number;
 }
 
 /** struct State's fields in order (src/truth/wasm/knn.h), 4 bytes each. */
@@ -28,6 +29,8 @@ export interface Candidates {
   ids: Int32Array;
   badness: Float32Array;
   sizes: Int32Array;
+  /** (query, row) pairs the kernel scored; pruning skips the rest. */
+  pairsScored: number;
 }
 
 export interface KernelParams {
@@ -154,6 +157,7 @@ export class KnnKernel {
       ids: this.i32(this.at.heapId, nq * k).slice(),
       badness: this.f32(this.at.heapD, nq * k).slice(),
       sizes: this.i32(this.at.heapSize, nq).slice(),
+      pairsScored: this.exports.take_pairs_scored(),
     };
     this.reset();
     return result;

@@ -1,5 +1,5 @@
 import type { Metric } from '../core/types.ts';
-import type { Candidates } from './kernel.ts';
+import type { Candidates, ClusterBounds } from './kernel.ts';
 import type { RowSourceSpec } from './rows.ts';
 import type { WasmModule } from './wasm-api.ts';
 
@@ -11,6 +11,8 @@ export interface ScanSetup {
   k: number;
   queries: Float32Array;
   source: RowSourceSpec;
+  /** Exact-pruning bounds for a generated source (see bounds.ts). */
+  bounds?: ClusterBounds;
 }
 
 /** Rows [position, position+count) of the source. */

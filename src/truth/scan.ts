@@ -16,6 +16,7 @@ export class Scan {
   constructor(setup: ScanSetup) {
     const { source } = setup;
     this.kernel = new KnnKernel(setup.module, setup);
+    if (setup.bounds) this.kernel.setBounds(setup.bounds);
     this.dim = setup.dim;
     this.source = source;
     this.generated = source.kind === 'dataset' ? { dataset: createDataset(source.params), startId: source.startId } : null;

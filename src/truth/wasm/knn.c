@@ -187,8 +187,19 @@ static inline void search_metric(struct State *s, const int metric, int count, c
   }
 }
 
+static double pairs_scored;
+
+/** (query, row) pairs scored since the last call (pruning skips the others). */
+EXPORT(take_pairs_scored)
+double take_pairs_scored(void) {
+  double n = pairs_scored;
+  pairs_scored = 0;
+  return n;
+}
+
 void search_packed(struct State *s, int count, const int32_t *qlist, int nql) {
   if (count == 0 || nql == 0) return;
+  pairs_scored += (double)count * nql;
   if (s->metric == METRIC_L2) search_metric(s, METRIC_L2, count, qlist, nql);
   else if (s->metric == METRIC_IP) search_metric(s, METRIC_IP, count, qlist, nql);
   else search_metric(s, METRIC_COSINE, count, qlist, nql);
