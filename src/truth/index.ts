@@ -4,8 +4,10 @@ import { WorkerPool, mergeCandidates, type TaskWithTransfer } from './engine.ts'
 import { generatorBounds } from './bounds.ts';
 import type { Candidates, ClusterBounds } from './kernel.ts';
 import type { ScanSetup } from './protocol.ts';
+import { freemem } from 'node:os';
 import { largerIsNearer, type TopK } from './reference.ts';
-import type { RowSourceSpec } from './rows.ts';
+import { buildPartition, partitionBounds, type Partition } from './partition.ts';
+import { openFbinReader, type RowSourceSpec } from './rows.ts';
 import { knnModule } from './wasm-build.ts';
 
 export type { TopK } from './reference.ts';
@@ -40,8 +42,11 @@ export interface TruthRequest {
   /** Rows per unit of work handed to a thread (default and most: about 2 MB of floats, which bounds the threads' buffers). */
   taskRows?: number;
   /**
-   * Skip generator clusters that cannot hold a row nearer than a query's current k-th (default
-   * true; the answer is the same exact one either way). Applies to a base streamed from the generator.
+   * Exact pruning: skip rows that cannot be nearer than a query's current k-th, by the generator's
+   * clusters (a generated base) or by a partition of a stored base into balls (an in-memory base,
+   * or an .fbin that fits in half the free memory). The answer is the same exact one either way.
+   * Default: on for a generated base, and for a stored base of at least 65,536 rows searched with
+   * at least 64 queries (below that, partitioning costs more than it saves); false turns it off.
    */
   prune?: boolean;
   /** Called as base rows are scanned (not for rescans and updates). */
@@ -145,10 +150,71 @@ export class TruthEngine implements AsyncDisposable {
   }
 
   private async scan(req: TruthRequest, queries: Float32Array, k: number): Promise<Candidates> {
+    const stored = storedBaseToPrune(req, queries.length / req.dim);
+    if (stored) return this.scanPruned(req, queries, k, stored);
     const { source, tasks, taskCount } = planTasks(req);
     const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source, bounds: boundsFor(req, queries) };
     const parts = await this.pool.scan({ setup, tasks, taskCount, taskRows: taskRowsOf(req) }, progressOf(req));
     return mergeCandidates(parts, queries.length / req.dim, k);
+  }
+
+  /**
+   * Exact search of a stored base by its partition's leaves, in two passes: each query's most
+   * promising leaves first (2k rows or more), which gives every thread each query's k-th badness
+   * from the start; then every other leaf, for the queries its bound does not rule out.
+   */
+  private async scanPruned(req: TruthRequest, queries: Float32Array, k: number, base: Float32Array): Promise<Candidates> {
+    const nq = queries.length / req.dim;
+    const partition = partitionOf(base, baseRows(req), req.dim);
+    const bounds = partitionBounds(partition, req.metric, queries);
+    const { leaves } = partition;
+    const seedBounds = new Float32Array(nq * leaves).fill(Infinity);
+    for (let q = 0; q < nq; q++) {
+      for (const leaf of seedLeaves(partition, bounds.lowerBounds.subarray(q * leaves, (q + 1) * leaves), 2 * k)) {
+        seedBounds[q * leaves + leaf] = -Infinity;
+        bounds.lowerBounds[q * leaves + leaf] = Infinity;
+      }
+    }
+    const seed = await this.scanLeaves(req, base, queries, k, partition, { ...bounds, lowerBounds: seedBounds }, undefined);
+    const thresholds = Float32Array.from({ length: nq }, (_, q) => (seed.sizes[q] === k ? seed.badness[q * seed.k + k - 1]! : Infinity));
+    const rest = await this.scanLeaves(req, base, queries, k, partition, bounds, thresholds);
+    return mergeCandidates([seed, rest], nq, k);
+  }
+
+  /** Scans the leaves some query may need (bound within its threshold), each for those queries only. */
+  private async scanLeaves(req: TruthRequest, base: Float32Array, queries: Float32Array, k: number, partition: Partition, bounds: ClusterBounds, thresholds: Float32Array | undefined): Promise<Candidates> {
+    const nq = queries.length / req.dim;
+    const { leaves, order, start } = partition;
+    const needed = Array.from({ length: leaves }, (_, c) => c).filter((c) => {
+      for (let q = 0; q < nq; q++) {
+        const bound = bounds.lowerBounds[q * leaves + c]!;
+        if (bound !== Infinity && bound <= (thresholds?.[q] ?? Infinity)) return true;
+      }
+      return false;
+    });
+    const step = taskRowsOf(req);
+    const rowIds = req.rowIds ? Int32Array.from(req.rowIds) : null;
+    const { filter } = req;
+    let taskCount = 0;
+    for (const c of needed) taskCount += Math.ceil((start[c + 1]! - start[c]!) / step);
+    function* tasks(): Generator<TaskWithTransfer> {
+      for (const cluster of needed) {
+        for (let at = start[cluster]!; at < start[cluster + 1]!; at += step) {
+          const positions = order.subarray(at, Math.min(at + step, start[cluster + 1]!));
+          const ids = rowIds ? Int32Array.from(positions, (p) => rowIds[p]!) : positions.slice();
+          const task: TaskWithTransfer['task'] = { position: 0, count: positions.length, firstId: 0, positions: positions.slice(), rowIds: ids, cluster };
+          const transfer: ArrayBuffer[] = [task.positions!.buffer as ArrayBuffer, ids.buffer as ArrayBuffer];
+          if (filter) {
+            task.mask = Uint8Array.from(ids, (id) => (filter(id) ? 1 : 0));
+            transfer.push(task.mask.buffer as ArrayBuffer);
+          }
+          yield { task, transfer };
+        }
+      }
+    }
+    const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source: { kind: 'memory', rows: base }, bounds, thresholds };
+    const parts = await this.pool.scan({ setup, tasks: tasks(), taskCount, taskRows: step }, thresholds ? progressOf(req) : undefined);
+    return mergeCandidates(parts, nq, k);
   }
 
   private async updateCandidates(req: TruthRequest, updates: RowUpdates): Promise<Candidates> {
@@ -187,6 +253,56 @@ function progressOf(req: TruthRequest): ((rows: number) => void) | undefined {
     last = now;
     report(done, total);
   };
+}
+
+/** Below these sizes a stored base is searched by brute force unless `prune: true` asks otherwise. */
+const PRUNE_MIN_ROWS = 65536;
+const PRUNE_MIN_QUERIES = 64;
+/** An .fbin base is read into memory for pruning only when it takes at most this share of free memory. */
+const FBIN_IN_MEMORY_SHARE = 0.5;
+
+const partitions = new WeakMap<Float32Array, Partition>();
+
+/** The partition of an in-memory base, built once per base (the runner searches one base per filter). */
+function partitionOf(base: Float32Array, rows: number, dim: number): Partition {
+  let partition = partitions.get(base);
+  if (!partition || partition.dim !== dim || partition.order.length !== rows) {
+    partition = buildPartition(knnModule(), base, rows, dim);
+    partitions.set(base, partition);
+  }
+  return partition;
+}
+
+/** The stored base to search by pruning (an .fbin read into shared memory), or null for brute force. */
+function storedBaseToPrune(req: TruthRequest, nq: number): Float32Array | null {
+  const { base, prune } = req;
+  if (prune === false || (!(base instanceof Float32Array) && 'dataset' in base)) return null;
+  const rows = baseRows(req);
+  if (prune !== true && (rows < PRUNE_MIN_ROWS || nq < PRUNE_MIN_QUERIES)) return null;
+  if (base instanceof Float32Array) return base;
+  if (rows * req.dim * 4 > FBIN_IN_MEMORY_SHARE * freemem()) return null;
+  const shared = new Float32Array(new SharedArrayBuffer(rows * req.dim * 4));
+  const reader = openFbinReader(base.fbin, req.dim);
+  try {
+    const step = Math.max(1, Math.floor(TASK_FLOATS / req.dim));
+    for (let at = 0; at < rows; at += step) reader.readInto(at, Math.min(step, rows - at), shared.subarray(at * req.dim));
+  } finally {
+    reader.close();
+  }
+  return shared;
+}
+
+/** A query's most promising leaves (least bound first) holding at least `rows` rows between them. */
+function seedLeaves(partition: Partition, bounds: Float32Array, rows: number): number[] {
+  const byBound = Array.from({ length: bounds.length }, (_, c) => c).sort((a, b) => bounds[a]! - bounds[b]!);
+  const chosen: number[] = [];
+  let held = 0;
+  for (const leaf of byBound) {
+    if (held >= rows) break;
+    chosen.push(leaf);
+    held += partition.start[leaf + 1]! - partition.start[leaf]!;
+  }
+  return chosen;
 }
 
 /** Pruning bounds for a generated base (rows of one 2^32-id segment share the cluster tables). */

@@ -6,7 +6,8 @@ import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.ts';
 interface KnnExports {
   memory: WasmMemory;
   norms_squared(v: number, rows: number, dim: number, out: number): void;
-  search_block(state: number, n: number, rowIds: number, firstId: number, mask: number): void;
+  search_block(state: number, n: number, rowIds: number, firstId: number, mask: number, cluster: number): void;
+  nearest_query(state: number, n: number, nearest: number, distance2: number): void;
   search_generated(state: number, lo: number, count: number, firstId: number, mask: number): void;
   generate_rows(state: number, lo: number, count: number): void;
   finish_heaps(state: number): void;
@@ -42,8 +43,9 @@ export interface KernelParams {
 }
 
 /**
- * Per (query, generator cluster): a badness no row of the cluster can beat (row-major,
- * queries × clusters), and the order in which a task visits clusters. See bounds.ts.
+ * Per (query, cluster): a badness no row of the cluster can beat (row-major, queries × clusters;
+ * +Infinity: never scan the cluster for the query), and the order in which a task visits generator
+ * clusters. See bounds.ts and partition.ts.
  */
 export interface ClusterBounds {
   clusters: number;
@@ -69,7 +71,7 @@ export class KnnKernel {
   private readonly paddedDim: number;
   private readonly nq: number;
   private readonly state: number;
-  private readonly at: Record<'queries' | 'qnorms' | 'heapD' | 'heapId' | 'heapSize' | 'threshold' | 'block' | 'panels' | 'pnorms' | 'pids' | 'qlist' | 'qtile' | 'rowIds' | 'mask', number>;
+  private readonly at: Record<'queries' | 'qnorms' | 'heapD' | 'heapId' | 'heapSize' | 'threshold' | 'block' | 'panels' | 'pnorms' | 'pids' | 'qlist' | 'qtile' | 'rowIds' | 'scratch' | 'mask', number>;
   private formula: RowFormula | null = null;
   private taskScratchRows = 0;
   private taskMask = 0;
@@ -103,17 +105,18 @@ export class KnnKernel {
   }
 
   /**
-   * Offers `count` rows (row-major, unpadded) to every query. Row i has id rowIds[i], or
-   * firstId + i when rowIds is null; rows whose mask byte is 0 are skipped.
+   * Offers `count` rows (row-major, unpadded) to every query, or, when they all belong to cluster
+   * `cluster` of the bounds (setBounds), to the queries that cluster may still serve. Row i has id
+   * rowIds[i], or firstId + i when rowIds is null; rows whose mask byte is 0 are skipped.
    */
-  offer(rows: Float32Array, count: number, firstId: number, rowIds: Int32Array | null, mask: Uint8Array | null): void {
+  offer(rows: Float32Array, count: number, firstId: number, rowIds: Int32Array | null, mask: Uint8Array | null, cluster = -1): void {
     for (let start = 0; start < count; start += this.blockRows) {
       const n = Math.min(this.blockRows, count - start);
       if (mask && !mask.subarray(start, start + n).includes(1)) continue;
       this.writePadded(rows.subarray(start * this.params.dim, (start + n) * this.params.dim), n, this.at.block);
       if (rowIds) this.i32(this.at.rowIds, n).set(rowIds.subarray(start, start + n));
       if (mask) this.u8(this.at.mask, n).set(mask.subarray(start, start + n));
-      this.exports.search_block(this.state, n, rowIds ? this.at.rowIds : 0, firstId + start, mask ? this.at.mask : 0);
+      this.exports.search_block(this.state, n, rowIds ? this.at.rowIds : 0, firstId + start, mask ? this.at.mask : 0, cluster);
     }
   }
 
@@ -138,6 +141,31 @@ export class KnnKernel {
     this.i32(order, bounds.order.length).set(bounds.order);
     this.setState('lowerBounds', lowerBounds);
     this.setState('clusterOrder', order);
+    this.setState('clusters', bounds.clusters);
+  }
+
+  /** Starts each query's search from a known k-th badness (rows beyond it are never kept). */
+  setThresholds(thresholds: Float32Array): void {
+    if (thresholds.length !== this.nq) throw new Error(`${thresholds.length} thresholds for ${this.nq} queries`);
+    this.f32(this.at.threshold, this.nq).set(thresholds);
+  }
+
+  /**
+   * For each of `count` rows (row-major, unpadded): the nearest query by L2 (here the queries are
+   * centroids; their count must be a multiple of 4) and the squared distance to it, rounded up.
+   */
+  nearestQuery(rows: Float32Array, count: number): { nearest: Int32Array; distance2: Float32Array } {
+    if (this.nq % QUERY_TILE !== 0) throw new Error(`nearestQuery needs a multiple of ${QUERY_TILE} centroids, got ${this.nq}`);
+    const nearest = new Int32Array(count);
+    const distance2 = new Float32Array(count);
+    for (let start = 0; start < count; start += this.blockRows) {
+      const n = Math.min(this.blockRows, count - start);
+      this.writePadded(rows.subarray(start * this.params.dim, (start + n) * this.params.dim), n, this.at.block);
+      this.exports.nearest_query(this.state, n, this.at.rowIds, this.at.scratch);
+      nearest.set(this.i32(this.at.rowIds, n), start);
+      distance2.set(this.f32(this.at.scratch, n), start);
+    }
+    return { nearest, distance2 };
   }
 
   /** Rows lo..lo+count-1 (count ≤ blockRows) as the kernel generates them, padded to a multiple of 4 floats. */
@@ -210,7 +238,7 @@ export class KnnKernel {
     const sizes = {
       queries: nq * paddedDim * 4, qnorms: nq * 4, heapD: nq * k * 4, heapId: nq * k * 4, heapSize: nq * 4,
       threshold: nq * 4, block: blockRows * paddedDim * 4, panels: blockRows * paddedDim * 4, pnorms: blockRows * 4,
-      pids: blockRows * 4, qlist: nq * 4, qtile: QUERY_TILE * paddedDim * 4, rowIds: blockRows * 4, mask: blockRows,
+      pids: blockRows * 4, qlist: nq * 4, qtile: QUERY_TILE * paddedDim * 4, rowIds: blockRows * 4, scratch: blockRows * 4, mask: blockRows,
     };
     const memory = this.exports.memory;
     let offset = memory.buffer.byteLength; // the linker's stack and statics live below

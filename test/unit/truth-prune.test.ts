@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Metric } from '../../src/core/types.ts';
-import { createDataset } from '../../src/dataset/index.ts';
+import { BinWriter, createDataset } from '../../src/dataset/index.ts';
 import { clusterBoxes, generatorBounds } from '../../src/truth/bounds.ts';
 import { mix32, pickRank } from '../../src/dataset/hash.ts';
 import { exactTopK, TruthEngine } from '../../src/truth/index.ts';
@@ -76,5 +79,50 @@ test('every generated row lies inside its cluster\'s box, and no row beats its c
         }
       }
     }
+  }
+});
+
+for (const [profile, dim] of [['sift-128', 128], ['text-768', 768]] as const) {
+  test(`${profile}: a stored base searched by its partition gives exactly the brute-force answer on every metric`, async () => {
+    const rows = dim > 512 ? 12_000 : 60_000;
+    await using engine = new TruthEngine(2);
+    for (const metric of METRICS) {
+      const ds = createDataset({ profile, dim, metric, seed: 5 });
+      const base = ds.vectors(0, rows);
+      const queries = ds.queries(40);
+      for (const k of [1, 100]) {
+        const request = { dim, metric, k, queries, base, taskRows: 3000 };
+        const brute = await engine.topK({ ...request, prune: false });
+        const pruned = await engine.topK({ ...request, prune: true });
+        assert.deepEqual(pruned.ids, brute.ids, `${profile} ${metric} k=${k}: ids`);
+        assert.deepEqual(pruned.distances, brute.distances, `${profile} ${metric} k=${k}: distances`);
+        if (profile === 'sift-128' && metric === 'L2') assert.ok(engine.lastPairsScored < 0.5 * 40 * rows, `k=${k}: the partition scored ${engine.lastPairsScored} of ${40 * rows} pairs`);
+      }
+    }
+  });
+}
+
+test('partition pruning keeps row ids, filters and churn exclusions, from memory and from an .fbin file', async () => {
+  const dim = 128;
+  const ds = createDataset({ profile: 'sift-128', dim, metric: 'L2', seed: 8 });
+  const rows = 30_000;
+  const base = ds.vectors(0, rows);
+  const queries = ds.queries(20);
+  const rowIds = Array.from({ length: rows }, (_, i) => 5 + 2 * i);
+  const filter = (id: number): boolean => id % 3 !== 0;
+  const excluded = (id: number, q: number): boolean => (id + q) % 7 === 0;
+  const request = { dim, metric: 'L2' as const, k: 30, queries, base, rowIds, filter, excluded, threads: 2, taskRows: 2500 };
+  assert.deepEqual(await exactTopK({ ...request, prune: true }), await exactTopK({ ...request, prune: false }));
+  assert.deepEqual(await exactTopK({ ...request, threads: 1, prune: true }), await exactTopK({ ...request, prune: false }), 'on the calling thread');
+  const dir = mkdtempSync(join(tmpdir(), 'truth-prune-'));
+  try {
+    const path = join(dir, 'base.fbin');
+    const writer = new BinWriter(path, rows, dim);
+    writer.append(base);
+    writer.close();
+    const fromFile = { dim, metric: 'L2' as const, k: 30, queries, base: { fbin: path, rows }, threads: 2, taskRows: 2500 };
+    assert.deepEqual(await exactTopK({ ...fromFile, prune: true }), await exactTopK({ ...fromFile, prune: false }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -116,15 +116,6 @@ static void bucket_by_cluster(struct State *s, uint32_t lo, int count, int32_t f
   start[0] = 0;
 }
 
-/** The queries for which cluster c may still hold a row nearer than their k-th. */
-static int queries_needing(struct State *s, int c) {
-  int n = 0;
-  const float *lb = s->lowerBounds + c;
-  for (int q = 0; q < s->nq; q++)
-    if (lb[(long)q * s->clusters] <= s->threshold[q]) s->qlist[n++] = q;
-  return n;
-}
-
 /*
  * Offers generated rows lo..lo+count-1 (ids firstId..; rows whose mask byte is 0 skipped) to every
  * query. With lower bounds, rows are visited cluster by cluster, and a cluster's rows are generated

@@ -227,13 +227,70 @@ int pack_block(struct State *s, int n, const int32_t *rowIds, int32_t firstId, c
   return m;
 }
 
+int queries_needing(struct State *s, int c) {
+  int n = 0;
+  const float *lb = s->lowerBounds + c;
+  for (int q = 0; q < s->nq; q++) {
+    float bound = lb[(long)q * s->clusters];
+    if (bound <= s->threshold[q] && bound != __builtin_inff()) s->qlist[n++] = q;  // +inf: never
+  }
+  return n;
+}
+
 /**
- * Offers rows 0..n-1 of s->block (row-major) to every query. Row r has id rowIds[r], or
+ * Offers rows 0..n-1 of s->block (row-major) to every query, or, for a cluster c >= 0 of the
+ * bounds, to the queries whose k-th badness its bound does not exceed. Row r has id rowIds[r], or
  * firstId + r when rowIds is null; rows whose mask byte is 0 are skipped (mask may be null).
  */
 EXPORT(search_block)
-void search_block(struct State *s, int n, const int32_t *rowIds, int32_t firstId, const uint8_t *mask) {
-  search_packed(s, pack_block(s, n, rowIds, firstId, mask), 0, s->nq);
+void search_block(struct State *s, int n, const int32_t *rowIds, int32_t firstId, const uint8_t *mask, int cluster) {
+  if (cluster < 0) {
+    search_packed(s, pack_block(s, n, rowIds, firstId, mask), 0, s->nq);
+    return;
+  }
+  int nql = queries_needing(s, cluster);
+  if (nql > 0) search_packed(s, pack_block(s, n, rowIds, firstId, mask), s->qlist, nql);
+}
+
+/*
+ * For rows 0..n-1 of s->block: the nearest query by L2 (the queries are centroids here), and the
+ * squared distance to it in double precision, rounded up to float32.
+ */
+EXPORT(nearest_query)
+void nearest_query(struct State *s, int n, int32_t *nearest, float *distance2) {
+  const int dim = s->dim, count = pack_block(s, n, 0, 0, 0), panels = (count + 7) >> 3;
+  v128_t out[2 * QUERY_TILE];
+  for (int p = 0; p < panels; p++) {
+    v128_t best[2] = {wasm_f32x4_splat(__builtin_inff()), wasm_f32x4_splat(__builtin_inff())};
+    v128_t who[2] = {wasm_i32x4_splat(0), wasm_i32x4_splat(0)};
+    int q[QUERY_TILE];
+    for (int i = 0; i + QUERY_TILE <= s->nq; i += QUERY_TILE) {
+      for (int a = 0; a < QUERY_TILE; a++) q[a] = i + a;
+      gather_queries(s, q, QUERY_TILE);
+      tile_wide(s->qtile, s->panels + (long)p * dim * 8, dim, out);
+      for (int a = 0; a < QUERY_TILE; a++)
+        for (int b = 0; b < 2; b++) {
+          // |c|² − 2 c·x orders centroids by distance to x; the rows' own norm is common to all.
+          v128_t d = wasm_f32x4_sub(wasm_f32x4_splat(s->qnorms[i + a]), wasm_f32x4_add(out[2 * a + b], out[2 * a + b]));
+          v128_t nearer = wasm_f32x4_lt(d, best[b]);
+          best[b] = wasm_v128_bitselect(d, best[b], nearer);
+          who[b] = wasm_v128_bitselect(wasm_i32x4_splat(i + a), who[b], nearer);
+        }
+    }
+    for (int b = 0; b < 2; b++) {
+      int32_t lanes[4];
+      wasm_v128_store(lanes, who[b]);
+      for (int lane = 0; lane < 4; lane++) {
+        int r = p * 8 + b * 4 + lane, c = lanes[lane];
+        if (r >= count) continue;
+        double acc = 0;
+        const float *cv = s->queries + (long)c * dim, *xv = s->panels + (long)p * dim * 8 + b * 4 + lane;
+        for (int j = 0; j < dim; j++) { double t = (double)cv[j] - xv[j * 8]; acc += t * t; }
+        nearest[r] = c;
+        distance2[r] = (float)(acc * (1 + 1e-6));
+      }
+    }
+  }
 }
 
 /** Sorts each heap in place, nearest first (heap sort: repeatedly move the worst to the end). */

@@ -26,7 +26,7 @@ struct State {
   int32_t *qlist;     // scratch: the queries a packed block is searched for
   float *qtile;       // scratch: a tile of queries interleaved axis by axis, QUERY_TILE × dim
   // Generator pruning (gen.c); lowerBounds null = none.
-  const float *lowerBounds;     // [nq][clusters]: no row of cluster c has badness below it for query q
+  const float *lowerBounds;     // [nq][clusters]: no row of cluster c has badness below it for query q (+inf: skip)
   const int32_t *clusterOrder;  // clusters, in the order a task visits them
   int32_t *rowCluster;          // scratch: taskRows
   uint32_t *rowOrder;           // scratch: taskRows
@@ -40,6 +40,8 @@ struct State {
 
 /** Packs rows[0..n) of s->block (those whose mask byte is not 0) into panels; returns how many. */
 int pack_block(struct State *s, int n, const int32_t *rowIds, int32_t firstId, const uint8_t *mask);
+/** Fills s->qlist with the queries cluster c of the bounds may still serve; returns how many. */
+int queries_needing(struct State *s, int c);
 /** Offers the packed rows to the queries in qlist (all queries when qlist is null). */
 void search_packed(struct State *s, int count, const int32_t *qlist, int nql);
 
