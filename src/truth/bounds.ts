@@ -30,7 +30,7 @@ export function clusterBoxes(formula: RowFormula): { lo: Float64Array; hi: Float
   return { lo, hi };
 }
 
-interface Box {
+export interface Box {
   lo: Float64Array;
   hi: Float64Array;
   at: number;
@@ -38,7 +38,7 @@ interface Box {
 }
 
 /** Lower bound on the badness (L2, −IP, −cosine) of query q against any point of a box. */
-function boxBound(metric: Metric, q: Float32Array, qAt: number, box: Box): number {
+export function boxBound(metric: Metric, q: Float32Array, qAt: number, box: Box): number {
   const { lo, hi, at, dim } = box;
   let outside = 0; // squared distance from q to the box
   let dotMax = 0;

@@ -43,10 +43,10 @@ export interface TruthRequest {
   taskRows?: number;
   /**
    * Exact pruning: skip rows that cannot be nearer than a query's current k-th, by the generator's
-   * clusters (a generated base) or by a partition of a stored base into balls (an in-memory base,
-   * or an .fbin that fits in half the free memory). The answer is the same exact one either way.
-   * Default: on for a generated base, and for a stored base of at least 65,536 rows searched with
-   * at least 64 queries (below that, partitioning costs more than it saves); false turns it off.
+   * clusters (a generated base; on unless false) or by a partition of a stored base into leaves
+   * bounded by a ball and a box (an in-memory base, or an .fbin that fits in half the free memory;
+   * only when true: building the partition still costs about as much as it saves, see
+   * bench/truth/README.md). The answer is the same exact one either way.
    */
   prune?: boolean;
   /** Called as base rows are scanned (not for rescans and updates). */
@@ -150,7 +150,7 @@ export class TruthEngine implements AsyncDisposable {
   }
 
   private async scan(req: TruthRequest, queries: Float32Array, k: number): Promise<Candidates> {
-    const stored = storedBaseToPrune(req, queries.length / req.dim);
+    const stored = storedBaseToPrune(req);
     if (stored) return this.scanPruned(req, queries, k, stored);
     const { source, tasks, taskCount } = planTasks(req);
     const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source, bounds: boundsFor(req, queries) };
@@ -255,9 +255,6 @@ function progressOf(req: TruthRequest): ((rows: number) => void) | undefined {
   };
 }
 
-/** Below these sizes a stored base is searched by brute force unless `prune: true` asks otherwise. */
-const PRUNE_MIN_ROWS = 65536;
-const PRUNE_MIN_QUERIES = 64;
 /** An .fbin base is read into memory for pruning only when it takes at most this share of free memory. */
 const FBIN_IN_MEMORY_SHARE = 0.5;
 
@@ -274,11 +271,10 @@ function partitionOf(base: Float32Array, rows: number, dim: number): Partition {
 }
 
 /** The stored base to search by pruning (an .fbin read into shared memory), or null for brute force. */
-function storedBaseToPrune(req: TruthRequest, nq: number): Float32Array | null {
+function storedBaseToPrune(req: TruthRequest): Float32Array | null {
   const { base, prune } = req;
-  if (prune === false || (!(base instanceof Float32Array) && 'dataset' in base)) return null;
+  if (prune !== true || (!(base instanceof Float32Array) && 'dataset' in base)) return null;
   const rows = baseRows(req);
-  if (prune !== true && (rows < PRUNE_MIN_ROWS || nq < PRUNE_MIN_QUERIES)) return null;
   if (base instanceof Float32Array) return base;
   if (rows * req.dim * 4 > FBIN_IN_MEMORY_SHARE * freemem()) return null;
   const shared = new Float32Array(new SharedArrayBuffer(rows * req.dim * 4));

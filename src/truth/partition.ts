@@ -1,4 +1,5 @@
 import type { Metric } from '../core/types.ts';
+import { boxBound } from './bounds.ts';
 import type { ClusterBounds } from './kernel.ts';
 import { KnnKernel } from './kernel.ts';
 import type { WasmModule } from './wasm-api.ts';
@@ -19,6 +20,9 @@ export interface Partition {
   centres: Float32Array;
   /** Each leaf's radius: no row of it is farther from its centre (rounded up). */
   radii: Float64Array;
+  /** Each leaf's box: the least and greatest value of each axis over its rows, leaves × dim. */
+  lo: Float64Array;
+  hi: Float64Array;
 }
 
 const COARSE = 16;
@@ -28,7 +32,9 @@ const LEAVES_PER_BASE = 512;
 const MIN_LEAF_ROWS = 64;
 const MAX_LEAF_ROWS = 2048;
 /** Rows assigned per kernel call: bounds the temporary copies for a gathered cell. */
-const CHUNK_ROWS = 65536;
+const CHUNK_ROWS = 8192;
+/** Rows of a pool (or of a cell) that picks are chosen from. */
+const SAMPLE_ROWS = 512;
 const RELATIVE_SLACK = 1e-5;
 
 /** Rows at `picks` (positions into `members`, or into the base) as a centroid matrix padded to a multiple of 4. */
@@ -45,6 +51,35 @@ function centroidsAt(base: Float32Array, dim: number, positions: ArrayLike<numbe
 /** `count` positions evenly spread over members (a sample that follows the rows' own density). */
 function evenlySpread(members: Int32Array, count: number): Int32Array {
   return Int32Array.from({ length: count }, (_, i) => members[Math.floor(((i + 0.5) * members.length) / count)]!);
+}
+
+/**
+ * `count` centres by farthest-first traversal of a sample of members: each next centre is the
+ * sampled row farthest from those already picked, so small or outlying groups get a centre of their
+ * own (it is the 2-approximation of the smallest largest radius, which is what the bounds need).
+ */
+function farthestFirst(base: Float32Array, dim: number, members: Int32Array, count: number): Int32Array {
+  const sample = evenlySpread(members, Math.min(members.length, SAMPLE_ROWS));
+  const nearest2 = new Float64Array(sample.length).fill(Infinity);
+  const picks = new Int32Array(Math.min(count, sample.length));
+  let next = 0;
+  for (let p = 0; p < picks.length; p++) {
+    picks[p] = sample[next]!;
+    const c = picks[p]! * dim;
+    let farthest = 0;
+    for (let i = 0; i < sample.length; i++) {
+      const r = sample[i]! * dim;
+      let d2 = 0;
+      for (let j = 0; j < dim; j++) {
+        const t = base[r + j]! - base[c + j]!;
+        d2 += t * t;
+      }
+      if (d2 < nearest2[i]!) nearest2[i] = d2;
+      if (nearest2[i]! > nearest2[farthest]!) farthest = i;
+    }
+    next = farthest;
+  }
+  return picks;
 }
 
 /** Nearest centroid and squared distance for each listed base row, gathered chunk by chunk. */
@@ -89,14 +124,15 @@ interface Leaf {
  * aside as strays (rows of a group no pick landed in, which would blow up the leaf's radius).
  */
 function splitPool(module: WasmModule, base: Float32Array, dim: number, pool: Int32Array, leafRows: number, keepAll: boolean, leaves: Leaf[], strays: number[]): void {
-  const coarseCount = Math.min(COARSE, Math.max(1, Math.ceil(pool.length / leafRows)));
-  const coarse = assign(module, base, dim, centroidsAt(base, dim, evenlySpread(pool, coarseCount)), pool);
+  const coarsePicks = farthestFirst(base, dim, pool, Math.min(COARSE, Math.max(1, Math.ceil(pool.length / leafRows))));
+  const coarseCount = coarsePicks.length;
+  const coarse = assign(module, base, dim, centroidsAt(base, dim, coarsePicks), pool);
   const cells = groupBy(coarse.nearest, coarseCount, pool);
   for (let cell = 0; cell < coarseCount; cell++) {
     const members = cells.order.subarray(cells.start[cell]!, cells.start[cell + 1]!);
     if (members.length === 0) continue;
-    const fineCount = Math.min(FINE, Math.ceil(members.length / leafRows));
-    const picks = evenlySpread(members, fineCount);
+    const picks = farthestFirst(base, dim, members, Math.min(FINE, Math.ceil(members.length / leafRows)));
+    const fineCount = picks.length;
     const fine = assign(module, base, dim, centroidsAt(base, dim, picks), members);
     const byLeaf = groupBy(fine.nearest, fineCount, Int32Array.from(members.keys()));
     for (let leaf = 0; leaf < fineCount; leaf++) {
@@ -138,7 +174,29 @@ export function buildPartition(module: WasmModule, base: Float32Array, rows: num
     start[c + 1] = start[c]! + leaf.members.length;
     centres.set(base.subarray(leaf.centre * dim, (leaf.centre + 1) * dim), c * dim);
   });
-  return { dim, leaves: leaves.length, order, start, centres, radii: Float64Array.from(leaves, (leaf) => leaf.radius) };
+  const { lo, hi } = leafBoxes(base, dim, order, start);
+  return { dim, leaves: leaves.length, order, start, centres, radii: Float64Array.from(leaves, (leaf) => leaf.radius), lo, hi };
+}
+
+function leafBoxes(base: Float32Array, dim: number, order: Int32Array, start: Int32Array): { lo: Float64Array; hi: Float64Array } {
+  const leaves = start.length - 1;
+  const lo = new Float32Array(leaves * dim);
+  const hi = new Float32Array(leaves * dim);
+  for (let c = 0; c < leaves; c++) {
+    const least = lo.subarray(c * dim, (c + 1) * dim);
+    const most = hi.subarray(c * dim, (c + 1) * dim);
+    least.set(base.subarray(order[start[c]!]! * dim, (order[start[c]!]! + 1) * dim));
+    most.set(least);
+    for (let i = start[c]! + 1; i < start[c + 1]!; i++) {
+      const row = base.subarray(order[i]! * dim, (order[i]! + 1) * dim);
+      for (let j = 0; j < dim; j++) {
+        const x = row[j]!;
+        if (x < least[j]!) least[j] = x;
+        else if (x > most[j]!) most[j] = x;
+      }
+    }
+  }
+  return { lo: Float64Array.from(lo), hi: Float64Array.from(hi) };
 }
 
 /** Lower bound on the badness (L2, −IP, −cosine) of query q against any row in the ball (centre, r). */
@@ -170,13 +228,16 @@ function ballBound(metric: Metric, q: Float32Array, qAt: number, centre: Float32
   return -(cosAlpha >= cosTheta ? 1 : cosAlpha * cosTheta + sinAlpha * sinTheta) - RELATIVE_SLACK;
 }
 
-/** Per query and leaf, a badness no row of the leaf can beat. */
+/** Per query and leaf, a badness no row of the leaf can beat: the better of its ball's and its box's. */
 export function partitionBounds(partition: Partition, metric: Metric, queries: Float32Array): ClusterBounds {
-  const { dim, leaves, centres, radii } = partition;
+  const { dim, leaves, centres, radii, lo, hi } = partition;
   const nq = queries.length / dim;
   const lowerBounds = new Float32Array(nq * leaves);
   for (let q = 0; q < nq; q++) {
-    for (let c = 0; c < leaves; c++) lowerBounds[q * leaves + c] = ballBound(metric, queries, q * dim, centres, c * dim, radii[c]!, dim);
+    for (let c = 0; c < leaves; c++) {
+      const ball = ballBound(metric, queries, q * dim, centres, c * dim, radii[c]!, dim);
+      lowerBounds[q * leaves + c] = Math.max(ball, boxBound(metric, queries, q * dim, { lo, hi, at: c * dim, dim }));
+    }
   }
   return { clusters: leaves, lowerBounds, order: Int32Array.from({ length: leaves }, (_, c) => c) };
 }

@@ -47,17 +47,20 @@ typedef __m256 vf;
 
 #define PANEL (2 * W)
 #define QT 6
-#define BLOCK_ROWS 512
+#define KC 256
 
 static float *base, *queries, *qnorm;
 static uint8_t *mask;
 static int dim, metric, k, nthreads;
+/** Rows per packed block: about 256 KB, which stays in L2 while every query visits it. */
+static int block_rows;
 static long rows, nq;
 
 typedef struct {
   float *d; int32_t *id; int *size; float *thr;
   long from, to;
   float *panels, *pnorm; int32_t *pid;
+  vf *partial;  // a query tile's partial dot products with every panel of the block
 } Work;
 
 static float *read_fbin(const char *path, long *n, int *d) {
@@ -158,21 +161,29 @@ static void search_block(Work *w, int count) {
   long q = 0;
   for (; q + QT <= nq; q += QT) {
     const float *qp = queries + q * dim;
-    for (int p = 0; p < panels; p++) {
-      const float *pan = w->panels + (long)p * dim * PANEL;
-      vf acc[QT][2];
-      for (int a = 0; a < QT; a++) acc[a][0] = acc[a][1] = vzero();
-      for (int j = 0; j < dim; j++) {
-        vf p0 = vload(pan + (long)j * PANEL), p1 = vload(pan + (long)j * PANEL + W);
-        for (int a = 0; a < QT; a++) {
-          vf x = vset1(qp[(long)a * dim + j]);
-          acc[a][0] = vfma(x, p0, acc[a][0]);
-          acc[a][1] = vfma(x, p1, acc[a][1]);
+    // Axes in chunks of KC, so the tile's query values stay in L1 while the panels stream past.
+    for (int t = 0; t < panels * QT * 2; t++) w->partial[t] = vzero();
+    for (int j0 = 0; j0 < dim; j0 += KC) {
+      int j1 = j0 + KC < dim ? j0 + KC : dim;
+      for (int p = 0; p < panels; p++) {
+        const float *pan = w->panels + (long)p * dim * PANEL;
+        vf *io = w->partial + (long)p * QT * 2;
+        vf acc[QT][2];
+        for (int a = 0; a < QT; a++) { acc[a][0] = io[2 * a]; acc[a][1] = io[2 * a + 1]; }
+        for (int j = j0; j < j1; j++) {
+          vf p0 = vload(pan + (long)j * PANEL), p1 = vload(pan + (long)j * PANEL + W);
+          for (int a = 0; a < QT; a++) {
+            vf x = vset1(qp[(long)a * dim + j]);
+            acc[a][0] = vfma(x, p0, acc[a][0]);
+            acc[a][1] = vfma(x, p1, acc[a][1]);
+          }
         }
+        for (int a = 0; a < QT; a++) { io[2 * a] = acc[a][0]; io[2 * a + 1] = acc[a][1]; }
       }
-      for (int a = 0; a < QT; a++)
-        for (int b = 0; b < 2; b++) screen(w, q + a, p * PANEL + b * W, acc[a][b], count, margin);
     }
+    for (int p = 0; p < panels; p++)
+      for (int a = 0; a < QT; a++)
+        for (int b = 0; b < 2; b++) screen(w, q + a, p * PANEL + b * W, w->partial[(long)p * QT * 2 + 2 * a + b], count, margin);
   }
   for (; q < nq; q++) {
     const float *qp = queries + q * dim;
@@ -192,8 +203,8 @@ static void search_block(Work *w, int count) {
 
 static void *scan(void *arg) {
   Work *w = arg;
-  for (long start = w->from; start < w->to; start += BLOCK_ROWS) {
-    long end = start + BLOCK_ROWS < w->to ? start + BLOCK_ROWS : w->to;
+  for (long start = w->from; start < w->to; start += block_rows) {
+    long end = start + block_rows < w->to ? start + block_rows : w->to;
     search_block(w, pack(w, start, end));
   }
   return NULL;
@@ -216,15 +227,18 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
   qnorm = malloc(nq * 4);
   for (long q = 0; q < nq; q++) { float s = 0; for (int j = 0; j < dim; j++) s += queries[q * dim + j] * queries[q * dim + j]; qnorm[q] = s; }
+  block_rows = (65536 / dim) / PANEL * PANEL;
+  if (block_rows < PANEL) block_rows = PANEL;
   pthread_t th[64]; Work w[64];
   long per = (rows + nthreads - 1) / nthreads;
   for (int t = 0; t < nthreads; t++) {
     w[t].d = malloc(nq * k * 4); w[t].id = malloc(nq * k * 4); w[t].size = calloc(nq, sizeof(int));
     w[t].thr = malloc(nq * 4);
     for (long q = 0; q < nq; q++) w[t].thr[q] = INFINITY;
-    w[t].panels = aligned_alloc(64, (size_t)(BLOCK_ROWS + PANEL) * dim * 4);
-    w[t].pnorm = aligned_alloc(64, (BLOCK_ROWS + PANEL) * 4);
-    w[t].pid = malloc((BLOCK_ROWS + PANEL) * 4);
+    w[t].panels = aligned_alloc(64, (size_t)(block_rows + PANEL) * dim * 4);
+    w[t].pnorm = aligned_alloc(64, (block_rows + PANEL) * 4);
+    w[t].pid = malloc((block_rows + PANEL) * 4);
+    w[t].partial = aligned_alloc(64, (size_t)(block_rows / PANEL + 1) * QT * 2 * sizeof(vf));
     w[t].from = t * per; w[t].to = (t + 1) * per < rows ? (t + 1) * per : rows;
     pthread_create(&th[t], NULL, scan, &w[t]);
   }

@@ -132,21 +132,21 @@ static inline void screen(struct State *s, const int metric, int q, int quad, v1
   if (wasm_v128_any_true(pass)) offer_lanes(s, q, quad, wasm_i32x4_bitmask(pass), count);
 }
 
-// Dot products of NQ queries with one panel of 8 rows: out[2a + b] lane l = q_a · row(4b + l).
-// qt: the NQ queries interleaved axis by axis (qt[j·NQ + a]); dim is a multiple of 4.
+// Dot products of NQ queries with one panel of 8 rows over `dim` axes, added to acc:
+// acc[2a + b] lane l += q_a · row(4b + l). qt: the NQ queries interleaved axis by axis (qt[j·NQ + a]).
 #define TILE(NAME, NQ)                                                                          \
-  static inline void NAME(const float *qt, const float *pan, int dim, v128_t *out) {   \
-    v128_t acc[NQ][2];                                                                      \
-    for (int a = 0; a < NQ; a++) acc[a][0] = acc[a][1] = wasm_f32x4_splat(0);               \
+  static inline void NAME(const float *qt, const float *pan, int dim, v128_t *io) {             \
+    v128_t acc[NQ][2];                                                                          \
+    for (int a = 0; a < NQ; a++) { acc[a][0] = io[2 * a]; acc[a][1] = io[2 * a + 1]; }          \
     _Pragma("clang loop unroll(disable)") for (int j = 0; j < dim; j++, qt += NQ, pan += 8) {   \
-      v128_t p0 = wasm_v128_load(pan), p1 = wasm_v128_load(pan + 4);                        \
-      for (int a = 0; a < NQ; a++) {                                                        \
-        v128_t x = wasm_v128_load32_splat(qt + a);                                          \
-        acc[a][0] = madd(x, p0, acc[a][0]);                                                 \
-        acc[a][1] = madd(x, p1, acc[a][1]);                                                 \
-      }                                                                                     \
-    }                                                                                       \
-    for (int a = 0; a < NQ; a++) { out[2 * a] = acc[a][0]; out[2 * a + 1] = acc[a][1]; }    \
+      v128_t p0 = wasm_v128_load(pan), p1 = wasm_v128_load(pan + 4);                            \
+      for (int a = 0; a < NQ; a++) {                                                            \
+        v128_t x = wasm_v128_load32_splat(qt + a);                                              \
+        acc[a][0] = madd(x, p0, acc[a][0]);                                                     \
+        acc[a][1] = madd(x, p1, acc[a][1]);                                                     \
+      }                                                                                         \
+    }                                                                                           \
+    for (int a = 0; a < NQ; a++) { io[2 * a] = acc[a][0]; io[2 * a + 1] = acc[a][1]; }          \
   }
 TILE(tile_wide, QUERY_TILE)
 TILE(tile_one, 1)
@@ -162,6 +162,11 @@ static void gather_queries(struct State *s, const int *q, int n) {
   }
 }
 
+// Axes per pass over a block for long vectors; blocks of such vectors hold at most MAX_CHUNKED_PANELS panels.
+#define DIM_CHUNK 256
+#define MAX_CHUNKED_PANELS 32
+static v128_t partial[MAX_CHUNKED_PANELS * 2 * QUERY_TILE];
+
 static inline void search_metric(struct State *s, const int metric, int count, const int32_t *qlist, int nql) {
   const int dim = s->dim, panels = (count + 7) >> 3;
   const float margin = (float)(2 * dim + 16) * 5.9604645e-8f;
@@ -171,16 +176,30 @@ static inline void search_metric(struct State *s, const int metric, int count, c
   for (; i + QUERY_TILE <= nql; i += QUERY_TILE) {
     for (int a = 0; a < QUERY_TILE; a++) q[a] = query_at(qlist, i + a);
     gather_queries(s, q, QUERY_TILE);
-    for (int p = 0; p < panels; p++) {
-      tile_wide(s->qtile, s->panels + (long)p * dim * 8, dim, out);
-      for (int a = 0; a < QUERY_TILE; a++)
-        for (int b = 0; b < 2; b++) screen(s, metric, q[a], 2 * p + b, out[2 * a + b], count, margin);
+    if (dim <= DIM_CHUNK) {
+      for (int p = 0; p < panels; p++) {
+        for (int t = 0; t < 2 * QUERY_TILE; t++) out[t] = wasm_f32x4_splat(0);
+        tile_wide(s->qtile, s->panels + (long)p * dim * 8, dim, out);
+        for (int a = 0; a < QUERY_TILE; a++)
+          for (int b = 0; b < 2; b++) screen(s, metric, q[a], 2 * p + b, out[2 * a + b], count, margin);
+      }
+      continue;
     }
+    // Long vectors: axes in chunks, so the tile's queries stay in L1 while the panels stream past.
+    for (int t = 0; t < panels * 2 * QUERY_TILE; t++) partial[t] = wasm_f32x4_splat(0);
+    for (int j = 0; j < dim; j += DIM_CHUNK) {
+      int len = dim - j < DIM_CHUNK ? dim - j : DIM_CHUNK;
+      for (int p = 0; p < panels; p++) tile_wide(s->qtile + (long)j * QUERY_TILE, s->panels + ((long)p * dim + j) * 8, len, partial + p * 2 * QUERY_TILE);
+    }
+    for (int p = 0; p < panels; p++)
+      for (int a = 0; a < QUERY_TILE; a++)
+        for (int b = 0; b < 2; b++) screen(s, metric, q[a], 2 * p + b, partial[p * 2 * QUERY_TILE + 2 * a + b], count, margin);
   }
   for (; i < nql; i++) {
     q[0] = query_at(qlist, i);
     gather_queries(s, q, 1);
     for (int p = 0; p < panels; p++) {
+      out[0] = out[1] = wasm_f32x4_splat(0);
       tile_one(s->qtile, s->panels + (long)p * dim * 8, dim, out);
       for (int b = 0; b < 2; b++) screen(s, metric, q[0], 2 * p + b, out[b], count, margin);
     }
@@ -253,12 +272,15 @@ void search_block(struct State *s, int n, const int32_t *rowIds, int32_t firstId
 }
 
 /*
- * For rows 0..n-1 of s->block: the nearest query by L2 (the queries are centroids here), and the
- * squared distance to it in double precision, rounded up to float32.
+ * For rows 0..n-1 of s->block: the nearest query by L2 (the queries are centroids here), and an
+ * upper bound on the squared distance to it (the float32 value plus a bound on its rounding error).
  */
 EXPORT(nearest_query)
 void nearest_query(struct State *s, int n, int32_t *nearest, float *distance2) {
   const int dim = s->dim, count = pack_block(s, n, 0, 0, 0), panels = (count + 7) >> 3;
+  const float margin = (float)(2 * dim + 16) * 5.9604645e-8f;
+  float qnMax = 0;
+  for (int q = 0; q < s->nq; q++) qnMax = s->qnorms[q] > qnMax ? s->qnorms[q] : qnMax;
   v128_t out[2 * QUERY_TILE];
   for (int p = 0; p < panels; p++) {
     v128_t best[2] = {wasm_f32x4_splat(__builtin_inff()), wasm_f32x4_splat(__builtin_inff())};
@@ -267,10 +289,11 @@ void nearest_query(struct State *s, int n, int32_t *nearest, float *distance2) {
     for (int i = 0; i + QUERY_TILE <= s->nq; i += QUERY_TILE) {
       for (int a = 0; a < QUERY_TILE; a++) q[a] = i + a;
       gather_queries(s, q, QUERY_TILE);
+      for (int t = 0; t < 2 * QUERY_TILE; t++) out[t] = wasm_f32x4_splat(0);
       tile_wide(s->qtile, s->panels + (long)p * dim * 8, dim, out);
       for (int a = 0; a < QUERY_TILE; a++)
         for (int b = 0; b < 2; b++) {
-          // |c|² − 2 c·x orders centroids by distance to x; the rows' own norm is common to all.
+          // |c|² − 2 c·x orders centroids by distance to x; the row's own norm is common to all.
           v128_t d = wasm_f32x4_sub(wasm_f32x4_splat(s->qnorms[i + a]), wasm_f32x4_add(out[2 * a + b], out[2 * a + b]));
           v128_t nearer = wasm_f32x4_lt(d, best[b]);
           best[b] = wasm_v128_bitselect(d, best[b], nearer);
@@ -278,16 +301,18 @@ void nearest_query(struct State *s, int n, int32_t *nearest, float *distance2) {
         }
     }
     for (int b = 0; b < 2; b++) {
+      v128_t bn = wasm_v128_load(s->pnorms + p * 8 + b * 4);
+      v128_t d2 = wasm_f32x4_add(wasm_f32x4_max(wasm_f32x4_add(best[b], bn), wasm_f32x4_splat(0)),
+                                 wasm_f32x4_mul(wasm_f32x4_splat(margin), wasm_f32x4_add(bn, wasm_f32x4_splat(qnMax))));
       int32_t lanes[4];
+      float d2s[4];
       wasm_v128_store(lanes, who[b]);
+      wasm_v128_store(d2s, d2);
       for (int lane = 0; lane < 4; lane++) {
-        int r = p * 8 + b * 4 + lane, c = lanes[lane];
+        int r = p * 8 + b * 4 + lane;
         if (r >= count) continue;
-        double acc = 0;
-        const float *cv = s->queries + (long)c * dim, *xv = s->panels + (long)p * dim * 8 + b * 4 + lane;
-        for (int j = 0; j < dim; j++) { double t = (double)cv[j] - xv[j * 8]; acc += t * t; }
-        nearest[r] = c;
-        distance2[r] = (float)(acc * (1 + 1e-6));
+        nearest[r] = lanes[lane];
+        distance2[r] = d2s[lane];
       }
     }
   }
