@@ -237,7 +237,7 @@ export class KnnKernel {
     const { k } = this.params;
     const sizes = {
       queries: nq * paddedDim * 4, qnorms: nq * 4, heapD: nq * k * 4, heapId: nq * k * 4, heapSize: nq * 4,
-      threshold: nq * 4, block: blockRows * paddedDim * 4, panels: blockRows * paddedDim * 4, pnorms: blockRows * 4,
+      threshold: nq * 4, block: (blockRows + 1) * paddedDim * 4, panels: blockRows * paddedDim * 4, pnorms: blockRows * 4,
       pids: blockRows * 4, qlist: nq * 4, qtile: QUERY_TILE * paddedDim * 4, rowIds: blockRows * 4, scratch: blockRows * 4, mask: blockRows,
     };
     const memory = this.exports.memory;

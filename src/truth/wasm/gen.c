@@ -46,12 +46,12 @@ static inline int cluster_of(const struct State *s, uint32_t lo) {
   return pick_rank(s->thresholds, s->clusters, mix32(lo ^ s->keys[s->genDim]));
 }
 
-/** Row lo (low 32 bits of the id; the high word is folded into the keys) into row[0..s->dim). */
-static void generate_row(const struct State *s, uint32_t lo, float *row) {
+/** Row lo (low 32 bits of the id; the high word is folded into the keys) of cluster c into row[0..s->dim). */
+static void generate_row_of(const struct State *s, uint32_t lo, int c, float *row) {
   const int dim = s->genDim;
   const float *centers = s->centers, *scales = s->scales;
   const uint32_t *keys = s->keys;
-  long base = (long)cluster_of(s, lo) * dim;
+  long base = (long)c * dim;
   v128_t lov = wasm_i32x4_splat((int32_t)lo);
   int j = 0;
   for (; j + 4 <= dim; j += 4) {
@@ -81,6 +81,8 @@ static void generate_row(const struct State *s, uint32_t lo, float *row) {
     }
   }
 }
+
+static void generate_row(const struct State *s, uint32_t lo, float *row) { generate_row_of(s, lo, cluster_of(s, lo), row); }
 
 /** Generates rows lo..lo+count-1 into s->block, row-major (a test checks them against the generator). */
 EXPORT(generate_rows)
@@ -135,7 +137,7 @@ void search_generated(struct State *s, uint32_t lo, int count, int32_t firstId, 
       if (nql == 0) break;
       int n = end - at < s->blockRows ? end - at : s->blockRows;
       const int32_t *ids = (const int32_t *)s->rowOrder + at;
-      for (int i = 0; i < n; i++) generate_row(s, lo + (uint32_t)(ids[i] - firstId), s->block + (long)i * s->dim);
+      for (int i = 0; i < n; i++) generate_row_of(s, lo + (uint32_t)(ids[i] - firstId), c, s->block + (long)i * s->dim);
       search_packed(s, pack_block(s, n, ids, 0, 0), s->qlist, nql);
     }
   }

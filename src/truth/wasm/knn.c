@@ -224,26 +224,61 @@ void search_packed(struct State *s, int count, const int32_t *qlist, int nql) {
   else search_metric(s, METRIC_COSINE, count, qlist, nql);
 }
 
+/** Writes 4 rows (dim a multiple of 4) into lanes `half`·4.. of panel `panel`, transposed 4×4 at a time; returns their squared norms. */
+static v128_t pack4(struct State *s, const float *const *rows, int panel, int half) {
+  const int dim = s->dim;
+  float *dst = s->panels + (long)panel * dim * 8 + half * 4;
+  v128_t n0 = wasm_f32x4_splat(0), n1 = n0, n2 = n0, n3 = n0;
+  for (int j = 0; j < dim; j += 4) {
+    v128_t a = wasm_v128_load(rows[0] + j), b = wasm_v128_load(rows[1] + j);
+    v128_t c = wasm_v128_load(rows[2] + j), d = wasm_v128_load(rows[3] + j);
+    n0 = wasm_f32x4_add(n0, wasm_f32x4_mul(a, a)); n1 = wasm_f32x4_add(n1, wasm_f32x4_mul(b, b));
+    n2 = wasm_f32x4_add(n2, wasm_f32x4_mul(c, c)); n3 = wasm_f32x4_add(n3, wasm_f32x4_mul(d, d));
+    v128_t ab_lo = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab_hi = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+    v128_t cd_lo = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), cd_hi = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+    wasm_v128_store(dst + (long)j * 8, wasm_i32x4_shuffle(ab_lo, cd_lo, 0, 1, 4, 5));
+    wasm_v128_store(dst + (long)(j + 1) * 8, wasm_i32x4_shuffle(ab_lo, cd_lo, 2, 3, 6, 7));
+    wasm_v128_store(dst + (long)(j + 2) * 8, wasm_i32x4_shuffle(ab_hi, cd_hi, 0, 1, 4, 5));
+    wasm_v128_store(dst + (long)(j + 3) * 8, wasm_i32x4_shuffle(ab_hi, cd_hi, 2, 3, 6, 7));
+  }
+  // Lane i of the result: row i's squared norm (the screen's margin covers any summation order).
+  v128_t t0 = wasm_i32x4_shuffle(n0, n1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(n0, n1, 2, 6, 3, 7);
+  v128_t t2 = wasm_i32x4_shuffle(n2, n3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(n2, n3, 2, 6, 3, 7);
+  v128_t s01 = wasm_f32x4_add(t0, t1), s23 = wasm_f32x4_add(t2, t3);
+  return wasm_f32x4_add(wasm_i32x4_shuffle(s01, s23, 0, 1, 4, 5), wasm_i32x4_shuffle(s01, s23, 2, 3, 6, 7));
+}
+
 int pack_block(struct State *s, int n, const int32_t *rowIds, int32_t firstId, const uint8_t *mask) {
   const int dim = s->dim;
-  int m = 0;
+  const float *group[4];
+  int m = 0, filled = 0;
+  // Rows past the last kept one are zeros (the block's spare row after the n in use).
+  float *zero = s->block + (long)n * dim;
   for (int r = 0; r < n; r++) {
     if (mask && !mask[r]) continue;
-    const float *src = s->block + (long)r * dim;
-    float *dst = s->panels + (long)(m >> 3) * dim * 8 + (m & 7);
-    float norm = 0;
-    for (int j = 0; j < dim; j++) { float x = src[j]; dst[j * 8] = x; norm += x * x; }
-    s->pnorms[m] = norm;
-    s->pids[m] = rowIds ? rowIds[r] : firstId + r;
-    m++;
+    group[filled++] = s->block + (long)r * dim;
+    s->pids[m + filled - 1] = rowIds ? rowIds[r] : firstId + r;
+    if (filled == 4) {
+      wasm_v128_store(s->pnorms + m, pack4(s, group, m >> 3, (m >> 2) & 1));
+      m += 4;
+      filled = 0;
+    }
   }
-  for (int t = m; t & 7; t++) {
-    float *dst = s->panels + (long)(t >> 3) * dim * 8 + (t & 7);
-    for (int j = 0; j < dim; j++) dst[j * 8] = 0;
-    s->pnorms[t] = 0;
-    s->pids[t] = -1;
+  int kept = m + filled;
+  if (kept & 7) {
+    for (int j = 0; j < dim; j++) zero[j] = 0;
+    for (int t = kept; t < ((kept + 7) & ~7); t++) s->pids[t] = -1;
+    if (filled > 0) {
+      for (int t = filled; t < 4; t++) group[t] = zero;
+      wasm_v128_store(s->pnorms + m, pack4(s, group, m >> 3, (m >> 2) & 1));
+      m += 4;
+    }
+    if (m & 4) {
+      for (int t = 0; t < 4; t++) group[t] = zero;
+      wasm_v128_store(s->pnorms + m, pack4(s, group, m >> 3, 1));
+    }
   }
-  return m;
+  return kept;
 }
 
 int queries_needing(struct State *s, int c) {

@@ -18,7 +18,7 @@ struct State {
   float *heapD;
   int32_t *heapId, *heapSize;
   float *threshold;
-  float *block;       // row-major rows waiting to be packed, blockRows × dim
+  float *block;       // row-major rows waiting to be packed, blockRows × dim, and a spare row
   float *panels;      // packed rows, blockRows × dim
   float *pnorms;      // squared norms of packed rows
   int32_t *pids;      // ids of packed rows
