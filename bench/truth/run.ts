@@ -294,10 +294,11 @@ async function billion(engine: TruthEngine): Promise<void> {
     const left = ((total - done) * seconds) / done;
     log(`${((100 * done) / total).toFixed(1).padStart(5)}% ${done.toLocaleString('en')} rows in ${seconds.toFixed(0)} s (${(done / seconds / 1e6).toFixed(2)} M rows/s), about ${left.toFixed(0)} s left, RSS ${mb(residentBytes('VmRSS'))}`);
   };
-  const { result: truth, seconds, peak } = await measured(() => engine.topK({ dim: 128, metric: 'L2', k: 100, queries, base: { dataset, rows }, onProgress }));
+  const { result: truth, seconds, cpuSeconds, peak } = await measured(() => engine.topK({ dim: 128, metric: 'L2', k: 100, queries, base: { dataset, rows }, onProgress }));
   const projected = rows === BILLION ? '' : `; at this rate 1e9 rows take ${((seconds * BILLION) / rows / 60).toFixed(1)} min`;
   console.log(
     `billion: ${rows.toLocaleString('en')} rows × 100 queries, k=100, ${engine.threads} threads: ${seconds.toFixed(0)} s = ${(seconds / 60).toFixed(1)} min` +
+      ` (CPU ${cpuSeconds.toFixed(0)} s of all threads: ${(cpuSeconds / engine.threads / 60).toFixed(1)} min on ${engine.threads} idle cores; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})` +
       ` (target for 1e9 rows: < 5 min on 2 cores${projected}); pairs scored ${(100 * engine.lastPairsScored / rows / 100).toFixed(2)}% (exact pruning); peak RSS ${mb(peak)}, ${mb(peak - rssBefore)} above the warm engine; first ids ${Array.from(truth.ids.subarray(0, 5)).join(',')}`,
   );
 }

@@ -132,6 +132,37 @@ static inline void screen(struct State *s, const int metric, int q, int quad, v1
   if (wasm_v128_any_true(pass)) offer_lanes(s, q, quad, wasm_i32x4_bitmask(pass), count);
 }
 
+/*
+ * The screen for a whole tile: NQ queries × one panel (2 quads). L2 and IP are rearranged so the
+ * per-row and per-query terms are computed once and one test rejects the whole tile (the usual case
+ * once the heaps are full): L2 passes where (1−m)·|b|² − 2·dot ≤ threshold − (1−m)·|q|², IP where
+ * −dot − m·|b|² ≤ threshold + m·|q|², each the screen above (margin m) rewritten.
+ */
+static inline void screen_tile(struct State *s, const int metric, const int *q, int nq, int panel, const v128_t *dots, int count, float margin) {
+  if (metric == METRIC_COSINE) {
+    for (int a = 0; a < nq; a++)
+      for (int b = 0; b < 2; b++) screen(s, metric, q[a], 2 * panel + b, dots[2 * a + b], count, margin);
+    return;
+  }
+  const float rowScale = metric == METRIC_L2 ? 1.0f - margin : margin;
+  v128_t row[2], pass[2 * QUERY_TILE], any = wasm_i32x4_splat(0);
+  for (int b = 0; b < 2; b++) row[b] = wasm_f32x4_mul(wasm_v128_load(s->pnorms + panel * 8 + b * 4), wasm_f32x4_splat(rowScale));
+  for (int a = 0; a < nq; a++) {
+    float qn = s->qnorms[q[a]], threshold = s->threshold[q[a]];
+    v128_t limit = wasm_f32x4_splat(metric == METRIC_L2 ? threshold - (1.0f - margin) * qn : threshold + margin * qn);
+    for (int b = 0; b < 2; b++) {
+      v128_t dot = dots[2 * a + b];
+      v128_t t = metric == METRIC_L2 ? wasm_f32x4_sub(row[b], wasm_f32x4_add(dot, dot)) : wasm_f32x4_neg(wasm_f32x4_add(dot, row[b]));
+      pass[2 * a + b] = wasm_f32x4_le(t, limit);
+      any = wasm_v128_or(any, pass[2 * a + b]);
+    }
+  }
+  if (!wasm_v128_any_true(any)) return;
+  for (int a = 0; a < nq; a++)
+    for (int b = 0; b < 2; b++)
+      if (wasm_v128_any_true(pass[2 * a + b])) offer_lanes(s, q[a], 2 * panel + b, wasm_i32x4_bitmask(pass[2 * a + b]), count);
+}
+
 // Dot products of NQ queries with one panel of 8 rows over `dim` axes, added to acc:
 // acc[2a + b] lane l += q_a · row(4b + l). qt: the NQ queries interleaved axis by axis (qt[j·NQ + a]).
 #define TILE(NAME, NQ)                                                                          \
@@ -180,8 +211,7 @@ static inline void search_metric(struct State *s, const int metric, int count, c
       for (int p = 0; p < panels; p++) {
         for (int t = 0; t < 2 * QUERY_TILE; t++) out[t] = wasm_f32x4_splat(0);
         tile_wide(s->qtile, s->panels + (long)p * dim * 8, dim, out);
-        for (int a = 0; a < QUERY_TILE; a++)
-          for (int b = 0; b < 2; b++) screen(s, metric, q[a], 2 * p + b, out[2 * a + b], count, margin);
+        screen_tile(s, metric, q, QUERY_TILE, p, out, count, margin);
       }
       continue;
     }
@@ -191,9 +221,7 @@ static inline void search_metric(struct State *s, const int metric, int count, c
       int len = dim - j < DIM_CHUNK ? dim - j : DIM_CHUNK;
       for (int p = 0; p < panels; p++) tile_wide(s->qtile + (long)j * QUERY_TILE, s->panels + ((long)p * dim + j) * 8, len, partial + p * 2 * QUERY_TILE);
     }
-    for (int p = 0; p < panels; p++)
-      for (int a = 0; a < QUERY_TILE; a++)
-        for (int b = 0; b < 2; b++) screen(s, metric, q[a], 2 * p + b, partial[p * 2 * QUERY_TILE + 2 * a + b], count, margin);
+    for (int p = 0; p < panels; p++) screen_tile(s, metric, q, QUERY_TILE, p, partial + p * 2 * QUERY_TILE, count, margin);
   }
   for (; i < nql; i++) {
     q[0] = query_at(qlist, i);
@@ -201,7 +229,7 @@ static inline void search_metric(struct State *s, const int metric, int count, c
     for (int p = 0; p < panels; p++) {
       out[0] = out[1] = wasm_f32x4_splat(0);
       tile_one(s->qtile, s->panels + (long)p * dim * 8, dim, out);
-      for (int b = 0; b < 2; b++) screen(s, metric, q[0], 2 * p + b, out[b], count, margin);
+      screen_tile(s, metric, q, 1, p, out, count, margin);
     }
   }
 }
