@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { Journal } from '../../src/platform/local/journal.ts';
+import { Journal } from '../../src/supervise/journal.ts';
 import { percentile } from '../../src/checks/percentile.ts';
 import { runK6 } from '../../src/workload/k6/run.ts';
 import type { K6WorkloadSpec } from '../../src/workload/k6/spec.ts';

@@ -14,7 +14,8 @@ import { runInNewContext } from 'node:vm';
 import type { Metric } from '../../src/core/types.ts';
 import { BinWriter, createDataset, readGroundTruth, type Dataset } from '../../src/dataset/index.ts';
 import { TruthEngine, type TruthRequest } from '../../src/truth/index.ts';
-import { drillHome, knnKernel } from '../../src/truth/wasm-build.ts';
+import { drillHome } from '../../src/supervise/home.ts';
+import { knnKernel } from '../../src/truth/wasm-build.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BUILD = join(HERE, 'build');

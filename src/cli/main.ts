@@ -1,5 +1,6 @@
 import { EXIT } from '../core/types.ts';
 import { UsageError } from './args.ts';
+import { platformSummaries } from '../platform/registry.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -8,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   run: { summary: 'run a scenario and write its reports', load: async () => (await import('./run.ts')).runCommand },
   validate: { summary: 'check a scenario and list every error', load: async () => (await import('./run.ts')).validateCommand },
   plan: { summary: 'print what a run would start and when, with no side effects', load: async () => (await import('./run.ts')).planCommand },
+  analyze: { summary: 'score a report directory\'s history again (e.g. with edited SLOs) and rewrite its reports', load: async () => (await import('./analyze.ts')).analyzeCommand },
   gen: { summary: 'write generated vectors as .fbin/.u8bin', load: async () => (await import('./gen.ts')).genCommand },
   truth: { summary: 'exact top-k ground truth as .ibin', load: async () => (await import('./truth.ts')).truthCommand },
   heal: { summary: 'stop processes and heal faults that a crashed run left behind', load: async () => (await import('./heal.ts')).healCommand },
@@ -22,14 +24,16 @@ export function usage(): string {
     ...lines,
     '',
     'run, validate and plan take a scenario file and these options:',
-    '  --platform local     where to stand the stack up (only local exists today)',
+    '  --platform NAME      where to stand the stack up:',
+    ...platformSummaries().map((p) => `                         ${p}`),
     '  --out DIR            report directory (default reports/<run-id>)',
     '  --seed N             overrides the scenario seed',
     '  --rows N             overrides dataset.rows',
     '  --set path=value     overrides any scenario field, e.g. --set phases.steady=10s',
     '',
     'exit codes: 0 all SLOs met, 1 an SLO missed, 2 harness or environment error,',
-    '            3 invalid scenario, 130 interrupted',
+    '            3 invalid scenario, 4 stopped early (an abortOnBreach SLO or a gate missed),',
+    '            130 interrupted',
   ].join('\n');
 }
 

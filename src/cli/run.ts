@@ -2,10 +2,11 @@ import { join, resolve } from 'node:path';
 import { EXIT, type Scenario } from '../core/types.ts';
 import type { ValidationError } from '../scenario/validate.ts';
 import { formatPlan, planRun } from '../plan/plan.ts';
-import { LocalPlatform } from '../platform/local/platform.ts';
+import { loadPlatform } from '../platform/registry.ts';
 import type { Platform } from '../core/platform.ts';
-import { PROJECT_ROOT } from '../platform/local/tools.ts';
+import { PROJECT_ROOT } from '../supervise/home.ts';
 import { runScenario } from '../runner/run.ts';
+import { scenarioFaults, unsupportedActions } from '../scenario/steps.ts';
 import { flag, parseArgs } from './args.ts';
 import { loadScenario, platformFlag, SCENARIO_FLAGS } from './scenario-file.ts';
 
@@ -17,7 +18,8 @@ async function loadOrReport(argv: string[]): Promise<{ scenario: Scenario; args:
     console.error(formatErrors(file, result.errors));
     return EXIT.invalidScenario;
   }
-  const unsupported = platformFor(args).check(result.scenario.stack, result.scenario.faults);
+  const platform = await platformFor(args);
+  const unsupported = [...platform.check(result.scenario.stack, scenarioFaults(result.scenario)), ...unsupportedActions(result.scenario, platform)];
   if (unsupported.length > 0) {
     console.error(formatErrors(`${file} (platform ${platformFlag(args)})`, unsupported));
     return EXIT.invalidScenario;
@@ -25,9 +27,11 @@ async function loadOrReport(argv: string[]): Promise<{ scenario: Scenario; args:
   return { scenario: result.scenario, args };
 }
 
-function platformFor(args: ReturnType<typeof parseArgs>): Platform {
-  platformFlag(args);
-  return new LocalPlatform();
+async function platformFor(args: ReturnType<typeof parseArgs>): Promise<Platform> {
+  const name = platformFlag(args);
+  const platform = await loadPlatform(name);
+  if (!platform) throw new Error(`platform '${name}' is registered but did not load`);
+  return platform;
 }
 
 export function formatErrors(file: string, errors: readonly ValidationError[]): string {
@@ -46,7 +50,7 @@ export async function planCommand(argv: string[]): Promise<number> {
   const loaded = await loadOrReport(argv);
   if (typeof loaded === 'number') return loaded;
   console.log(`plan for '${loaded.scenario.name}' (seed ${loaded.scenario.seed}):`);
-  console.log(formatPlan(planRun(loaded.scenario, platformFlag(loaded.args))));
+  console.log(formatPlan(await planRun(loaded.scenario, platformFlag(loaded.args))));
   return EXIT.pass;
 }
 
@@ -74,7 +78,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     log(`run ${runId}: scenario '${scenario.name}', seed ${scenario.seed}, ${scenario.dataset.rows} rows`);
-    const report = await runScenario(scenario, { platform: platformFor(args), runId, outDir, signal: interrupt.signal, log });
+    const report = await runScenario(scenario, { platform: await platformFor(args), runId, outDir, signal: interrupt.signal, log });
     if (report.verdict !== 'interrupted') for (const v of report.slos) log(`${v.pass ? 'met   ' : 'MISSED'} ${v.slo}: ${v.reason} (${v.samples} samples)`);
     if (report.error) log(`error: ${report.error}`);
     log(`verdict ${report.verdict.toUpperCase()} (exit ${report.exitCode}); reports in ${outDir}`);

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { validateScenario, type ValidationResult } from '../scenario/validate.ts';
 import { isObject } from '../scenario/values.ts';
+import { DEFAULT_PLATFORM, platformNames } from '../platform/registry.ts';
 import { flag, intFlag, UsageError, type ParsedArgs } from './args.ts';
 
 export const SCENARIO_FLAGS = { platform: 'value', out: 'value', seed: 'value', rows: 'value', set: 'value' } as const;
@@ -44,7 +45,7 @@ function collectOverrides(args: ParsedArgs): [string, unknown][] {
   return out;
 }
 
-function parseValue(raw: string): unknown {
+export function parseValue(raw: string): unknown {
   if (raw === 'true' || raw === 'false') return raw === 'true';
   if (raw !== '' && Number.isFinite(Number(raw))) return Number(raw);
   return raw;
@@ -64,8 +65,8 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
 }
 
 export function platformFlag(args: ParsedArgs): string {
-  const platform = flag(args, 'platform') ?? 'local';
-  if (platform !== 'local') throw new UsageError(`--platform ${platform} is not available yet; only 'local' exists`);
+  const platform = flag(args, 'platform') ?? DEFAULT_PLATFORM;
+  if (!platformNames().includes(platform)) throw new UsageError(`--platform ${platform} does not exist; choose one of: ${platformNames().join(', ')}`);
   return platform;
 }
 

@@ -2,6 +2,7 @@
 // Pure: reads plain values, returns typed params and every problem at once.
 import type {
   EtcdMember,
+  TargetMember,
   FaultKind,
   FaultParams,
   FaultSpec,
@@ -10,7 +11,7 @@ import type {
   Role,
   StackSpec,
 } from '../core/types.ts';
-import type { ValidationError } from '../scenario/validate.ts';
+import { ROLES, type ValidationError } from '../core/types.ts';
 import { parseDuration } from '../scenario/duration.ts';
 import { describe, isObject } from '../scenario/values.ts';
 
@@ -31,8 +32,8 @@ export const FAULT_KINDS = [
   'disk-latency',
 ] as const satisfies readonly FaultKind[];
 
-export const ROLES = ['standalone', 'proxy', 'querynode', 'datanode', 'indexnode', 'coordinator', 'etcd', 'mq', 'minio'] as const satisfies readonly Role[];
 export const ETCD_MEMBERS = ['any', 'leader', 'quorum'] as const satisfies readonly EtcdMember[];
+export const TARGET_MEMBERS = [...ETCD_MEMBERS, 'active'] as const satisfies readonly TargetMember[];
 const DIRECTIONS = ['to', 'from', 'both'] as const satisfies readonly NetworkDirection[];
 
 /** Bounds that keep a fault from hurting the machine that runs it rather than the system under test. */
@@ -278,7 +279,7 @@ export interface FaultDetailsInput {
 
 export interface FaultDetails {
   params: FaultParams[FaultKind];
-  member: EtcdMember | undefined;
+  member: TargetMember | undefined;
   errors: ValidationError[];
 }
 
@@ -305,22 +306,23 @@ export function readFaultDetails(input: FaultDetailsInput): FaultDetails {
   return { params, member, errors };
 }
 
-function readMember(input: FaultDetailsInput, errors: ValidationError[]): EtcdMember | undefined {
+function readMember(input: FaultDetailsInput, errors: ValidationError[]): TargetMember | undefined {
   const { rawMember, role, path } = input;
   if (rawMember === undefined) return undefined;
   const p = `${path}.target.member`;
-  if (typeof rawMember !== 'string' || !(ETCD_MEMBERS as readonly string[]).includes(rawMember)) {
-    errors.push({ path: p, message: `must be one of ${ETCD_MEMBERS.join(', ')}, got ${describe(rawMember)}`, fix: `set ${p} to 'any', 'leader' or 'quorum'` });
+  if (typeof rawMember !== 'string' || !(TARGET_MEMBERS as readonly string[]).includes(rawMember)) {
+    errors.push({ path: p, message: `must be one of ${TARGET_MEMBERS.join(', ')}, got ${describe(rawMember)}`, fix: `set ${p} to 'leader' or 'quorum' (etcd) or 'active' (coordinator)` });
     return undefined;
   }
-  if (role !== 'etcd') {
-    errors.push({ path: p, message: `only applies to role 'etcd', not '${role}'`, fix: `remove ${p} or set ${path}.target.role to 'etcd'` });
+  if (rawMember === 'active' ? role !== 'coordinator' : role !== 'etcd') {
+    const owner = rawMember === 'active' ? 'coordinator' : 'etcd';
+    errors.push({ path: p, message: `'${rawMember}' only applies to role '${owner}', not '${role}'`, fix: `remove ${p} or set ${path}.target.role to '${owner}'` });
     return undefined;
   }
   if (rawMember !== 'any' && input.rawMode !== undefined) {
     errors.push({ path: `${path}.target.mode`, message: `cannot be combined with member '${rawMember}', which chooses the members itself`, fix: `remove ${path}.target.mode or set ${p} to 'any'` });
   }
-  return rawMember as EtcdMember;
+  return rawMember as TargetMember;
 }
 
 /** Puts a fault together once its parts were read; the kind and params were checked to match. */
@@ -342,6 +344,28 @@ export function faultStackErrors(faults: readonly FaultSpec[], stack: StackSpec)
         if (!present.has(peer)) errors.push({ path: `${path}.params.peers[${j}]`, ...missingRole(peer, stack, present) });
       });
     }
+  });
+  return errors;
+}
+
+/**
+ * Fault windows are paired by name (injected, healed), so a name used twice would pair one fault's
+ * injection with another's heal. Names default to '<kind>-<role>', so two alike faults need names.
+ */
+export function duplicateFaultNames(faults: readonly FaultSpec[]): ValidationError[] {
+  const first = new Map<string, number>();
+  const errors: ValidationError[] = [];
+  faults.forEach((fault, i) => {
+    const earlier = first.get(fault.name);
+    if (earlier === undefined) {
+      first.set(fault.name, i);
+      return;
+    }
+    errors.push({
+      path: `faults[${i}].name`,
+      message: `'${fault.name}' is also the name of faults[${earlier}]; fault windows are paired by name, so each must be unique`,
+      fix: `give faults[${earlier}] and faults[${i}] their own names, e.g. name: '${fault.name}-${i}'`,
+    });
   });
   return errors;
 }

@@ -6,15 +6,15 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { wasmApi, type WasmModule } from './wasm-api.ts';
+import { drillHome } from '../supervise/home.ts';
 
 const SOURCE_DIR = fileURLToPath(new URL('./wasm/', import.meta.url));
 const SOURCE_FILES = readdirSync(SOURCE_DIR).filter((name) => /\.[ch]$/.test(name)).sort();
 const SOURCES = SOURCE_FILES.filter((name) => name.endsWith('.c')).map((name) => join(SOURCE_DIR, name));
-const REPO_ROOT = resolve(SOURCE_DIR, '..', '..', '..');
 
 const CLANG_FLAGS = [
   '--target=wasm32', '-O3', '-msimd128', '-ffreestanding', '-nostdlib', '-fno-builtin',
@@ -25,10 +25,6 @@ const CLANG_FLAGS = [
 const RELAXED_FLAGS = ['-mrelaxed-simd', '-DRELAXED_FMA'];
 
 export type KernelFlavour = 'simd128' | 'relaxed-fma';
-
-export function drillHome(): string {
-  return process.env.MILVUS_DRILL_HOME ?? join(REPO_ROOT, '.drill');
-}
 
 export function knnWasmPath(flavour: KernelFlavour = 'simd128'): string {
   const hash = createHash('sha256').update(CLANG_FLAGS.join(' ')).update(flavour);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Journal } from '../../src/platform/local/journal.ts';
+import { Journal } from '../../src/supervise/journal.ts';
 import { KAFKA_VERSION, kafkaMetadataBrokers, renderKafkaProperties, startKafka } from '../../src/platform/local/kafka.ts';
 import { kafkaRoundTrip } from './support/stack-kafka-probe.ts';
 

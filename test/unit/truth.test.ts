@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metric } from '../../src/core/types.ts';
-import { BinWriter, churnPlan, createDataset, type ChurnOp } from '../../src/dataset/index.ts';
-import { churnView } from '../../src/truth/churn.ts';
+import { BinWriter, createDataset } from '../../src/dataset/index.ts';
 import { exactTopK, TruthEngine, type TruthRequest } from '../../src/truth/index.ts';
 import { KnnKernel } from '../../src/truth/kernel.ts';
 import { referenceTopK, type TopK } from '../../src/truth/reference.ts';
@@ -170,33 +169,6 @@ test('a reusable engine gives the same answers across searches and reports bad r
   await assert.rejects(engine.topK({ ...request, k: 0 }), /k must be an integer in \[1, 16384\], got 0/);
   await assert.rejects(engine.topK({ ...request, dim: 5 }), /not a multiple of dim 5/);
   await assert.rejects(engine.topK({ ...request, rowIds: [1, 2] }), /rowIds has 2 ids for 1000 base rows/);
-});
-
-test('a churn schedule hides deleted rows and shows upserted values from each query time on', async () => {
-  const dim = 16;
-  const ds = createDataset({ profile: 'sift-128', dim, metric: 'L2', seed: 21 });
-  const rows = 300;
-  const base = ds.vectors(0, rows);
-  const queries = ds.queries(6);
-  const ops = churnPlan({ seed: 1, rows, startMs: 0, durationMs: 10_000, deletesPerSecond: 10, upsertsPerSecond: 10 });
-  const times = [0, 2000, 4000, 6000, 8000, 10_000];
-  const view = churnView(ds, ops, times);
-  const got = await exactTopK({ dim, metric: 'L2', k: 8, queries, base, ...view, threads: 2, taskRows: 64 });
-  for (let q = 0; q < times.length; q++) {
-    const state = new Map<number, ChurnOp>();
-    for (const op of ops) if (op.atMs <= times[q]!) state.set(op.id, op);
-    const ids: number[] = [];
-    const subset = new Float32Array(rows * dim);
-    for (let id = 0; id < rows; id++) {
-      const op = state.get(id);
-      if (op?.op === 'delete') continue;
-      subset.set(op ? ds.upsertVector(id, op.version) : base.subarray(id * dim, (id + 1) * dim), ids.length * dim);
-      ids.push(id);
-    }
-    const want = referenceTopK(subset.subarray(0, ids.length * dim), queries.subarray(q * dim, (q + 1) * dim), dim, 8, 'L2', ids);
-    assertSameTopK({ ids: got.ids.subarray(q * 8, q * 8 + 8), distances: got.distances.subarray(q * 8, q * 8 + 8) }, want, `query at ${times[q]} ms`);
-  }
-  assert.ok(ops.some((o) => o.op === 'delete' && o.atMs <= 10_000) && view.updates.ids.length === 100);
 });
 
 test('L2 stays exact where |q|²+|b|²−2q·b cancels: large norms, tiny differences', async () => {

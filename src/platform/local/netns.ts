@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Journal } from './journal.ts';
-import type { ProcessSpec } from './process.ts';
+import type { Journal } from '../../supervise/journal.ts';
+import type { ProcessSpec } from '../../supervise/process.ts';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActiveFault, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
-import type { FaultSpec, StackSpec } from '../../core/types.ts';
+import type { ActionSpec, FaultSpec, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
-import { Journal } from './journal.ts';
+import { Journal } from '../../supervise/journal.ts';
 import { EtcdCluster } from './etcd.ts';
 import { MinioServer } from './minio.ts';
 import { MilvusStandalone } from './milvus.ts';
-import { stateDir } from './tools.ts';
+import { stateDir } from '../../supervise/home.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
 import { clusterFaultContext, startCluster } from './cluster.ts';
@@ -17,6 +17,7 @@ export { selectTargets } from './faults.ts';
 
 export class LocalPlatform implements Platform {
   readonly name = 'local';
+  readonly actions = ['restart', 'destroy', 'up'] as const;
 
   constructor(private readonly capabilities: () => LocalCapabilities = localCapabilities) {}
 
@@ -39,7 +40,7 @@ export class LocalPlatform implements Platform {
   private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<Stack> {
     const cluster = await startCluster(spec, ctx, journal, this.capabilities());
     resources.use(cluster.resources);
-    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir), resources.move());
+    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move());
   }
 }
 
@@ -60,9 +61,11 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
   const components: LocalComponent[] = [
     ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile)),
     ...(minio ? [localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile)] : []),
-    localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile),
+    Object.assign(localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile), {
+      reconfigure: (overrides: Record<string, unknown>) => milvus.reconfigure(overrides),
+    }),
   ];
-  const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name };
+  const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
   return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move());
 }
 
@@ -86,6 +89,21 @@ class LocalStack implements Stack {
 
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
     return startFault(this.faults, fault, signal);
+  }
+
+  async perform(action: ActionSpec, signal: AbortSignal): Promise<void> {
+    if (action.action !== 'restart') throw new Error(`the local platform's stacks do not perform '${action.action}'`);
+    const targets = this.faults.components.filter((c) => c.role === action.target.role && (!action.target.instance || c.name === action.target.instance));
+    if (targets.length === 0) throw new Error(`restart: no component ${action.target.instance ?? `with role '${action.target.role}'`}`);
+    const overrides = Object.keys(action.config).length > 0;
+    for (const c of targets) {
+      signal.throwIfAborted();
+      if (overrides && !c.reconfigure) throw new Error(`restart: ${c.name} takes no configuration overrides on this platform (only Milvus standalone does)`);
+      // A graceful stop, as an operator's restart would be; SIGKILL only past the grace period.
+      await c.process.stop(30_000);
+      if (overrides) c.reconfigure!(action.config);
+      c.restart();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

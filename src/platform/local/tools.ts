@@ -1,23 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The project root (where package.json lives), found from this file's location. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** Where scripts/setup.sh installs tools: $MILVUS_DRILL_HOME or <project>/.drill. */
-export function drillHome(): string {
-  return process.env.MILVUS_DRILL_HOME ?? join(PROJECT_ROOT, '.drill');
-}
-
-export class MissingToolError extends Error {}
-
-function requireFile(path: string, what: string): string {
-  if (!existsSync(path)) {
-    throw new MissingToolError(`${what} not found at ${path}; run 'npm run setup' (scripts/setup.sh) to install it`);
-  }
-  return path;
-}
+import { join } from 'node:path';
+import { drillHome, MissingToolError, requireFile } from '../../supervise/home.ts';
 
 export function milvusBinary(version: string): { binary: string; libDir: string } {
   const libDir = join(drillHome(), 'milvus', version, 'bin');
@@ -31,9 +14,4 @@ export function minioBinary(): string {
 export function etcdBinary(): string {
   for (const candidate of ['/usr/bin/etcd', '/usr/local/bin/etcd']) if (existsSync(candidate)) return candidate;
   throw new MissingToolError("etcd not found; run 'npm run setup' (installs Debian's etcd-server)");
-}
-
-/** Journals of runs in progress; `heal` reads what crashed runs left here. */
-export function stateDir(): string {
-  return process.env.MILVUS_DRILL_STATE_DIR ?? join(drillHome(), 'state');
 }

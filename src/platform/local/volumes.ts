@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Journal } from './journal.ts';
+import type { Journal } from '../../supervise/journal.ts';
 import { runCommand, runUndo } from './netns.ts';
 
 const FILL_BLOCK = 4096;

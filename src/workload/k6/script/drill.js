@@ -18,7 +18,7 @@ import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import { SharedArray } from 'k6/data';
 import { Rate, Trend } from 'k6/metrics';
-import { batchFields, classifyCall, encodeFloatPlaceholderGroup, phaseAt, readFbin } from './wire.ts';
+import { batchFields, classifyCall, classifyThrown, encodeFloatPlaceholderGroup, phaseAt, readFbin } from './wire.ts';
 
 const config = JSON.parse(open(__ENV.DRILL_K6_CONFIG));
 const client = new grpc.Client();
@@ -76,7 +76,8 @@ function call(op, method, request, metadata) {
       milvusStatus: message ? message.status : undefined,
     });
   } catch (err) {
-    result = { outcome: 'fail', errorClass: connected ? 'client-error' : 'connect', error: String(err) };
+    // connect() throws only when the dial failed: nothing was sent. invoke() throwing is unexplained.
+    result = classifyThrown(connected, String(err));
   }
   const elapsed = Date.now() - started;
   if (result.outcome === 'ok' && op === 'search' && config.recordSearchResults) Object.assign(meta, searchResultMeta(message));
