@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { Journal, processStartTicks, readLeftoverJournals, type JournalEntry } from '../../src/supervise/journal.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
 import { waitFor } from '../../src/util/poll.ts';
+import type { RunReport } from '../../src/core/types.ts';
 import { processesMatching, ROOT, runCli, startCli, waitForOutput } from '../support/cli.ts';
 
 /** A journal as a harness that was SIGKILLed leaves it: its owner pid no longer runs. */
@@ -93,7 +94,7 @@ test('heal removes no directory but a run work directory under the temp dir', as
   }
 });
 
-test('a run SIGKILLed mid-run: its processes die with it, and heal removes its work directory', { timeout: 300_000 }, async () => {
+test('a run SIGKILLed mid-run: its processes die with it, its history holds the run so far, and heal removes its work directory', { timeout: 300_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'drill-int-'));
   const state = mkdtempSync(join(tmpdir(), 'drill-int-state-'));
   const run = startCli(['run', 'scenarios/smoke.ts', '--rows', '2000', '--set', 'dataset.queries=20', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
@@ -104,6 +105,9 @@ test('a run SIGKILLed mid-run: its processes die with it, and heal removes its w
     const workDir = readLeftoverJournals(state).flatMap((j) => j.entries).find((e) => e.kind === 'workdir')?.path;
     assert.equal(workDir, join(tmpdir(), `milvus-drill-${runId}`), 'the runner journals its work directory');
     assert.ok(existsSync(workDir!));
+    // Killed once searches are under way, so the history has something to score.
+    const history = join(out, 'history.jsonl');
+    await waitFor(() => existsSync(history) && readFileSync(history, 'utf8').includes('"op":"search"'), { what: 'a search in the history', timeoutMs: 240_000, intervalMs: 500 });
     run.child.kill('SIGKILL');
     killed = true;
     await run.exit;
@@ -115,6 +119,12 @@ test('a run SIGKILLed mid-run: its processes die with it, and heal removes its w
     assert.ok(output.includes(`removed work directory ${workDir}`), output);
     assert.equal(existsSync(workDir!), false, 'heal removed the work directory');
     assert.deepEqual(readdirSync(state), [], 'and every journal');
+
+    const analysed = await runCli(['analyze', out]);
+    assert.equal(analysed.code, 2, analysed.output);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
+    assert.equal(report.verdict, 'incomplete');
+    assert.ok(report.phases.find((p) => p.phase === 'steady')!.searches > 0, 'the searches before the kill are scored');
   } finally {
     if (!killed) run.child.kill('SIGKILL');
     rmSync(out, { recursive: true, force: true });
