@@ -1,4 +1,5 @@
-import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView } from '../core/types.ts';
+import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import { upgradeSteps } from './upgrade.ts';
 import { detect } from './detectors.ts';
 import { durability, type DurabilityResult } from './durability.ts';
 import { faultWindows, latencyByOp, phaseStats, phaseWindows } from './phases.ts';
@@ -19,6 +20,7 @@ export interface Measures {
   latencyByOp: OpLatency[];
   findings: Finding[];
   server: ServerPhaseView[];
+  upgrades: UpgradeStep[];
 }
 
 /** A check: a pure function of the recorded history that yields one measure. */
@@ -37,9 +39,10 @@ export const CHECKS: readonly Check[] = [
   define('latencyByOp', ({ run }) => latencyByOp(run.history)),
   define('findings', ({ run }) => detect(run.history, { expectedRows: run.header.scenario.dataset.rows, failingTailMs: run.header.scenario.recovery.window })),
   define('server', ({ run }) => serverView(run.scrapes, phaseWindows(run.history))),
+  define('upgrades', ({ run }) => upgradeSteps(run.history, run.header.scenario.stack.milvusVersion)),
 ];
 
-const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [] };
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], upgrades: [] };
 
 /** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
 export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {

@@ -8,7 +8,12 @@ import { evaluateSlos } from '../slo/verdicts.ts';
 import { describeAction } from '../plan/plan.ts';
 import { GateMissed, StepFailed, type StepHost } from '../plan/interpreter.ts';
 import { SdkDriver } from '../workload/sdk.ts';
-import { delay } from '../util/poll.ts';
+import { delay, pollUntil } from '../util/poll.ts';
+import { sdkForServer } from '../core/sdk-versions.ts';
+import { UPGRADE_AFTER, UPGRADE_BEFORE } from '../checks/upgrade.ts';
+
+/** The Node SDK package the correctness driver imports. */
+const LOADED_SDK = '@zilliz/milvus2-sdk-node';
 import type { BreachWatch } from './breach.ts';
 import type { GroundTruth } from './truth.ts';
 
@@ -19,6 +24,8 @@ export interface StackSlot {
   /** Stops the probes that run against this stack. */
   probes: AbortController | null;
   probesDone: Promise<void>;
+  /** What the server said it was when last asked (after bring-up and after each upgrade step). */
+  serverVersion: string;
 }
 
 export interface RunHostDeps {
@@ -43,6 +50,7 @@ export class RunHost implements StepHost {
   private readonly activeFaults = new Set<Promise<Millis>>();
   private lastHealAt: Millis | null = null;
   private stacksUp = 1;
+  private afterUpgrade: Promise<void> = Promise.resolve();
   private readonly origin: number;
 
   constructor(private readonly d: RunHostDeps) {
@@ -136,9 +144,40 @@ export class RunHost implements StepHost {
         return this.destroy();
       case 'up':
         return this.up(action.config, signal);
+      case 'upgrade':
+        return this.upgrade(action, signal);
       default:
         return this.requireStack(action.action).perform(action, signal);
     }
+  }
+
+  /**
+   * The stack upgrades itself; around it the server's version and index are recorded for the
+   * checks. The drivers keep their connection: the new server listens where the old one did.
+   */
+  private async upgrade(action: ActionSpec & { action: 'upgrade' }, signal: AbortSignal): Promise<void> {
+    const stack = this.requireStack('upgrade');
+    const driver = this.requireDriver('upgrade');
+    const sdk = sdkForServer(action.version);
+    if (!sdk) throw new Error(`Milvus ${action.version} has no Node SDK in src/core/sdk-versions.ts`);
+    if (sdk.package !== LOADED_SDK) throw new Error(`Milvus ${action.version} needs the Node SDK ${sdk.package} ${sdk.version}; the correctness driver loads ${LOADED_SDK} only, so this path is certified on containers or Kubernetes for now`);
+    this.d.history.event('note', UPGRADE_BEFORE, JSON.stringify(await driver.serverState()));
+    await stack.perform(action, signal);
+    this.afterUpgrade = this.recordAfter(driver, action.version);
+  }
+
+  /** Records the server's state once it can say (the old session may hold the new server back for a while). */
+  private async recordAfter(driver: SdkDriver, version: string): Promise<void> {
+    const state = await pollUntil(() => driver.serverState(), { what: `Milvus ${version} to describe its index`, timeoutMs: 180_000, intervalMs: 1000, signal: this.d.signal }).catch(() => null);
+    this.d.history.event('note', UPGRADE_AFTER, JSON.stringify(state ?? { server: null, index: null }));
+    if (!state) return this.d.log(`Milvus ${version} never described its index`);
+    this.d.slot.serverVersion = state.server;
+    this.d.log(`server now reports ${state.server}`);
+  }
+
+  /** Waits for what an upgrade step still records in the background. */
+  async settle(): Promise<void> {
+    await this.afterUpgrade;
   }
 
   /** Ends the stack and its data: the drivers stop until a later step brings a stack up. */

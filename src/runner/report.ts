@@ -23,7 +23,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null): Run
   const history = run.history;
   const truth = truthSource?.withHistory(history.ops) ?? null;
   const { measures: m, errors: checkErrors } = runChecks({ run, truth });
-  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability }), ...stepVerdicts(run.stepFailure)];
+  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, upgrades: m.upgrades }), ...stepVerdicts(run.stepFailure)];
   const windows = phaseWindows(history);
   let verdict: Verdict;
   let exitCode: number;
@@ -79,6 +79,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null): Run
     checkErrors,
     incomplete: run.end === null,
     expectation,
+    upgrades: m.upgrades,
     series: {
       searchLatency: history.ops.filter((o) => o.op === 'search').map((o) => [o.start, round(o.latencyMs), o.outcome] as const),
       recall: truth

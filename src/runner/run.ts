@@ -18,6 +18,7 @@ import { BreachWatch } from './breach.ts';
 import { RunHost, type StackSlot } from './host.ts';
 import { GateMissed, runSteps, StepFailed } from '../plan/interpreter.ts';
 import { fixedLength, fixedPhaseStarts, longestLength } from '../scenario/steps.ts';
+import { supportsUpsert } from '../scenario/versions.ts';
 import { scoreRun, type RunState } from './report.ts';
 import { HistoryFile, idRanges, readHistoryFile } from '../history/file.ts';
 import { PROJECT_ROOT } from '../supervise/home.ts';
@@ -122,7 +123,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
-  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve() };
+  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: versions.server };
   const startProbes = (d: SdkDriver): void => {
     const probes = new AbortController();
     running.signal.addEventListener('abort', () => probes.abort(), { once: true });
@@ -130,7 +131,16 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
     slot.probesDone = d.runSearchProbes(queries, s.dataset.dim, s.workload.search, probes.signal);
   };
   startProbes(driver);
-  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal);
+  const skipped = new Set<string>();
+  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal, (op) => {
+    if (op !== 'upsert' || supportsUpsert(slot.serverVersion)) return false;
+    if (!skipped.has(slot.serverVersion)) {
+      skipped.add(slot.serverVersion);
+      history.event('note', 'skipped', `upserts skipped: Milvus ${slot.serverVersion} has no upsert (it arrived in 2.3)`);
+      log(`upserts skipped while the server is ${slot.serverVersion}: upsert arrived in Milvus 2.3`);
+    }
+    return true;
+  });
   const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
   const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
   const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6') }) : null;
@@ -152,6 +162,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
       log(`step failed: ${err.message}`);
     } else throw err;
   } finally {
+    await host.settle();
     history.enterPhase('verify');
     running.abort();
     signal.removeEventListener('abort', stopAll);
