@@ -13,7 +13,7 @@ import { platformFlag } from './scenario-file.ts';
 
 const FLAGS = {
   from: 'value', to: 'value', chain: 'boolean', topology: 'value', rows: 'value', platform: 'value', out: 'value',
-  'recall-tolerance': 'value', 'max-downtime': 'value', 'min-availability': 'value', rollback: 'boolean',
+  'recall-tolerance': 'value', 'max-downtime': 'value', 'min-availability': 'value', rollback: 'boolean', 'object-store': 'value',
 } as const;
 
 /** One certified path and what came of it. */
@@ -34,6 +34,8 @@ export async function certifyCommand(argv: string[]): Promise<number> {
   if (tos.length === 0) throw new UsageError('--to is required: the version(s) to upgrade to, e.g. --to 2.3.5 (repeat it for a matrix)');
   const topology = flag(args, 'topology') ?? 'standalone';
   if (topology !== 'standalone' && topology !== 'cluster') throw new UsageError(`--topology must be standalone or cluster, got '${topology}'`);
+  const objectStore = flag(args, 'object-store') ?? 'minio';
+  if (objectStore !== 'minio' && objectStore !== 'local') throw new UsageError(`--object-store must be minio or local, got '${objectStore}'`);
   const paths = args.flags.has('chain') ? [tos] : tos.map((to) => [to]);
   const number = (name: string): number | undefined => {
     const v = flag(args, name);
@@ -43,7 +45,7 @@ export async function certifyCommand(argv: string[]): Promise<number> {
     return n;
   };
   const base: Omit<CertifyOptions, 'path'> = {
-    from, topology, rows: intFlag(args, 'rows') ?? 2000, rollback: args.flags.has('rollback'),
+    from, topology, objectStore, rows: intFlag(args, 'rows') ?? 2000, rollback: args.flags.has('rollback'),
     recallTolerance: number('recall-tolerance'), maxDowntimeMs: number('max-downtime') === undefined ? undefined : number('max-downtime')! * 1000, minAvailability: number('min-availability'),
   };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');

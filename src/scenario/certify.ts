@@ -5,6 +5,7 @@ export interface CertifyOptions {
   /** The versions to go through, in order (one for a pair, several for a chain). */
   path: readonly string[];
   topology: 'standalone' | 'cluster';
+  objectStore: 'minio' | 'local';
   rows: number;
   /** Defaults below; each can be overridden. */
   recallTolerance?: number;
@@ -45,7 +46,7 @@ export function certificationScenario(o: CertifyOptions): ScenarioInput {
     name: `certify-${o.topology}-${label}`,
     description: `Pre-upgrade certification: Milvus ${[o.from, ...o.path].join(' → ')} (${o.topology}) under searches, deletes and upserts.`,
     seed: 20261129,
-    stack: { milvusVersion: o.from, topology: o.topology, etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'minio' },
+    stack: { milvusVersion: o.from, topology: o.topology, etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: o.objectStore },
     collection: {
       name: 'drill_certify',
       shards: 2,

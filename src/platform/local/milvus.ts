@@ -6,6 +6,7 @@ import { freePorts } from '../../util/ports.ts';
 import { pollUntil } from '../../util/poll.ts';
 import { milvusBinary } from './tools.ts';
 import { toYaml, type YamlValue } from './yaml.ts';
+import { versionConfig } from './milvus-versions.ts';
 import { MINIO_CREDENTIALS } from './minio.ts';
 
 /** Every gRPC port Milvus opens; all must be set, because the built-in defaults collide. */
@@ -37,10 +38,12 @@ export interface MilvusPorts {
   internal: Record<string, number>;
 }
 
-/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults, then the scenario's overrides. */
+/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults, what the version needs besides, then the scenario's overrides. */
 export function renderStandaloneConfig(o: { version: string; dir: string; etcdEndpoints: string[]; minioAddress: string | null; ports: MilvusPorts; overrides?: Record<string, unknown> }): string {
   const config: Record<string, YamlValue> = {
-    etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', use: { embed: false } },
+    // The sub-paths spelled out: 2.2 has no built-in default for them (it panics 'key not found'),
+    // and an upgrade must find its metadata where the old version wrote it.
+    etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', metaSubPath: 'meta', kvSubPath: 'kv', use: { embed: false } },
     common: { storageType: o.minioAddress ? 'minio' : 'local' },
     localStorage: { path: join(o.dir, 'local') },
     rocksmq: { path: join(o.dir, 'rocksmq') },
@@ -64,7 +67,7 @@ export function renderStandaloneConfig(o: { version: string; dir: string; etcdEn
     // Without an ip, each role registers the first non-loopback address; keep traffic on loopback.
     s.ip = '127.0.0.1';
   }
-  return `${toYaml(mergeConfig(mergeConfig(config, versionConfig(o.version)), o.overrides ?? {}))}\n`;
+  return `${toYaml(mergeConfig(mergeConfig(versionConfig(o.version) as Record<string, YamlValue>, config), o.overrides ?? {}))}\n`;
 }
 
 /** A real Milvus standalone server: one process holding every role. */
@@ -116,6 +119,8 @@ export class MilvusStandalone implements AsyncDisposable {
           DEPLOY_MODE: 'STANDALONE',
           METRICS_PORT: String(this.ports.metrics),
           MILVUS_RUN_DIR: join(this.options.dir, 'run'),
+          // Its S3 client would otherwise ask the EC2 metadata address for a region: off loopback.
+          AWS_EC2_METADATA_DISABLED: 'true',
           LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
         },
         logFile: this.logFile,
@@ -152,13 +157,17 @@ export class MilvusStandalone implements AsyncDisposable {
 
   async waitReady(timeoutMs: number): Promise<void> {
     const url = `http://127.0.0.1:${this.ports.metrics}/healthz`;
+    // An exit ends the wait at once, not at the deadline (a bad config exits within seconds).
+    const exited = new AbortController();
+    const proc = this.process;
+    void proc.exited.then((status) => exited.abort(new Error(`Milvus ${this.options.version} exited (${JSON.stringify(status)}): see ${this.logFile}`)));
     await pollUntil(
       async () => {
         if (!this.process.running) throw new Error(`Milvus exited (${JSON.stringify(this.process.status)}): see ${this.logFile}`);
         const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
         return (await res.text()).trim() === 'OK';
       },
-      { what: `Milvus health at ${url}`, timeoutMs },
+      { what: `Milvus health at ${url}`, timeoutMs, signal: exited.signal },
     );
   }
 
@@ -172,16 +181,6 @@ async function allocatePorts(): Promise<MilvusPorts> {
   const internal: Record<string, number> = {};
   PORT_KEYS.forEach(([section, key], i) => (internal[`${section}.${key}`] = ports[i]!));
   return { grpc: internal['proxy.port']!, metrics: ports[PORT_KEYS.length]!, internal };
-}
-
-/**
- * What a version's milvus.yaml needs beyond the keys above. 2.2 and 2.3 read the same keys for
- * everything rendered here (their templates differ in placeholders and in sections we leave at
- * their defaults); a line whose keys move gets its entry here.
- */
-export function versionConfig(version: string): Record<string, unknown> {
-  void version;
-  return {};
 }
 
 /** Deep-merges overrides (nested objects) into a config; scalars and lists replace. */
