@@ -24,7 +24,10 @@ export interface StackSlot {
   /** Stops the probes that run against this stack. */
   probes: AbortController | null;
   probesDone: Promise<void>;
-  /** What the server said it was when last asked (after bring-up and after each upgrade step). */
+  /**
+   * The version deployed now (the stack's, then each upgrade's): what the harness installed, not
+   * what the server reports (PyPI's 2.3.0 reports itself as 'v2.2-testing-…').
+   */
   serverVersion: string;
 }
 
@@ -163,6 +166,7 @@ export class RunHost implements StepHost {
     if (sdk.package !== LOADED_SDK) throw new Error(`Milvus ${action.version} needs the Node SDK ${sdk.package} ${sdk.version}; the correctness driver loads ${LOADED_SDK} only, so this path is certified on containers or Kubernetes for now`);
     this.d.history.event('note', UPGRADE_BEFORE, JSON.stringify(await driver.serverState()));
     await stack.perform(action, signal);
+    this.d.slot.serverVersion = action.version;
     this.afterUpgrade = this.recordAfter(driver, action.version);
   }
 
@@ -170,9 +174,7 @@ export class RunHost implements StepHost {
   private async recordAfter(driver: SdkDriver, version: string): Promise<void> {
     const state = await pollUntil(() => driver.serverState(), { what: `Milvus ${version} to describe its index`, timeoutMs: 180_000, intervalMs: 1000, signal: this.d.signal }).catch(() => null);
     this.d.history.event('note', UPGRADE_AFTER, JSON.stringify(state ?? { server: null, index: null }));
-    if (!state) return this.d.log(`Milvus ${version} never described its index`);
-    this.d.slot.serverVersion = state.server;
-    this.d.log(`server now reports ${state.server}`);
+    this.d.log(state ? `server now reports ${state.server}` : `Milvus ${version} never described its index`);
   }
 
   /** Waits for what an upgrade step still records in the background. */

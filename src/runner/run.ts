@@ -123,7 +123,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
-  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: versions.server };
+  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: s.stack.milvusVersion };
   const startProbes = (d: SdkDriver): void => {
     const probes = new AbortController();
     running.signal.addEventListener('abort', () => probes.abort(), { once: true });
