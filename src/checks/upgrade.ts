@@ -37,7 +37,8 @@ export function upgradeSteps(history: History, stackVersion: string): UpgradeSte
     const endEvent = events.slice(i + 1).find((x) => x.kind === 'action-end' && x.name === 'upgrade');
     const next = events.findIndex((x, j) => j > i && x.kind === 'action-start' && x.name === 'upgrade');
     const following = events.slice(i + 1, next === -1 ? undefined : next);
-    const before = noteState(events.slice(0, i).reverse().find((x) => x.kind === 'note' && x.name === UPGRADE_BEFORE));
+    // Recorded by the step itself, once it has started and before it stops the old server.
+    const before = noteState(following.find((x) => x.kind === 'note' && x.name === UPGRADE_BEFORE));
     const after = noteState(following.find((x) => x.kind === 'note' && x.name === UPGRADE_AFTER));
     const end = endEvent?.at ?? null;
     const searchableAt = end === null ? null : (oks.find((t) => t >= end) ?? null);
@@ -68,13 +69,14 @@ export function upgradeSteps(history: History, stackVersion: string): UpgradeSte
 }
 
 function stateProblems(to: string, before: ServerStateNote | null, after: ServerStateNote | null): string[] {
+  if (!before) return [`nothing recorded about the server before the upgrade to ${to}, so its index cannot be compared`];
   if (!after) return [`nothing recorded about the server after the upgrade to ${to}`];
   const problems: string[] = [];
   const bare = (v: string): string => v.replace(/^v/, '').replace(/-.*$/, '');
   if (after.server === null) problems.push(`the server did not say its version after the upgrade to ${to}`);
   else if (bare(after.server) !== bare(to)) problems.push(`the server reports ${after.server} after the upgrade to ${to}`);
-  if (before?.index && !after.index) problems.push(`after the upgrade to ${to} the collection has no index (before: ${before.index})`);
-  else if (before?.index && after.index !== before.index) problems.push(`after the upgrade to ${to} the index is ${after.index} (before: ${before.index})`);
+  if (before.index && !after.index) problems.push(`after the upgrade to ${to} the collection has no index (before: ${before.index})`);
+  else if (before.index && after.index !== before.index) problems.push(`after the upgrade to ${to} the index is ${after.index} (before: ${before.index})`);
   return problems;
 }
 

@@ -49,8 +49,8 @@ test('the certification scenario is valid; a downgrade through it is refused up 
 
 function upgradeEvents(opts: { start: number; end: number; detail?: string; after: string | null }): HistoryEvent[] {
   return [
-    { at: opts.start - 1, kind: 'note', name: UPGRADE_BEFORE, detail: state('v2.2.16-lite', HNSW) },
     { at: opts.start, kind: 'action-start', name: 'upgrade', detail: 'upgrade to Milvus 2.3.5' },
+    { at: opts.start + 1, kind: 'note', name: UPGRADE_BEFORE, detail: state('v2.2.16-lite', HNSW) },
     { at: opts.end, kind: 'action-end', name: 'upgrade', detail: opts.detail ?? 'ok' },
     ...(opts.after === null ? [] : [{ at: opts.end + 500, kind: 'note' as const, name: UPGRADE_AFTER, detail: opts.after }]),
   ];
@@ -92,6 +92,8 @@ test('never searchable again, an index changed or gone, or another server versio
   assert.match(changed.problems[1]!, /index is vector: \{"M":"8"\}/);
   const failed = upgradeSteps(history(ops, upgradeEvents({ start: 10_000, end: 15_000, detail: 'failed: exited', after: null })), '2.2.16')[0]!;
   assert.deepEqual(failed.problems, ['upgrade to 2.3.5 failed: exited']);
+  const unrecorded = history(ops, upgradeEvents({ start: 10_000, end: 15_000, after: state('v2.3.5-lite', HNSW) }).filter((e) => e.name !== UPGRADE_BEFORE));
+  assert.match(upgradeSteps(unrecorded, '2.2.16')[0]!.problems.join(), /nothing recorded about the server before/);
   const slos: SloSpec[] = [
     { name: 'downtime', kind: 'downtime', phase: null, op: '<=', threshold: 60_000 },
     { name: 'upgrade', kind: 'upgrade', phase: null, op: '<=', threshold: 0 },
