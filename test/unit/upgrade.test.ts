@@ -7,6 +7,7 @@ import { validateScenario } from '../../src/scenario/validate.ts';
 import { certificationScenario } from '../../src/scenario/certify.ts';
 import { matrixJunit, type MatrixRow } from '../../src/cli/certify.ts';
 import { versionConfig } from '../../src/platform/local/milvus-versions.ts';
+import { renderStandaloneConfig, type MilvusPorts } from '../../src/platform/local/milvus.ts';
 import type { HistoryEvent, SloSpec, StepSpec } from '../../src/core/types.ts';
 import { history, search } from '../support/history.ts';
 
@@ -106,9 +107,14 @@ test('never searchable again, an index changed or gone, or another server versio
   assert.deepEqual(evaluateSlos(slos, { phases: [], faults: [], durability: null, upgrades: [] }).map((v) => [v.pass, v.samples]), [[false, 0], [false, 0]]);
 });
 
-test('2.2 gets the keys it has no defaults for; 2.3 gets none', () => {
-  const c22 = versionConfig('2.2.16') as { etcd?: unknown; common: { chanNamePrefix: { cluster: string } } };
-  assert.equal(c22.common.chanNamePrefix.cluster, 'by-dev');
+test('every version gets the same channel names; 2.2 gets the keys it has no defaults for', () => {
+  const ports: MilvusPorts = { grpc: 1, metrics: 2, internal: {} };
+  const render = (version: string): string => renderStandaloneConfig({ version, dir: '/d', etcdEndpoints: ['127.0.0.1:1'], minioAddress: '127.0.0.1:9000', ports });
+  for (const v of ['2.2.16', '2.3.0', '2.3.5']) assert.match(render(v), /chanNamePrefix:\n\s+cluster: by-dev\n(.*\n)*?\s+rootCoordDml: rootcoord-dml/);
+  assert.match(render('2.2.16'), /autoHandoff: true/);
+  assert.doesNotMatch(render('2.3.5'), /autoHandoff/);
+  // The harness's MinIO wins over the 2.2 placeholders.
+  assert.match(render('2.2.16'), /address: "127\.0\.0\.1"\n\s+port: 9000/);
   assert.deepEqual(versionConfig('2.3.5'), {});
 });
 

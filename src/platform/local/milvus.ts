@@ -6,7 +6,7 @@ import { freePorts } from '../../util/ports.ts';
 import { pollUntil } from '../../util/poll.ts';
 import { milvusBinary } from './tools.ts';
 import { toYaml, type YamlValue } from './yaml.ts';
-import { versionConfig } from './milvus-versions.ts';
+import { CHANNEL_CONFIG, versionConfig } from './milvus-versions.ts';
 import { MINIO_CREDENTIALS } from './minio.ts';
 
 /** Every gRPC port Milvus opens; all must be set, because the built-in defaults collide. */
@@ -44,7 +44,7 @@ export function renderStandaloneConfig(o: { version: string; dir: string; etcdEn
     // The sub-paths spelled out: 2.2 has no built-in default for them (it panics 'key not found'),
     // and an upgrade must find its metadata where the old version wrote it.
     etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', metaSubPath: 'meta', kvSubPath: 'kv', use: { embed: false } },
-    common: { storageType: o.minioAddress ? 'minio' : 'local' },
+    common: { storageType: o.minioAddress ? 'minio' : 'local', ...CHANNEL_CONFIG.common },
     localStorage: { path: join(o.dir, 'local') },
     rocksmq: { path: join(o.dir, 'rocksmq') },
     log: { level: 'info', file: { rootPath: join(o.dir, 'logs') } },
