@@ -51,6 +51,9 @@ export async function certifyCommand(argv: string[]): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
   const outDir = resolve(flag(args, 'out') ?? join(PROJECT_ROOT, 'reports', `certify-${stamp}`));
   mkdirSync(outDir, { recursive: true });
+  if (topology === 'cluster' && platformFlag(args) === 'local') {
+    throw new UsageError('--topology cluster: rolling upgrades of the local cluster are not built yet (its coordinators run as one process); certify standalone, in place');
+  }
   const platform = await loadPlatform(platformFlag(args));
   if (!platform) throw new Error(`platform '${platformFlag(args)}' did not load`);
   const started = Date.now();

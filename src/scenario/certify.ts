@@ -46,7 +46,7 @@ export function certificationScenario(o: CertifyOptions): ScenarioInput {
     name: `certify-${o.topology}-${label}`,
     description: `Pre-upgrade certification: Milvus ${[o.from, ...o.path].join(' → ')} (${o.topology}) under searches, deletes and upserts.`,
     seed: 20261129,
-    stack: { milvusVersion: o.from, topology: o.topology, etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: o.objectStore },
+    stack: { milvusVersion: o.from, topology: o.topology, etcd: { members: 1 }, messageQueue: o.topology === 'cluster' ? 'kafka' : 'rocksmq', objectStore: o.objectStore },
     collection: {
       name: 'drill_certify',
       shards: 2,
