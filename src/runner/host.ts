@@ -11,11 +11,11 @@ import { SdkDriver } from '../workload/sdk.ts';
 import { delay, pollUntil } from '../util/poll.ts';
 import { sdkForServer } from '../core/sdk-versions.ts';
 import { UPGRADE_AFTER, UPGRADE_BEFORE } from '../checks/upgrade.ts';
+import type { BreachWatch } from './breach.ts';
+import type { GroundTruth } from './truth.ts';
 
 /** The Node SDK package the correctness driver imports. */
 const LOADED_SDK = '@zilliz/milvus2-sdk-node';
-import type { BreachWatch } from './breach.ts';
-import type { GroundTruth } from './truth.ts';
 
 /** The stack the drivers talk to now; destroy empties it, up fills it with a new one. */
 export interface StackSlot {
