@@ -164,7 +164,8 @@ export class RunHost implements StepHost {
     const sdk = sdkForServer(action.version);
     if (!sdk) throw new Error(`Milvus ${action.version} has no Node SDK in src/core/sdk-versions.ts`);
     if (sdk.package !== LOADED_SDK) throw new Error(`Milvus ${action.version} needs the Node SDK ${sdk.package} ${sdk.version}; the correctness driver loads ${LOADED_SDK} only, so this path is certified on containers or Kubernetes for now`);
-    this.d.history.event('note', UPGRADE_BEFORE, JSON.stringify(await driver.serverState()));
+    const before = await pollUntil(() => driver.serverState(), { what: 'the server to describe its index before the upgrade', timeoutMs: 60_000, intervalMs: 1000, signal });
+    this.d.history.event('note', UPGRADE_BEFORE, JSON.stringify(before));
     await stack.perform(action, signal);
     this.d.slot.serverVersion = action.version;
     this.afterUpgrade = this.recordAfter(driver, action.version);

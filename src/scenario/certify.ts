@@ -29,6 +29,8 @@ export function certificationScenario(o: CertifyOptions): ScenarioInput {
   const recallTolerance = o.recallTolerance ?? CERTIFY_DEFAULTS.recallTolerance;
   const steps: StepInput[] = [{ phase: 'before', duration: '20s' }];
   o.path.forEach((version, i) => {
+    // In a chain, each next step starts from a recovered service, as an operator's would.
+    if (i > 0) steps.push({ wait: 'recovered', timeout: '5m' });
     steps.push({ phase: `upgrade-${i + 1}`, duration: '1s' });
     steps.push({ action: 'upgrade', version, timeout: '5m', ...(o.upgradeConfig ? { config: o.upgradeConfig } : {}), ...(o.rollback ? { rollback: true } : {}) });
   });

@@ -44,6 +44,10 @@ test('the certification scenario is valid; a downgrade through it is refused up 
   const down = validateScenario(certificationScenario({ from: '2.3.5', path: ['2.3.0'], topology: 'standalone', objectStore: 'minio', rows: 2000 }));
   assert.equal(down.ok, false);
   assert.ok(!down.ok && down.errors.some((e) => /downgrade/.test(e.message)));
+  const chain = validateScenario(certificationScenario({ from: '2.2.16', path: ['2.3.0', '2.3.5'], topology: 'standalone', objectStore: 'local', rows: 2000 }));
+  assert.ok(chain.ok, chain.ok ? '' : JSON.stringify(chain.errors));
+  // The second upgrade waits for a recovered service first.
+  assert.deepEqual(chain.scenario.steps.map((st) => (st.step === 'action' ? `upgrade ${st.spec.action === 'upgrade' ? st.spec.version : ''}` : st.step === 'wait' ? `wait ${st.until}` : st.step === 'phase' ? st.name : st.step)), ['before', 'upgrade-1', 'upgrade 2.3.0', 'wait recovered', 'upgrade-2', 'upgrade 2.3.5', 'recovering', 'after']);
   const rollback = validateScenario(certificationScenario({ from: '2.3.5', path: ['2.3.0'], topology: 'standalone', objectStore: 'minio', rows: 2000, rollback: true }));
   assert.ok(rollback.ok);
 });
