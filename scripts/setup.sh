@@ -46,11 +46,13 @@ install_milvus() { # version
   log "installing Milvus $version (PyPI package 'milvus==$version') into $dir"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   local wheels=$DRILL_HOME/wheels
-  mkdir -p "$wheels" "$dir/bin"
+  mkdir -p "$wheels"
   "$venv/bin/pip" download -q --no-deps --disable-pip-version-check "milvus==$version" -d "$wheels" >&2 \
     || { log "Milvus $version cannot be installed: the PyPI package 'milvus' has no $version (it has 2.2.4-2.2.16 and 2.3.0-2.3.5)"; return 1; }
-  # The wheel ships the server binary and its libraries lzma-compressed; unpack them once, and keep
+  # The wheel ships the server binary and its libraries lzma-compressed; unpack them once into a
+  # scratch directory renamed into place at the end (an interrupted unpack is redone), and keep
   # the version's own config template beside them for reference.
+  rm -rf "$dir/bin.part" && mkdir -p "$dir/bin.part"
   "$venv/bin/python" - "$wheels/milvus-$version-"*.whl "$dir" <<'PY'
 import lzma, os, sys, zipfile
 wheel, dst = sys.argv[1], sys.argv[2]
@@ -58,15 +60,15 @@ with zipfile.ZipFile(wheel) as z:
     for name in z.namelist():
         base = os.path.basename(name)
         if name.startswith('milvus/data/bin/') and base.endswith('.lzma'):
-            out = os.path.join(dst, 'bin', base[:-5])
-            with z.open(name) as raw, lzma.open(raw) as f, open(out + '.part', 'wb') as o:
+            out = os.path.join(dst, 'bin.part', base[:-5])
+            with z.open(name) as raw, lzma.open(raw) as f, open(out, 'wb') as o:
                 o.write(f.read())
-            os.chmod(out + '.part', 0o755)
-            os.replace(out + '.part', out)
+            os.chmod(out, 0o755)
         elif name == 'milvus/data/config.yaml.template':
             with z.open(name) as f, open(os.path.join(dst, 'config.yaml.template'), 'wb') as o:
                 o.write(f.read())
 PY
+  rm -rf "$dir/bin" && mv "$dir/bin.part" "$dir/bin"
 }
 
 install_go_tool() { # name module
