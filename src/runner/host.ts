@@ -200,6 +200,7 @@ export class RunHost implements StepHost {
     const workDir = join(this.d.workDir, `stack-${this.stacksUp}`);
     const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log });
     this.d.slot.stack = stack;
+    this.d.slot.serverVersion = this.d.s.stack.milvusVersion;
     const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection);
     this.d.slot.driver = driver;
     this.d.startProbes(driver);
