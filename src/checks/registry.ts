@@ -1,4 +1,5 @@
-import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView } from '../core/types.ts';
+import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import { upgradeSteps } from './upgrade.ts';
 import { detect } from './detectors.ts';
 import { durability, type DurabilityResult } from './durability.ts';
 import { faultWindows, latencyByOp, phaseStats, phaseWindows } from './phases.ts';
@@ -21,6 +22,7 @@ export interface Measures {
   findings: Finding[];
   server: ServerPhaseView[];
   security: SecurityResult | null;
+  upgrades: UpgradeStep[];
 }
 
 /** A check: a pure function of the recorded history that yields one measure. */
@@ -43,9 +45,10 @@ export const CHECKS: readonly Check[] = [
   ]),
   define('server', ({ run }) => serverView(run.scrapes, phaseWindows(run.history))),
   define('security', ({ run }) => securityResult(run.history.ops)),
+  define('upgrades', ({ run }) => upgradeSteps(run.history, run.header.scenario.stack.milvusVersion)),
 ];
 
-const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null };
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [] };
 
 /** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
 export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {

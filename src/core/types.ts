@@ -216,7 +216,12 @@ export type ActionSpec =
   | { action: 'up'; config: Record<string, unknown> }
   | { action: 'backup'; name: string }
   | { action: 'restore'; name: string }
-  | { action: 'upgrade'; version: string }
+  /**
+   * Replaces the server with another version on the same metadata and data (in place for
+   * standalone). config: milvus.yaml overrides for the new version; rollback: a downgrade is
+   * intended (refused otherwise).
+   */
+  | { action: 'upgrade'; version: string; config: Record<string, unknown>; rollback: boolean }
   | { action: 'scale'; target: { role: Role }; replicas: number }
   /** Runs the security probe set now; `point` names where (a step, or a default point) in findings. */
   | { action: 'security'; point: SecurityPoint };
@@ -245,7 +250,11 @@ export type SloKind =
   | 'recoveryTime'
   | 'durability'
   /** Security probes that must be refused and were not (or whose outcome is unknown). */
-  | 'security';
+  | 'security'
+  /** The longest time without a successful search around any upgrade step (ms). */
+  | 'downtime'
+  /** Upgrade steps whose result is off: index missing or changed, server reporting another version. */
+  | 'upgrade';
 
 /**
  * A threshold relative to another phase of the same run: base × times + plus, where base is the
@@ -484,6 +493,30 @@ export interface RecordedRun {
   end: { finishedAt: string; error: string | null; interrupted: boolean } | null;
 }
 
+/** One upgrade (or rollback) step, measured from the history around its action. */
+export interface UpgradeStep {
+  from: string | null;
+  to: string;
+  /** ms since the run's start: the action's start and end. */
+  start: number;
+  end: number | null;
+  /** The action's own time (stop, start, healthy). */
+  durationMs: number | null;
+  /** The first successful search after the action ended, ms since the run's start; null if none. */
+  searchableAt: number | null;
+  /** The longest time without a successful search from before the step until searchable again. */
+  downtimeMs: number | null;
+  /** Probe searches from the step's start until searchable again. */
+  searches: number;
+  availability: number | null;
+  p99Ms: number | null;
+  /** What the server said it was after the step. */
+  serverAfter: string | null;
+  indexBefore: string | null;
+  indexAfter: string | null;
+  problems: readonly string[];
+}
+
 export interface RunReport {
   runId: string;
   scenario: string;
@@ -534,6 +567,8 @@ export interface RunReport {
   security?: { probes: readonly { name: string; point: SecurityPoint; expect: SecurityProbe['expect']; severity: SecurityProbe['severity']; outcome: Outcome; status: 'held' | 'breached' | 'unknown'; at: number; evidence: string }[] } | null;
   /** What the scenario expected, and whether the run did exactly that. */
   expectation: { expected: Expectation; outcome: 'pass' | 'fail' | 'aborted'; met: boolean; reason: string } | null;
+  /** Each upgrade step, in order; empty without upgrade steps. */
+  upgrades: readonly UpgradeStep[];
   /** Time series for charts: [ms since epoch, value]. */
   series: {
     searchLatency: readonly (readonly [number, number, Outcome])[];

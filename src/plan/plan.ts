@@ -147,7 +147,7 @@ export function describeAction(a: ActionSpec): string {
     case 'restore':
       return `restore '${a.name}'`;
     case 'upgrade':
-      return `upgrade to Milvus ${a.version}`;
+      return `${a.rollback ? 'roll back' : 'upgrade'} to Milvus ${a.version}${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}`;
     case 'scale':
       return `scale ${a.target.role} to ${a.replicas}`;
     case 'security':

@@ -20,6 +20,7 @@ import { RunSecurity } from './security.ts';
 import { redactSecrets } from './redact.ts';
 import { GateMissed, runSteps, StepFailed } from '../plan/interpreter.ts';
 import { fixedLength, fixedPhaseStarts, longestLength } from '../scenario/steps.ts';
+import { supportsUpsert } from '../scenario/versions.ts';
 import { scoreRun, type RunState } from './report.ts';
 import { HistoryFile, idRanges, readHistoryFile } from '../history/file.ts';
 import { PROJECT_ROOT } from '../supervise/home.ts';
@@ -85,7 +86,7 @@ function harnessErrorReport(s: Scenario, opts: RunOptions, startedAt: Date, erro
     runId: opts.runId, scenario: s.name, seed: s.seed, platform: opts.platform.name as RunReport['platform'], milvusVersion: s.stack.milvusVersion, versions: null,
     startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), bringUpMs: null, recallK: s.workload.search.topK,
     verdict: 'error', exitCode: EXIT.harness, error, phases: [], phaseWindows: [], faults: [], durability: null, slos: [], latencyByOp: [], findings: [], server: [],
-    load: null, abortedOnBreach: null, stepFailure: null, checkErrors: [], incomplete: false, expectation: null, series: { searchLatency: [], recall: [] },
+    load: null, abortedOnBreach: null, stepFailure: null, checkErrors: [], incomplete: false, expectation: null, upgrades: [], series: { searchLatency: [], recall: [] },
   };
 }
 
@@ -155,7 +156,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
-  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve() };
+  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: s.stack.milvusVersion };
   const startProbes = (d: SdkDriver): void => {
     const probes = new AbortController();
     running.signal.addEventListener('abort', () => probes.abort(), { once: true });
@@ -163,7 +164,16 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
     slot.probesDone = d.runSearchProbes(queries, s.dataset.dim, s.workload.search, probes.signal);
   };
   startProbes(driver);
-  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal);
+  const skipped = new Set<string>();
+  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal, (op) => {
+    if (op !== 'upsert' || supportsUpsert(slot.serverVersion)) return false;
+    if (!skipped.has(slot.serverVersion)) {
+      skipped.add(slot.serverVersion);
+      history.event('note', 'skipped', `upserts skipped: Milvus ${slot.serverVersion} has no upsert (it arrived in 2.3)`);
+      log(`upserts skipped while the server is ${slot.serverVersion}: upsert arrived in Milvus 2.3`);
+    }
+    return true;
+  });
   const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
   const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
   const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6'), connection }) : null;
@@ -185,6 +195,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
       log(`step failed: ${err.message}`);
     } else throw err;
   } finally {
+    await host.settle();
     history.enterPhase('verify');
     running.abort();
     signal.removeEventListener('abort', stopAll);

@@ -23,6 +23,8 @@ export async function runChurn(
   durationMs: number,
   now: () => number,
   signal: AbortSignal,
+  /** Whether to leave this kind of write out now (e.g. upsert on a server without it). */
+  skip: (op: 'delete' | 'upsert') => boolean = () => false,
 ): Promise<void> {
   const churn = s.workload.churn;
   if (!churn) return;
@@ -35,7 +37,7 @@ export async function runChurn(
     if (signal.aborted) break;
     // While no stack is up (destroyed, not yet replaced) the plan's writes are not sent.
     const d = driver();
-    if (!d) continue;
+    if (!d || skip(op.op)) continue;
     const write = op.op === 'delete' ? d.delete([op.id]) : d.upsert(dataset, [{ id: op.id, version: op.version }]);
     inFlight.add(write);
     void write.finally(() => inFlight.delete(write));

@@ -94,6 +94,8 @@ interface ActionParams {
   config?: Record<string, unknown>;
   name?: string;
   version?: string;
+  /** upgrade: a downgrade is intended (a rollback test); refused otherwise. */
+  rollback?: boolean;
   replicas?: number;
 }
 

@@ -20,6 +20,7 @@ import { ROLES } from '../core/types.ts';
 import { FAULT_KINDS, assembleFault, duplicateFaultNames, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { SCORED_PERCENTILES } from '../checks/phases.ts';
 import { loadWriteProblems } from './load-writes.ts';
+import { versionPathErrors } from './versions.ts';
 import { fixedLength, longestLength, phaseNames, scenarioFaults, threePhaseSteps } from './steps.ts';
 import { securityOn, withSecurityPoints } from './security.ts';
 
@@ -43,7 +44,7 @@ const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'rest
 const VERDICTS = ['pass', 'fail', 'aborted'] as const;
 /** How long a wait may take when the scenario does not say. */
 const DEFAULT_WAIT_TIMEOUT = 300_000;
-const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security'] as const;
+const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade'] as const;
 const TLS_MODES = ['off', 'one-way', 'mutual'] as const;
 const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;
 
@@ -269,7 +270,7 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
   const timeout = r.duration(o, 'timeout', path, DEFAULT_WAIT_TIMEOUT, 1000);
   const fields: Record<(typeof ACTIONS)[number], string[]> = {
     flush: [], compact: [], destroy: [], up: ['config'], restart: ['target', 'config'],
-    backup: ['name'], restore: ['name'], upgrade: ['version'], scale: ['target', 'replicas'], security: ['name'],
+    backup: ['name'], restore: ['name'], upgrade: ['version', 'config', 'rollback'], scale: ['target', 'replicas'], security: ['name'],
   };
   r.unknownKeys(o, path, ['action', 'timeout', ...(fields[action] ?? [])]);
   const target = (): { role: StackRole; instance?: string } => {
@@ -294,7 +295,7 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
       case 'restore':
         return { action, name: r.str(o, 'name', path, 'default') };
       case 'upgrade':
-        return { action, version: r.str(o, 'version', path, undefined) };
+        return { action, version: r.str(o, 'version', path, undefined), config: config(), rollback: readRollback(r, o, path) };
       case 'scale':
         return { action, target: { role: target().role }, replicas: r.int(o, 'replicas', path, undefined, 0, 64) };
       case 'security':
@@ -305,6 +306,12 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
 }
 
 type StackRole = (typeof ROLES)[number];
+
+function readRollback(r: Reader, o: Obj, path: string): boolean {
+  if (o.rollback === undefined) return false;
+  if (typeof o.rollback !== 'boolean') r.fail(`${path}.rollback`, `must be true or false, got ${describe(o.rollback)}`, 'write rollback: true only for a deliberate downgrade test');
+  return o.rollback === true;
+}
 
 function readExpect(r: Reader, o: Obj): Expectation {
   r.unknownKeys(o, 'expect', ['verdict', 'slos']);
@@ -552,10 +559,10 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
 }
 
 function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind']): SloSpec['threshold'] {
-  if (o.threshold === null || typeof o.threshold !== 'object') return r.num(o, 'threshold', path, kind === 'durability' || kind === 'security' ? 0 : undefined);
+  if (o.threshold === null || typeof o.threshold !== 'object') return r.num(o, 'threshold', path, kind === 'durability' || kind === 'security' || kind === 'upgrade' ? 0 : undefined);
   const t = r.object(o.threshold, `${path}.threshold`);
   r.unknownKeys(t, `${path}.threshold`, ['phase', 'times', 'plus']);
-  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security') {
+  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade') {
     r.fail(`${path}.threshold`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
   }
   return { phase: r.str(t, 'phase', `${path}.threshold`, undefined), times: r.num(t, 'times', `${path}.threshold`, 1), plus: r.num(t, 'plus', `${path}.threshold`, 0) };
@@ -594,11 +601,15 @@ function crossChecks(
     if (st.step === 'gate') st.slos.forEach((n) => names.has(n) || r.fail(`steps[${i}].gate`, `names SLO '${n}', which slos does not declare`, `declare it in slos or use one of: ${[...names].join(', ')}`));
   });
   s.expect?.slos.forEach((n, i) => names.has(n) || n.startsWith('action:') || r.fail(`expect.slos[${i}]`, `names SLO '${n}', which slos does not declare`, `use one of: ${[...names].join(', ')}`));
-  r.errors.push(...faultStackErrors(faults, s.stack), ...duplicateFaultNames(faults));
+  r.errors.push(...faultStackErrors(faults, s.stack), ...duplicateFaultNames(faults), ...versionPathErrors(s.stack.milvusVersion, s.steps));
   s.steps.forEach((st, i) => {
     if (st.step === 'action' && st.spec.action === 'security' && !securityOn(s.stack.security)) {
       r.fail(`steps[${i}].action`, "'security' probes need a stack with security on", "set stack.security.authorization: true and/or stack.security.tls, or remove this step");
     }
+  });
+  s.slos.forEach((slo, i) => {
+    const upgrades = s.steps.some((st) => st.step === 'action' && st.spec.action === 'upgrade');
+    if ((slo.kind === 'downtime' || slo.kind === 'upgrade') && !upgrades) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs an upgrade step`, "add a step { action: 'upgrade', version: '...' } or remove this SLO");
   });
   const load = s.workload.load;
   const moves = s.steps.some((st) => st.step === 'action' && (st.spec.action === 'destroy' || st.spec.action === 'up'));

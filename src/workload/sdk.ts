@@ -372,6 +372,28 @@ export class SdkDriver implements AsyncDisposable {
     return records;
   }
 
+  /**
+   * The server's version and the collection's vector index as it describes it (type, metric,
+   * params, sorted), for comparing before and after an upgrade. Throws while the server cannot say.
+   */
+  async serverState(timeoutMs = 10_000): Promise<{ server: string; index: string | null }> {
+    const server = (await this.client.getVersion()).version;
+    const res = await this.client.describeIndex({ collection_name: this.collection.name, field_name: 'vector', timeout: timeoutMs });
+    const code = res.status?.error_code;
+    if (code === 'IndexNotExist' || /index not (exist|found)/i.test(res.status?.reason ?? '')) return { server, index: null };
+    if (code !== undefined && code !== 'Success' && code !== 0) throw new Error(`describeIndex: ${res.status.reason || String(code)}`);
+    const d = res.index_descriptions[0];
+    if (!d) return { server, index: null };
+    const params = Object.fromEntries(
+      d.params
+        .filter((p) => p.key !== 'params' && p.key !== 'mmap.enabled')
+        .concat(d.params.filter((p) => p.key === 'params').flatMap((p) => Object.entries(JSON.parse(String(p.value)) as Record<string, unknown>).map(([key, value]) => ({ key, value: String(value) }))))
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .map((p) => [p.key, p.value]),
+    );
+    return { server, index: `${d.field_name}: ${JSON.stringify(params)}` };
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.client.closeConnection();
   }

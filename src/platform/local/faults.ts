@@ -27,6 +27,8 @@ export interface LocalComponent {
   readonly volume: DataVolume | null;
   /** Applies milvus.yaml overrides for its next start (Milvus components that support it). */
   reconfigure?(overrides: Record<string, unknown>): void;
+  /** Replaces it with another Milvus version in place (Milvus standalone). */
+  upgrade?(version: string, overrides: Record<string, unknown>, signal: AbortSignal): Promise<void>;
 }
 
 /** A component handle whose process is looked up on each use, so a restart is seen at once. */

@@ -6,6 +6,7 @@ import { freePorts } from '../../util/ports.ts';
 import { waitFor } from '../../util/poll.ts';
 import { milvusBinary } from './tools.ts';
 import { toYaml, type YamlValue } from './yaml.ts';
+import { CHANNEL_CONFIG, versionConfig } from './milvus-versions.ts';
 import { MINIO_CREDENTIALS } from './minio.ts';
 
 /** Every gRPC port Milvus opens; all must be set, because the built-in defaults collide. */
@@ -39,11 +40,13 @@ export interface MilvusPorts {
   internal: Record<string, number>;
 }
 
-/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults, then the scenario's overrides. */
-export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]; minioAddress: string | null; ports: MilvusPorts; overrides?: Record<string, unknown> }): string {
+/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults, what the version needs besides, then the scenario's overrides. */
+export function renderStandaloneConfig(o: { version: string; dir: string; etcdEndpoints: string[]; minioAddress: string | null; ports: MilvusPorts; overrides?: Record<string, unknown> }): string {
   const config: Record<string, YamlValue> = {
-    etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', use: { embed: false } },
-    common: { storageType: o.minioAddress ? 'minio' : 'local' },
+    // The sub-paths spelled out: 2.2 has no built-in default for them (it panics 'key not found'),
+    // and an upgrade must find its metadata where the old version wrote it.
+    etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', metaSubPath: 'meta', kvSubPath: 'kv', use: { embed: false } },
+    common: { storageType: o.minioAddress ? 'minio' : 'local', ...CHANNEL_CONFIG.common },
     localStorage: { path: join(o.dir, 'local') },
     rocksmq: { path: join(o.dir, 'rocksmq') },
     log: { level: 'info', file: { rootPath: join(o.dir, 'logs') } },
@@ -66,7 +69,7 @@ export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]
     // Without an ip, each role registers the first non-loopback address; keep traffic on loopback.
     s.ip = '127.0.0.1';
   }
-  return `${toYaml(mergeConfig(config, o.overrides ?? {}))}\n`;
+  return `${toYaml(mergeConfig(mergeConfig(versionConfig(o.version) as Record<string, YamlValue>, config), o.overrides ?? {}))}\n`;
 }
 
 /** A real Milvus standalone server: one process holding every role. */
@@ -118,6 +121,8 @@ export class MilvusStandalone implements AsyncDisposable {
           DEPLOY_MODE: 'STANDALONE',
           METRICS_PORT: String(this.ports.metrics),
           MILVUS_RUN_DIR: join(this.options.dir, 'run'),
+          // Its S3 client would otherwise ask the EC2 metadata address for a region: off loopback.
+          AWS_EC2_METADATA_DISABLED: 'true',
           LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
         },
         logFile: this.logFile,
@@ -130,6 +135,21 @@ export class MilvusStandalone implements AsyncDisposable {
   reconfigure(overrides: Record<string, unknown>): void {
     const merged = mergeConfig(mergeConfig({}, this.options.baseConfig ?? {}), overrides);
     writeFileSync(join(this.options.dir, 'conf', 'milvus.yaml'), renderStandaloneConfig({ ...this.options, ports: this.ports, overrides: merged }));
+  }
+
+  /**
+   * Replaces the server with another version in place: a graceful stop (SIGKILL past the grace
+   * period: a stop can hang for minutes), that version's milvus.yaml on the same etcd root, MinIO
+   * bucket and ports, and a start, resolved once it is healthy.
+   */
+  async upgrade(version: string, overrides: Record<string, unknown>, signal: AbortSignal, timeoutMs = 180_000): Promise<void> {
+    milvusBinary(version); // a missing install fails here, before the running server is stopped
+    await this.process.stop(30_000);
+    signal.throwIfAborted();
+    this.options.version = version;
+    this.reconfigure(overrides);
+    this.process = this.spawn();
+    await this.waitReady(timeoutMs);
   }
 
   /** Starts the server again after a kill, with the same config, ports and data. */

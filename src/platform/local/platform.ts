@@ -18,7 +18,7 @@ export { selectTargets } from './faults.ts';
 
 export class LocalPlatform implements Platform {
   readonly name = 'local';
-  readonly actions = ['restart', 'destroy', 'up'] as const;
+  readonly actions = ['restart', 'destroy', 'up', 'upgrade'] as const;
 
   constructor(private readonly capabilities: () => LocalCapabilities = localCapabilities) {}
 
@@ -68,6 +68,7 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     ...(minio ? [localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile)] : []),
     Object.assign(localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile), {
       reconfigure: (overrides: Record<string, unknown>) => milvus.reconfigure(overrides),
+      upgrade: (version: string, overrides: Record<string, unknown>, signal: AbortSignal) => milvus.upgrade(version, overrides, signal),
     }),
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
@@ -76,7 +77,7 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
 
 
 class LocalStack implements Stack {
-  readonly milvusVersion: string;
+  milvusVersion: string;
 
   constructor(
     spec: StackSpec,
@@ -98,6 +99,7 @@ class LocalStack implements Stack {
   }
 
   async perform(action: ActionSpec, signal: AbortSignal): Promise<void> {
+    if (action.action === 'upgrade') return this.upgrade(action, signal);
     if (action.action !== 'restart') throw new Error(`the local platform's stacks do not perform '${action.action}'`);
     const targets = this.faults.components.filter((c) => c.role === action.target.role && (!action.target.instance || c.name === action.target.instance));
     if (targets.length === 0) throw new Error(`restart: no component ${action.target.instance ?? `with role '${action.target.role}'`}`);
@@ -110,6 +112,14 @@ class LocalStack implements Stack {
       if (overrides) c.reconfigure!(action.config);
       c.restart();
     }
+  }
+
+  /** In place: the standalone server stops and the new version starts on the same etcd and MinIO data. */
+  private async upgrade(action: ActionSpec & { action: 'upgrade' }, signal: AbortSignal): Promise<void> {
+    const standalone = this.faults.components.find((c) => c.upgrade);
+    if (!standalone?.upgrade) throw new Error('upgrade: the local cluster topology cannot roll its roles to another version yet; use topology standalone');
+    await standalone.upgrade(action.version, action.config, signal);
+    this.milvusVersion = action.version;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

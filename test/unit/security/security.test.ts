@@ -63,7 +63,7 @@ const points = (steps: readonly StepSpec[]) => steps.map((s) => (s.step === 'act
 const ON = { authorization: true, rootPassword: 'generated' as const, tls: 'off' as const, rbacSurvivesRestore: false };
 
 test('default probe points: before the first injuring step, after restore and upgrade, at the end; none when security is off', () => {
-  const steps: StepSpec[] = [phase('steady'), phase('fault', 1), { step: 'action', spec: { action: 'restore', name: 'b' }, timeout: 1 }, { step: 'action', spec: { action: 'upgrade', version: '2.4' }, timeout: 1 }, phase('recovered')];
+  const steps: StepSpec[] = [phase('steady'), phase('fault', 1), { step: 'action', spec: { action: 'restore', name: 'b' }, timeout: 1 }, { step: 'action', spec: { action: 'upgrade', version: '2.4', config: {}, rollback: false }, timeout: 1 }, phase('recovered')];
   assert.deepEqual(points(withSecurityPoints(steps, ON)), ['steady', 'probe:before faults', 'fault', 'restore', 'probe:after restore', 'upgrade', 'probe:after upgrade', 'recovered', 'probe:after recovery (end of steps)']);
   assert.deepEqual(points(withSecurityPoints(steps, { ...ON, authorization: false })), ['steady', 'fault', 'restore', 'upgrade', 'recovered']);
   assert.deepEqual(points(withSecurityPoints([phase('steady')], ON)), ['probe:before faults', 'steady', 'probe:after recovery (end of steps)']);

@@ -24,7 +24,7 @@ test('milvus.yaml: TLS and authorization settings, and a restart override switch
   assert.deepEqual(base, { common: { security: { authorizationEnabled: true, tlsMode: 2 } }, tls: { serverPemPath: '/w/tls/server.pem', serverKeyPath: '/w/tls/server.pk8', caPemPath: '/w/tls/ca.pem' } });
   assert.deepEqual(securityConfig({ authorization: true, tls: 'one-way', certs }).common, { security: { authorizationEnabled: true, tlsMode: 1 } });
   const overrides = mergeConfig(mergeConfig({}, base), { common: { security: { authorizationEnabled: false } } });
-  const yaml = renderStandaloneConfig({ dir: '/w/milvus', etcdEndpoints: ['127.0.0.1:1'], minioAddress: null, ports: { grpc: 2, metrics: 3, internal: {} }, overrides });
+  const yaml = renderStandaloneConfig({ version: '2.3.5', dir: '/w/milvus', etcdEndpoints: ['127.0.0.1:1'], minioAddress: null, ports: { grpc: 2, metrics: 3, internal: {} }, overrides });
   assert.match(yaml, /authorizationEnabled: false/);
   assert.match(yaml, /tlsMode: 2/);
   assert.match(yaml, /serverPemPath: \/w\/tls\/server\.pem/);
