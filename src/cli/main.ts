@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   plan: { summary: 'print what a run would start and when, with no side effects', load: async () => (await import('./run.ts')).planCommand },
   gen: { summary: 'write generated vectors as .fbin/.u8bin', load: async () => (await import('./gen.ts')).genCommand },
   truth: { summary: 'exact top-k ground truth as .ibin', load: async () => (await import('./truth.ts')).truthCommand },
+  images: { summary: 'build the container images (`images build [--only milvus,etcd,minio,kafka]`), skipped when unchanged', load: async () => (await import('./images.ts')).imagesCommand },
   heal: { summary: 'stop processes and heal faults that a crashed run left behind', load: async () => (await import('./heal.ts')).healCommand },
 };
 
@@ -29,6 +30,7 @@ export function usage(): string {
     '  --seed N             overrides the scenario seed',
     '  --rows N             overrides dataset.rows',
     '  --set path=value     overrides any scenario field, e.g. --set phases.steady=10s',
+    '  --image c=ref        container image of a component (containers platform), e.g. --image milvus=milvusdb/milvus:v2.5.4',
     '',
     'exit codes: 0 all SLOs met, 1 an SLO missed, 2 harness or environment error,',
     '            3 invalid scenario, 4 stopped early (an abortOnBreach SLO or a gate missed),',

@@ -13,7 +13,7 @@ export type Outcome = 'ok' | 'fail' | 'unknown';
 export type Metric = 'L2' | 'IP' | 'COSINE';
 export type ConsistencyLevel = 'Strong' | 'Bounded' | 'Session' | 'Eventually';
 export type Topology = 'standalone' | 'cluster';
-export type PlatformName = 'local' | 'kind';
+export type PlatformName = 'local' | 'containers' | 'kind';
 export type PhaseName = 'setup' | 'steady' | 'fault' | 'recovered' | 'verify';
 
 /** Durations are milliseconds everywhere inside the program; scenarios may write '30s', '2m'. */
@@ -25,7 +25,15 @@ export interface StackSpec {
   etcd: { members: number };
   messageQueue: 'rocksmq' | 'kafka' | 'pulsar';
   objectStore: 'minio' | 'local';
+  /**
+   * Container image per component (containers platform); a missing one is the image
+   * `milvus-drill images build` makes. Other platforms refuse it.
+   */
+  images?: Partial<Record<ImageComponent, string>>;
 }
+
+export const IMAGE_COMPONENTS = ['milvus', 'etcd', 'minio', 'kafka'] as const;
+export type ImageComponent = (typeof IMAGE_COMPONENTS)[number];
 
 export interface IndexSpec {
   type: 'HNSW' | 'IVF_FLAT' | 'FLAT';

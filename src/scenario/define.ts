@@ -24,6 +24,8 @@ export interface ScenarioInput {
     etcd?: { members?: number };
     messageQueue?: 'rocksmq' | 'kafka' | 'pulsar';
     objectStore?: 'minio' | 'local';
+    /** Container image per component for --platform containers, e.g. { milvus: 'milvusdb/milvus:v2.5.4' }. */
+    images?: { milvus?: string; etcd?: string; minio?: string; kafka?: string };
   };
   collection?: {
     name?: string;

@@ -11,7 +11,7 @@ import type {
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
-import { ROLES } from '../core/types.ts';
+import { IMAGE_COMPONENTS, ROLES } from '../core/types.ts';
 import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { loadWriteProblems } from './load-writes.ts';
 
@@ -177,7 +177,7 @@ export function validateScenario(input: unknown): ValidationResult {
 }
 
 function readStack(r: Reader, o: Obj): StackSpec {
-  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore']);
+  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'images']);
   const etcd = r.object(o.etcd, 'stack.etcd');
   r.unknownKeys(etcd, 'stack.etcd', ['members']);
   return {
@@ -186,7 +186,20 @@ function readStack(r: Reader, o: Obj): StackSpec {
     etcd: { members: r.int(etcd, 'members', 'stack.etcd', 1, 1, 7) },
     messageQueue: r.oneOf(o, 'messageQueue', 'stack', QUEUES, 'rocksmq'),
     objectStore: r.oneOf(o, 'objectStore', 'stack', STORES, 'minio'),
+    images: readImages(r, r.object(o.images, 'stack.images')),
   };
+}
+
+function readImages(r: Reader, o: Obj): NonNullable<StackSpec['images']> {
+  r.unknownKeys(o, 'stack.images', IMAGE_COMPONENTS);
+  const images: NonNullable<StackSpec['images']> = {};
+  for (const component of IMAGE_COMPONENTS) {
+    if (o[component] === undefined) continue;
+    const ref = r.str(o, component, 'stack.images', undefined);
+    if (!/^[a-z0-9][\w./:@-]*$/i.test(ref)) r.fail(`stack.images.${component}`, `'${ref}' is not an image reference`, "write it as registry/name:tag, e.g. 'milvusdb/milvus:v2.5.4'");
+    else images[component] = ref;
+  }
+  return images;
 }
 
 function readDataset(r: Reader, o: Obj): DatasetSpec {

@@ -66,6 +66,9 @@ export function localCheck(stack: StackSpec, faults: readonly FaultSpec[], caps:
   if (cluster && stack.objectStore !== 'minio') {
     errors.push({ path: 'stack.objectStore', message: "a local cluster needs shared object storage", fix: "use 'minio'" });
   }
+  for (const component of Object.keys(stack.images ?? {})) {
+    errors.push({ path: `stack.images.${component}`, message: 'the local platform runs processes, not images', fix: 'run with --platform containers, or remove stack.images' });
+  }
   faults.forEach((fault, i) => errors.push(...faultErrors(fault, `faults[${i}]`, cluster, caps)));
   return errors;
 }
@@ -99,7 +102,7 @@ function faultErrors(fault: FaultSpec, path: string, cluster: boolean, caps: Loc
   }
 }
 
-function networkErrors(fault: FaultSpec, path: string, caps: LocalCapabilities): ValidationError[] {
+export function networkErrors(fault: FaultSpec, path: string, caps: LocalCapabilities): ValidationError[] {
   const errors: ValidationError[] = [];
   const params = fault.params as FaultParams['network-loss'];
   const fail = (field: string, message: string, fix: string): number => errors.push({ path: `${path}.${field}`, message, fix });

@@ -167,7 +167,7 @@ export function networkAction(fault: NetworkFault): NetworkAction {
 }
 
 /** Holds an applied fault until its duration ends, the run aborts, or it is disposed; then heals it once. */
-function holdFault(fault: FaultSpec, undo: DisposalStack, signal: AbortSignal): ActiveFault {
+export function holdFault(fault: FaultSpec, undo: DisposalStack, signal: AbortSignal): ActiveFault {
   let healing: Promise<void> | null = null;
   const heal = (): Promise<void> => (healing ??= undo.disposeAsync());
   const timer = new AbortController();
