@@ -4,17 +4,27 @@ import { EXIT } from '../core/types.ts';
 import { ownerAlive, processStartTicks, readLeftoverJournals } from '../supervise/journal.ts';
 import { stateDir } from '../supervise/home.ts';
 import { parseArgs } from './args.ts';
+import { removeLeftovers } from '../platform/containers/labels.ts';
 
-/** Stops what crashed runs left behind: processes (pid and start time must match) and faults. */
+/**
+ * Stops what crashed runs left behind: processes (pid and start time must match) and faults from
+ * the journals, then containers, volumes and networks labelled by a run whose harness is gone.
+ */
 export async function healCommand(argv: string[]): Promise<number> {
   parseArgs(argv, {});
+  const journals = healJournals();
+  const containers = removeLeftovers();
+  for (const line of containers.lines) console.log(line);
+  if (journals.healed === 0 && containers.lines.length === 0) console.log('nothing to heal: no run left anything behind');
+  const journalFailures = journals.failures;
+  return journalFailures + containers.failures === 0 ? EXIT.pass : EXIT.harness;
+}
+
+function healJournals(): { healed: number; failures: number } {
   const all = readLeftoverJournals(stateDir());
   for (const j of all.filter(ownerAlive)) console.log(`run ${j.runId} is still in progress (pid ${j.owner!.pid}): left alone`);
   const journals = all.filter((j) => !ownerAlive(j));
-  if (journals.length === 0) {
-    console.log('nothing to heal: no run left anything behind');
-    return EXIT.pass;
-  }
+  if (journals.length === 0) return { healed: 0, failures: 0 };
   let failures = 0;
   for (const j of journals) {
     console.log(`run ${j.runId}:`);
@@ -39,5 +49,5 @@ export async function healCommand(argv: string[]): Promise<number> {
     }
     rmSync(j.file, { force: true });
   }
-  return failures === 0 ? EXIT.pass : EXIT.harness;
+  return { healed: journals.length, failures };
 }

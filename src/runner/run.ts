@@ -62,7 +62,7 @@ async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, 
   state.bringUpMs = Date.now() - t0;
   log(`stack ready in ${(state.bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
-  const driver = resources.use(await SdkDriver.connect(stack.milvusAddress, history, s.collection));
+  const driver = resources.use(await SdkDriver.connect(stack.milvusAddress, history, s.collection, stack.milvusVersion));
   state.versions = await driver.versions();
   log(`server ${state.versions.server}, Node SDK ${state.versions.sdk}`);
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });

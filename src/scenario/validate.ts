@@ -12,6 +12,7 @@ import type {
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
 import { IMAGE_COMPONENTS, ROLES } from '../core/types.ts';
+import { sdkForServer, supportedServerLines } from '../core/sdk-versions.ts';
 import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { loadWriteProblems } from './load-writes.ts';
 
@@ -181,13 +182,21 @@ function readStack(r: Reader, o: Obj): StackSpec {
   const etcd = r.object(o.etcd, 'stack.etcd');
   r.unknownKeys(etcd, 'stack.etcd', ['members']);
   return {
-    milvusVersion: r.str(o, 'milvusVersion', 'stack', '2.3.5'),
+    milvusVersion: readMilvusVersion(r, o),
     topology: r.oneOf(o, 'topology', 'stack', TOPOLOGIES, 'standalone'),
     etcd: { members: r.int(etcd, 'members', 'stack.etcd', 1, 1, 7) },
     messageQueue: r.oneOf(o, 'messageQueue', 'stack', QUEUES, 'rocksmq'),
     objectStore: r.oneOf(o, 'objectStore', 'stack', STORES, 'minio'),
     images: readImages(r, r.object(o.images, 'stack.images')),
   };
+}
+
+function readMilvusVersion(r: Reader, o: Obj): string {
+  const version = r.str(o, 'milvusVersion', 'stack', '2.3.5');
+  if (!sdkForServer(version)) {
+    r.fail('stack.milvusVersion', `no Node SDK is known to serve Milvus '${version}'`, `use a server version of ${supportedServerLines().join(', ')} (the table in src/core/sdk-versions.ts)`);
+  }
+  return version;
 }
 
 function readImages(r: Reader, o: Obj): NonNullable<StackSpec['images']> {
