@@ -91,7 +91,9 @@ function existing(dockerHost: string, source: string): Engine {
 async function startPodmanService(o: EngineOptions): Promise<Engine> {
   const dir = join(stateDir(), 'podman');
   mkdirSync(dir, { recursive: true });
-  const socket = join(dir, `${o.journal.runId}.sock`);
+  // One path per harness process: testcontainers keeps its client for the life of the process,
+  // so a later run in the same process must find its new service at the same place.
+  const socket = join(dir, `harness-${process.pid}.sock`);
   rmSync(socket, { force: true });
   const dockerHost = `unix://${socket}`;
   o.log?.(`starting Podman's API service on ${socket}`);
@@ -119,9 +121,25 @@ async function startPodmanService(o: EngineOptions): Promise<Engine> {
 }
 
 /** Points testcontainers at the engine; the reaper (Ryuk) image cannot be pulled here, so labels and `heal` clean up instead. */
-export function configureTestcontainers(engine: Engine): void {
+export function configureTestcontainers(engine: Engine): Disposable {
+  const keys = ['DOCKER_HOST', 'TESTCONTAINERS_RYUK_DISABLED', 'TESTCONTAINERS_HOST_OVERRIDE'] as const;
+  const before = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
   process.env.DOCKER_HOST = engine.dockerHost;
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   // Ports are published on 127.0.0.1 only; 'localhost' may resolve to ::1 first.
   if (engine.dockerHost.startsWith('unix://')) process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+  // Restored afterwards, so processes started later do not inherit a socket that is gone.
+  return {
+    [Symbol.dispose]: () => {
+      for (const k of keys) {
+        if (before[k] === undefined) delete process.env[k];
+        else process.env[k] = before[k];
+      }
+    },
+  };
+}
+
+/** The socket path of the Podman service a harness process starts (for tests and diagnostics). */
+export function podmanServiceSocket(pid: number): string {
+  return join(stateDir(), 'podman', `harness-${pid}.sock`);
 }

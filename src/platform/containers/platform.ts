@@ -28,7 +28,7 @@ export class ContainersPlatform implements Platform {
     try {
       const engine = resources.use(await openEngine({ journal, logDir: ctx.workDir, log: ctx.log }));
       ctx.log(`container engine: ${engine.source} (${engine.dockerHost})`);
-      configureTestcontainers(engine);
+      resources.use(configureTestcontainers(engine));
       const run = resources.use(await ContainerRun.open(engine, ctx.runId, ctx.workDir));
       const image = (c: ImageComponent): string => spec.images?.[c] ?? defaultImage(c, spec.milvusVersion);
       const faults: ContainerFaultContext = { run, journal, logDir: ctx.workDir, etcdLeader: () => etcdLeader(run.components.filter((c) => c.role === 'etcd')) };
