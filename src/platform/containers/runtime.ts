@@ -108,8 +108,7 @@ export class ContainerRun implements AsyncDisposable {
     const container = new LoopbackContainer(spec.image)
       .withName(`${this.prefix}-${spec.name}`)
       .withLabels(labels)
-      .withNetworkMode(this.networkName)
-      .withNetworkAliases(spec.name)
+      .onNetwork(this.networkName, spec.name)
       .withHostname(spec.name)
       .withEnvironment(spec.env ?? {})
       .withExposedPorts(...[...ports].map(([container, host]) => ({ container, host })))
@@ -211,9 +210,22 @@ function demux(buf: Buffer): string {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A GenericContainer that publishes its ports on 127.0.0.1 only, never on every interface. */
+/**
+ * A GenericContainer that publishes its ports on 127.0.0.1 only, never on every interface, and
+ * joins only the run's network under its alias. (testcontainers' withNetworkAliases creates the
+ * container on the engine's default network and connects it to the named one afterwards: two
+ * interfaces, and Milvus would register the default network's address.)
+ */
 class LoopbackContainer extends GenericContainer {
+  private network: { name: string; aliases: string[] } | null = null;
+
+  onNetwork(name: string, ...aliases: string[]): this {
+    this.network = { name, aliases };
+    return this.withNetworkMode(name);
+  }
+
   protected override async beforeContainerCreated(): Promise<void> {
     for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string }[][]) for (const b of bindings) b.HostIp = '127.0.0.1';
+    if (this.network) this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.network.name]: { Aliases: this.network.aliases } } };
   }
 }
