@@ -32,8 +32,8 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-function fault(input: Record<string, unknown>) {
-  const r = validateScenario({ name: 't', phases: { fault: '60s' }, faults: [input] });
+function fault(input: Record<string, unknown>, stack: Record<string, unknown> = {}) {
+  const r = validateScenario({ name: 't', stack, phases: { fault: '60s' }, faults: [input] });
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   return r.scenario.faults[0]!;
 }
@@ -99,4 +99,45 @@ test('SIGKILL of the runner mid-run, then heal: nothing labelled with the run is
   assert.match(healed.output, /removed container/);
   assert.deepEqual(leftOf(runId), [], 'heal removed every container, volume and network of the run');
   assert.deepEqual(readdirSync(state).filter((n) => n.endsWith('.json')), [], 'no journal is left');
+});
+
+const CLUSTER: StackSpec = { ...STANDALONE, topology: 'cluster', etcd: { members: 3 }, messageQueue: 'kafka' };
+const CLUSTER_INPUT = { topology: 'cluster', etcd: { members: 3 }, messageQueue: 'kafka' };
+
+test('containers cluster: a partition cuts a query node off inside its own namespace; disk-fill exhausts only its bounded volume', { skip: skip || (!containersCapabilities().netns && 'network faults need root and an engine on this host'), timeout: 400_000 }, async () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'drill-containers-cluster-'));
+  const runId = `containers-cluster-it-${Date.now()}`;
+  const platform = new ContainersPlatform();
+  const signal = new AbortController().signal;
+  const exec = async (container: string, script: string): Promise<number> => {
+    const { spawnSync } = await import('node:child_process');
+    return spawnSync(imageCli(), ['exec', container, 'sh', '-c', script], { stdio: 'ignore', timeout: 30_000 }).status ?? -1;
+  };
+  const prefix = (await import('../../src/platform/containers/labels.ts')).runPrefix(runId);
+  {
+    await using stack = await platform.up(CLUSTER, { runId, workDir, signal, log: () => undefined });
+    assert.deepEqual(
+      stack.components().map((c) => c.name).sort(),
+      ['coordinators', 'datanode-1', 'etcd-0', 'etcd-1', 'etcd-2', 'indexnode-1', 'kafka', 'minio', 'proxy-1', 'querynode-1', 'querynode-2'],
+    );
+    // bash's /dev/tcp: can querynode-1 open a TCP connection to the coordinators' metrics port?
+    const reach = (from: string, to: string): Promise<number> => exec(`${prefix}-${from}`, `timeout 3 bash -c 'exec 3<>/dev/tcp/${to}/9091'`);
+    assert.equal(await reach('querynode-1', 'coordinators'), 0, 'connected before the fault');
+    const cut = await stack.inject(fault({ kind: 'network-partition', target: { role: 'querynode', mode: 'one' }, duration: '20s', params: { peers: ['coordinator'] } }, CLUSTER_INPUT), signal);
+    assert.notEqual(await reach('querynode-1', 'coordinators'), 0, 'cut off from the coordinators');
+    assert.equal(await reach('querynode-1', 'etcd-0'), 0, 'but not from etcd');
+    assert.equal(await reach('querynode-2', 'coordinators'), 0, 'and the other query node is untouched');
+    await cut[Symbol.asyncDispose]();
+    assert.equal(await reach('querynode-1', 'coordinators'), 0, 'connected again after the heal');
+
+    const write = (): Promise<number> => exec(`${prefix}-datanode-1`, 'head -c 1048576 /dev/zero > /var/lib/milvus/drill-probe && rm -f /var/lib/milvus/drill-probe');
+    if (containersCapabilities().volumes) {
+      assert.equal(await write(), 0, 'the data node can write before the fault');
+      const fill = await stack.inject(fault({ kind: 'disk-fill', target: { role: 'datanode' }, duration: '20s' }, CLUSTER_INPUT), signal);
+      assert.notEqual(await write(), 0, 'its volume is full');
+      await fill[Symbol.asyncDispose]();
+      assert.equal(await write(), 0, 'space is back after the heal');
+    }
+  }
+  assert.deepEqual(leftOf(runId), [], 'teardown removed every container, volume and network of the run');
 });

@@ -11,7 +11,7 @@ import { defaultImage, renderImageMilvusConfig } from '../../src/platform/contai
 import { localCheck } from '../../src/platform/local/capabilities.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
 
-const CAPS: ContainersCapabilities = { engine: true, netns: true, netemQueue: true, localMilvusVersions: (v) => v === '2.3.5' };
+const CAPS: ContainersCapabilities = { engine: true, netns: true, netemQueue: true, volumes: true, localMilvusVersions: (v) => v === '2.3.5' };
 const STANDALONE: StackSpec = { milvusVersion: '2.3.5', topology: 'standalone', etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'minio', images: {} };
 const CLUSTER: StackSpec = { ...STANDALONE, topology: 'cluster', etcd: { members: 3 }, messageQueue: 'kafka' };
 
@@ -87,6 +87,14 @@ describe('containers platform check', () => {
     const net = faults(CLUSTER, { kind: 'network-partition', target: { role: 'proxy' } });
     assert.match(containersCheck(CLUSTER, net, { ...CAPS, netns: false })[0]!.message, /network namespaces/);
     assert.match(containersCheck(STANDALONE, [], { ...CAPS, engine: false })[0]!.message, /no container engine/);
+  });
+
+  it('fills a data-holding role\'s own bounded volume on a cluster, and nothing else', () => {
+    const fill = (stack: StackSpec, role: string, caps = CAPS) => containersCheck(stack, faults(stack, { kind: 'disk-fill', target: { role } }), caps);
+    assert.deepEqual(fill(CLUSTER, 'querynode'), []);
+    assert.deepEqual(fill(CLUSTER, 'proxy').map((e) => e.path), ['faults[0].target.role']);
+    assert.match(fill(CLUSTER, 'etcd', { ...CAPS, volumes: false })[0]!.message, /loop-mounted/);
+    assert.deepEqual(fill(STANDALONE, 'etcd').map((e) => e.path), ['faults[0].kind']);
   });
 
   it('needs an image for a Milvus version that has no server binary here', () => {

@@ -12,6 +12,8 @@ export interface ContainersCapabilities {
   /** Containers' network namespaces can be entered here (root, iproute2, iptables, and an engine on this host). */
   netns: boolean;
   netemQueue: boolean;
+  /** Size-bounded loop-mounted data volumes bind-mounted into the containers (root, loop devices, an engine on this host), for disk-fill. */
+  volumes: boolean;
   /** Milvus versions with a server binary installed here, from which `images build` makes an image. */
   localMilvusVersions: (version: string) => boolean;
 }
@@ -29,12 +31,14 @@ export function containersCapabilities(): ContainersCapabilities {
     engine,
     netns: engine && !remote && local.netns,
     netemQueue: local.netemQueue,
+    volumes: engine && !remote && local.volumes,
     localMilvusVersions: (version) => existsSync(join(drillHome(), 'milvus', version, 'bin', 'milvus')),
   };
   return probed;
 }
 
 const KILLS = new Set(['pod-kill', 'pod-failure', 'container-kill']);
+const ROLES_WITH_DATA = new Set(['etcd', 'minio', 'mq', 'querynode', 'datanode', 'indexnode']);
 
 /** Every reason a valid scenario cannot run on containers here, each with a fix. */
 export function containersCheck(stack: StackSpec, faults: readonly FaultSpec[], caps: ContainersCapabilities): ValidationError[] {
@@ -69,7 +73,14 @@ export function containersCheck(stack: StackSpec, faults: readonly FaultSpec[], 
       errors.push(...networkErrors(fault, at, { netns: true, netemQueue: caps.netemQueue, stressNg: false, volumes: false }));
       return;
     }
-    fail(`${at}.kind`, `'${fault.kind}' is not implemented on the containers platform yet`, "use --platform local for it, or one of: pod-kill, pod-failure, container-kill, pause, network-* (cluster)");
+    if (fault.kind === 'disk-fill') {
+      if (!cluster) return fail(`${at}.kind`, "'disk-fill' needs size-bounded per-component volumes, which only the container cluster topology has", "set stack.topology to 'cluster'");
+      if (!caps.volumes) return fail(`${at}.kind`, "'disk-fill' is unavailable: size-bounded volumes are loop-mounted file systems, which need root, /dev/loop-control, mkfs.ext4 and an engine on this host", 'run as root on the engine\'s Linux host, or remove this fault');
+      if (!ROLES_WITH_DATA.has(fault.target.role)) return fail(`${at}.target.role`, `role '${fault.target.role}' keeps no data on disk`, `target one of: ${[...ROLES_WITH_DATA].join(', ')}`);
+      if (fault.params.path !== null) return fail(`${at}.params.path`, "the containers platform fills the role's own data volume only", 'remove params.path');
+      return;
+    }
+    fail(`${at}.kind`, `'${fault.kind}' is not implemented on the containers platform yet`, "use --platform local for it, or one of: pod-kill, pod-failure, container-kill, pause, network-* and disk-fill (cluster)");
   });
   return errors;
 }

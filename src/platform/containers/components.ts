@@ -114,6 +114,6 @@ export async function etcdLeader(members: readonly ContainerComponent[]): Promis
 }
 
 /** Starts etcd members together (each waits for its peers) and returns them once all are healthy. */
-export async function startEtcd(run: ContainerRun, image: string, members: number): Promise<ContainerComponent[]> {
-  return Promise.all(etcdSpecs(image, members, run.prefix).map((spec) => run.start(spec)));
+export async function startEtcd(run: ContainerRun, image: string, members: number, place: (spec: ComponentSpec) => ComponentSpec = (s) => s): Promise<ContainerComponent[]> {
+  return Promise.all(etcdSpecs(image, members, run.prefix).map((spec) => run.start(place(spec))));
 }

@@ -78,6 +78,12 @@ async function apply(ctx: ContainerFaultContext, fault: FaultSpec, targets: Cont
     case 'network-partition':
       await applyContainerNetworkFault(ctx, fault, targets, undo);
       return;
+    case 'disk-fill':
+      for (const t of targets) {
+        if (!t.dataVolume) throw new Error(`${t.name} has no size-bounded data volume to fill`);
+        undo.use(await t.dataVolume.fill(ctx.journal));
+      }
+      return;
     default:
       throw new Error(`'${fault.kind}' is not implemented on the containers platform`);
   }

@@ -33,7 +33,8 @@ export class ContainersPlatform implements Platform {
       const image = (c: ImageComponent): string => spec.images?.[c] ?? defaultImage(c, spec.milvusVersion);
       const faults: ContainerFaultContext = { run, journal, logDir: ctx.workDir, etcdLeader: () => etcdLeader(run.components.filter((c) => c.role === 'etcd')) };
       if (spec.topology === 'cluster') {
-        const cluster = await startContainerCluster(run, spec, image, ctx);
+        const loopVolumes = this.capabilities().volumes;
+        const cluster = await startContainerCluster(run, spec, image, ctx, { journal, loopVolumes });
         return new ContainersStack(spec, cluster.milvusAddress, cluster.metricsUrl, faults, resources.move());
       }
       ctx.log(`starting etcd (${spec.etcd.members} member${spec.etcd.members > 1 ? 's' : ''}, ${image('etcd')})`);

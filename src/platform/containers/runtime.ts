@@ -8,6 +8,7 @@ import { freePorts } from '../../util/ports.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { LABEL_COMPONENT, runLabels, runPrefix } from './labels.ts';
 import type { Engine } from './engine.ts';
+import type { DataVolume } from '../local/volumes.ts';
 
 type Testcontainers = typeof testcontainers;
 
@@ -22,6 +23,8 @@ export interface ContainerComponent {
   readonly ports: ReadonlyMap<number, number>;
   /** The component's data volume (named volume or bind-mounted directory), if it has one. */
   readonly volume: string | null;
+  /** Its size-bounded loop-mounted volume, when it has one (for disk-fill). */
+  readonly dataVolume: DataVolume | null;
   kill(): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
@@ -41,8 +44,8 @@ export interface ComponentSpec {
   publish?: number[];
   /** Mount point of the component's data volume, a named volume of this run. */
   dataPath?: string;
-  /** Host directory to mount at dataPath instead of a named volume (a size-bounded loop mount). */
-  dataHostDir?: string;
+  /** A size-bounded loop-mounted volume to mount at dataPath instead of a named volume. */
+  dataVolume?: DataVolume;
   wait: (tc: Testcontainers) => WaitStrategy;
   startupTimeoutMs?: number;
   /** Extra Linux capabilities (none by default). */
@@ -93,7 +96,7 @@ export class ContainerRun implements AsyncDisposable {
   async start(spec: ComponentSpec): Promise<ContainerComponent> {
     const labels = { ...runLabels(this.runId), [LABEL_COMPONENT]: spec.name };
     let volume: string | null = null;
-    if (spec.dataPath && !spec.dataHostDir) {
+    if (spec.dataPath && !spec.dataVolume) {
       volume = `${this.prefix}-${spec.name}`;
       await this.docker.createVolume({ Name: volume, Labels: labels });
       const name = volume;
@@ -117,7 +120,7 @@ export class ContainerRun implements AsyncDisposable {
       .withPullPolicy(PullPolicy.defaultPolicy());
     if (spec.command) container.withCommand(spec.command);
     if (spec.capAdd?.length) container.withAddedCapabilities(...spec.capAdd);
-    const source = spec.dataHostDir ?? volume;
+    const source = spec.dataVolume?.dataDir ?? volume;
     if (spec.dataPath && source) container.withBindMounts([{ source, target: spec.dataPath }]);
     const logFile = join(this.workDir, `${spec.name}.log`);
     let started: StartedTestContainer;
@@ -143,6 +146,7 @@ export class ContainerRun implements AsyncDisposable {
       logFile,
       ports,
       volume: source ?? null,
+      dataVolume: spec.dataVolume ?? null,
       kill: async () => {
         await handle.kill({ signal: 'SIGKILL' });
         // kill returns when the signal is sent; wait until the engine has seen the exit.
