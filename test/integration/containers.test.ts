@@ -120,12 +120,12 @@ test('containers cluster: a partition cuts a query node off inside its own names
       stack.components().map((c) => c.name).sort(),
       ['coordinators', 'datanode-1', 'etcd-0', 'etcd-1', 'etcd-2', 'indexnode-1', 'kafka', 'minio', 'proxy-1', 'querynode-1', 'querynode-2'],
     );
-    // bash's /dev/tcp: can querynode-1 open a TCP connection to the coordinators' metrics port?
-    const reach = (from: string, to: string): Promise<number> => exec(`${prefix}-${from}`, `timeout 3 bash -c 'exec 3<>/dev/tcp/${to}/9091'`);
+    // bash's /dev/tcp: can a container open a TCP connection to another's port (Milvus metrics 9091, etcd 2379)?
+    const reach = (from: string, to: string, port = 9091): Promise<number> => exec(`${prefix}-${from}`, `timeout 3 bash -c 'exec 3<>/dev/tcp/${to}/${port}'`);
     assert.equal(await reach('querynode-1', 'coordinators'), 0, 'connected before the fault');
     const cut = await stack.inject(fault({ kind: 'network-partition', target: { role: 'querynode', mode: 'one' }, duration: '20s', params: { peers: ['coordinator'] } }, CLUSTER_INPUT), signal);
     assert.notEqual(await reach('querynode-1', 'coordinators'), 0, 'cut off from the coordinators');
-    assert.equal(await reach('querynode-1', 'etcd-0'), 0, 'but not from etcd');
+    assert.equal(await reach('querynode-1', 'etcd-0', 2379), 0, 'but not from etcd');
     assert.equal(await reach('querynode-2', 'coordinators'), 0, 'and the other query node is untouched');
     await cut[Symbol.asyncDispose]();
     assert.equal(await reach('querynode-1', 'coordinators'), 0, 'connected again after the heal');
