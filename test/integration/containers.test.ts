@@ -65,10 +65,16 @@ test('containers: standalone up through testcontainers, pause and kill heal, tea
     await paused.healed;
     await pollUntil(() => healthy(health), { what: 'Milvus to answer after unpause', timeoutMs: 10_000 });
 
+    const { spawnSync } = await import('node:child_process');
+    const name = `${(await import('../../src/platform/containers/labels.ts')).runPrefix(runId)}-milvus-standalone`;
+    const address = (): string => spawnSync(imageCli(), ['inspect', name, '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'], { encoding: 'utf8' }).stdout.trim();
+    const before = address();
+    assert.match(before, /^\d+\.\d+\.\d+\.\d+$/);
     const killed = await stack.inject(fault({ kind: 'pod-kill', target: { role: 'standalone' }, duration: '2s' }), signal);
     assert.equal(await healthy(health), false, 'a killed Milvus does not answer');
     await killed.healed;
     await pollUntil(() => healthy(health), { what: 'Milvus to be healthy again on its volume, same port', timeoutMs: 120_000 });
+    assert.equal(address(), before, 'started again on the same address');
   }
   assert.deepEqual(leftOf(runId), [], 'teardown removed every container, volume and network of the run');
   assert.deepEqual(processesMatching(`harness-${process.pid}.sock`), [], "the run's Podman API service stopped");

@@ -60,6 +60,9 @@ export class ContainerRun implements AsyncDisposable {
   readonly components: ContainerComponent[] = [];
   private readonly resources = new DisposalStack();
   readonly prefix: string;
+  /** First three octets of the network's /24, when the engine gave one: containers get .10, .11, … */
+  addressBase: string | null = null;
+  private nextHost = 10;
 
   private constructor(
     readonly tc: Testcontainers,
@@ -79,6 +82,11 @@ export class ContainerRun implements AsyncDisposable {
     const networkName = `${runPrefix(runId)}-net`;
     const network = await docker.createNetwork({ Name: networkName, Driver: 'bridge', Labels: runLabels(runId) });
     const run = new ContainerRun(tc, docker, engine, runId, networkName, workDir);
+    // Each container gets a fixed address in the network's /24, so a killed container started
+    // again answers on the same address (as a restarted local process does): a client's stale
+    // connection is reset at once instead of hanging until keepalive gives up.
+    const subnet = ((await network.inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.find((c) => /^\d+\.\d+\.\d+\.0\/24$/.test(c.Subnet ?? ''))?.Subnet;
+    run.addressBase = subnet ? subnet.replace(/\.0\/24$/, '') : null;
     run.resources.defer(async () => {
       await network.remove().catch((err: unknown) => {
         if (!/no such|not found/i.test(String(err))) throw err;
@@ -111,7 +119,7 @@ export class ContainerRun implements AsyncDisposable {
     const container = new LoopbackContainer(spec.image)
       .withName(`${this.prefix}-${spec.name}`)
       .withLabels(labels)
-      .onNetwork(this.networkName, spec.name)
+      .onNetwork(this.networkName, this.addressBase && this.nextHost < 250 ? `${this.addressBase}.${this.nextHost++}` : null, spec.name)
       .withHostname(spec.name)
       .withEnvironment(spec.env ?? {})
       .withExposedPorts(...[...ports].map(([container, host]) => ({ container, host })))
@@ -221,15 +229,17 @@ function demux(buf: Buffer): string {
  * interfaces, and Milvus would register the default network's address.)
  */
 class LoopbackContainer extends GenericContainer {
-  private network: { name: string; aliases: string[] } | null = null;
+  private network: { name: string; address: string | null; aliases: string[] } | null = null;
 
-  onNetwork(name: string, ...aliases: string[]): this {
-    this.network = { name, aliases };
+  onNetwork(name: string, address: string | null, ...aliases: string[]): this {
+    this.network = { name, address, aliases };
     return this.withNetworkMode(name);
   }
 
   protected override async beforeContainerCreated(): Promise<void> {
     for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string }[][]) for (const b of bindings) b.HostIp = '127.0.0.1';
-    if (this.network) this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.network.name]: { Aliases: this.network.aliases } } };
+    if (!this.network) return;
+    const { name, address, aliases } = this.network;
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [name]: { Aliases: aliases, ...(address ? { IPAMConfig: { IPv4Address: address } } : {}) } } };
   }
 }
