@@ -138,8 +138,3 @@ export function configureTestcontainers(engine: Engine): Disposable {
     },
   };
 }
-
-/** The socket path of the Podman service a harness process starts (for tests and diagnostics). */
-export function podmanServiceSocket(pid: number): string {
-  return join(stateDir(), 'podman', `harness-${pid}.sock`);
-}
