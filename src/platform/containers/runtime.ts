@@ -82,16 +82,21 @@ export class ContainerRun implements AsyncDisposable {
     const networkName = `${runPrefix(runId)}-net`;
     const network = await docker.createNetwork({ Name: networkName, Driver: 'bridge', Labels: runLabels(runId) });
     const run = new ContainerRun(tc, docker, engine, runId, networkName, workDir);
-    // Each container gets a fixed address in the network's /24, so a killed container started
-    // again answers on the same address (as a restarted local process does): a client's stale
-    // connection is reset at once instead of hanging until keepalive gives up.
-    const subnet = ((await network.inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.find((c) => /^\d+\.\d+\.\d+\.0\/24$/.test(c.Subnet ?? ''))?.Subnet;
-    run.addressBase = subnet ? subnet.replace(/\.0\/24$/, '') : null;
     run.resources.defer(async () => {
       await network.remove().catch((err: unknown) => {
         if (!/no such|not found/i.test(String(err))) throw err;
       });
     });
+    // Each container gets a fixed address in the network's /24, so a killed container started
+    // again answers on the same address (as a restarted local process does): a client's stale
+    // connection is reset at once instead of hanging until keepalive gives up.
+    try {
+      const subnet = ((await network.inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } }).IPAM?.Config?.find((c) => /^\d+\.\d+\.\d+\.0\/24$/.test(c.Subnet ?? ''))?.Subnet;
+      run.addressBase = subnet ? subnet.replace(/\.0\/24$/, '') : null;
+    } catch (err) {
+      await run[Symbol.asyncDispose]().catch(() => undefined);
+      throw err;
+    }
     return run;
   }
 
