@@ -7,29 +7,35 @@ import { isRunWorkDir, ownerAlive, processStartTicks, readLeftoverJournals, WORK
 import { stateDir } from '../supervise/home.ts';
 import { removeStaleReservations } from '../util/ports.ts';
 import { parseArgs } from './args.ts';
+import { removeLeftovers } from '../platform/containers/labels.ts';
 
 /**
- * Stops what crashed runs left behind: processes (pid and start time must match) and faults, then
- * removes their work directories, once nothing of any crashed run can still write into them.
+ * Stops what crashed runs left behind: processes (pid and start time must match) and faults from
+ * the journals, then their work directories, once nothing of any crashed run can still write into
+ * them; then containers, volumes and networks labelled by a run whose harness is gone.
  */
 export async function healCommand(argv: string[]): Promise<number> {
   parseArgs(argv, {});
   const stalePorts = removeStaleReservations();
   if (stalePorts > 0) console.log(`released ${stalePorts} port reservations of harnesses that were killed`);
+  const journals = healJournals();
+  const containers = removeLeftovers();
+  for (const line of containers.lines) console.log(line);
+  if (journals.healed === 0 && containers.lines.length === 0) console.log('nothing to heal: no run left anything behind');
+  return journals.failures + containers.failures === 0 ? EXIT.pass : EXIT.harness;
+}
+
+function healJournals(): { healed: number; failures: number } {
   const all = readLeftoverJournals(stateDir());
   for (const j of all.filter(ownerAlive)) console.log(`run ${j.runId} is still in progress (pid ${j.owner!.pid}): left alone`);
   const journals = all.filter((j) => !ownerAlive(j));
-  if (journals.length === 0) {
-    console.log('nothing to heal: no run left anything behind');
-    return EXIT.pass;
-  }
   let failures = 0;
   for (const j of journals) failures += stopEntries(j);
   for (const j of journals) {
     for (const e of j.entries) if (e.kind === 'workdir') failures += removeWorkDir(j.runId, e);
     rmSync(j.file, { force: true });
   }
-  return failures === 0 ? EXIT.pass : EXIT.harness;
+  return { healed: journals.length, failures };
 }
 
 /** Kills a journal's processes and undoes its faults, newest first; returns how many undo steps failed. */

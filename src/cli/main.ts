@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   gen: { summary: 'write generated vectors as .fbin/.u8bin', load: async () => (await import('./gen.ts')).genCommand },
   truth: { summary: 'exact top-k ground truth as .ibin', load: async () => (await import('./truth.ts')).truthCommand },
   certify: { summary: 'upgrade Milvus --from A --to B under load and certify it (several --to: a matrix; --chain: in order)', load: async () => (await import('./certify.ts')).certifyCommand },
+  images: { summary: 'build the container images (`images build [--only milvus,etcd,minio,kafka]`), skipped when unchanged', load: async () => (await import('./images.ts')).imagesCommand },
   heal: { summary: 'stop processes and heal faults that a crashed run left behind', load: async () => (await import('./heal.ts')).healCommand },
 };
 
@@ -31,6 +32,7 @@ export function usage(): string {
     '  --seed N             overrides the scenario seed',
     '  --rows N             overrides dataset.rows',
     '  --set path=value     overrides any scenario field, e.g. --set phases.steady=10s',
+    '  --image c=ref        container image of a component (containers platform), e.g. --image milvus=milvusdb/milvus:v2.5.4',
     '',
     'certify takes --from A --to B [--to C ...] [--chain] [--topology standalone|cluster] [--rows N]',
     '  [--object-store minio|local] [--recall-tolerance 0.01] [--max-downtime SECONDS] [--min-availability 0.99]',

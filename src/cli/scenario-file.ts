@@ -7,7 +7,7 @@ import { isObject } from '../scenario/values.ts';
 import { DEFAULT_PLATFORM, platformNames } from '../platform/registry.ts';
 import { flag, intFlag, UsageError, type ParsedArgs } from './args.ts';
 
-export const SCENARIO_FLAGS = { platform: 'value', out: 'value', seed: 'value', rows: 'value', set: 'value' } as const;
+export const SCENARIO_FLAGS = { platform: 'value', out: 'value', seed: 'value', rows: 'value', set: 'value', image: 'value' } as const;
 
 /** Loads a scenario module, applies CLI overrides (CLI beats scenario beats defaults), validates. */
 export async function loadScenario(args: ParsedArgs): Promise<{ file: string; result: ValidationResult }> {
@@ -37,6 +37,11 @@ function collectOverrides(args: ParsedArgs): [string, unknown][] {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set takes path=value, got '${item}'`);
     out.push([item.slice(0, eq), parseValue(item.slice(eq + 1))]);
+  }
+  for (const item of args.flags.get('image') ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--image takes component=image, got '${item}'; e.g. --image milvus=milvusdb/milvus:v2.5.4`);
+    out.push([`stack.images.${item.slice(0, eq)}`, item.slice(eq + 1)]);
   }
   const seed = intFlag(args, 'seed');
   if (seed !== undefined) out.push(['seed', seed]);

@@ -13,7 +13,7 @@ export type Outcome = 'ok' | 'fail' | 'unknown';
 export type Metric = 'L2' | 'IP' | 'COSINE';
 export type ConsistencyLevel = 'Strong' | 'Bounded' | 'Session' | 'Eventually';
 export type Topology = 'standalone' | 'cluster';
-export type PlatformName = 'local' | 'kind';
+export type PlatformName = 'local' | 'containers' | 'kind';
 /**
  * A phase is a named stretch of the run's timeline; scenarios name their own. 'setup' (before the
  * first phase) and 'verify' (the durability lookups after the last) are the harness's own.
@@ -32,7 +32,15 @@ export interface StackSpec {
   objectStore: 'minio' | 'local';
   /** Absent means SECURITY_OFF (validated scenarios always carry it). */
   security?: SecuritySpec;
+  /**
+   * Container image per component (containers platform); a missing one is the image
+   * `milvus-drill images build` makes. Other platforms refuse it.
+   */
+  images?: Partial<Record<ImageComponent, string>>;
 }
+
+export const IMAGE_COMPONENTS = ['milvus', 'etcd', 'minio', 'kafka'] as const;
+export type ImageComponent = (typeof IMAGE_COMPONENTS)[number];
 
 /** TLS on the Milvus endpoint: off, server-authenticated (one-way), or both sides (mutual). */
 export type TlsMode = 'off' | 'one-way' | 'mutual';

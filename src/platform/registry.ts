@@ -6,6 +6,10 @@ const PLATFORMS: Record<string, { summary: string; load: () => Promise<Platform>
     summary: 'every component a real process on this machine (the default)',
     load: async () => new (await import('./local/platform.ts')).LocalPlatform(),
   },
+  containers: {
+    summary: 'each component in its own container (Docker, or Podman here), through testcontainers',
+    load: async () => new (await import('./containers/platform.ts')).ContainersPlatform(),
+  },
 };
 
 export const DEFAULT_PLATFORM = 'local';

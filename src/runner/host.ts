@@ -206,7 +206,7 @@ export class RunHost implements StepHost {
     const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed });
     this.d.slot.stack = stack;
     this.d.slot.serverVersion = this.d.s.stack.milvusVersion;
-    const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection, await this.d.security.secure(stack));
+    const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection, await this.d.security.secure(stack), stack.milvusVersion);
     this.d.slot.driver = driver;
     this.d.startProbes(driver);
   }

@@ -135,7 +135,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   log(`stack ready in ${(bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
   const connection = await security.secure(stack);
-  const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection, connection);
+  const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection, connection, stack.milvusVersion);
   resources.defer(() => driver[Symbol.asyncDispose]());
   const versions = await driver.versions();
   history.note({ type: 'versions', ...versions });

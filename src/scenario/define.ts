@@ -28,6 +28,8 @@ export interface ScenarioInput {
     objectStore?: 'minio' | 'local';
     /** Authorization, a generated root password and TLS (certificates generated per run); probes run by default when on. */
     security?: { authorization?: boolean; rootPassword?: 'generated' | null; tls?: 'off' | 'one-way' | 'mutual'; rbacSurvivesRestore?: boolean };
+    /** Container image per component for --platform containers, e.g. { milvus: 'milvusdb/milvus:v2.5.4' }. */
+    images?: { milvus?: string; etcd?: string; minio?: string; kafka?: string };
   };
   collection?: {
     name?: string;

@@ -16,7 +16,8 @@ import type {
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
-import { ROLES } from '../core/types.ts';
+import { IMAGE_COMPONENTS, ROLES } from '../core/types.ts';
+import { sdkForServer, supportedServerLines } from '../core/sdk-versions.ts';
 import { FAULT_KINDS, assembleFault, duplicateFaultNames, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { SCORED_PERCENTILES } from '../checks/phases.ts';
 import { loadWriteProblems } from './load-writes.ts';
@@ -327,16 +328,17 @@ function readExpect(r: Reader, o: Obj): Expectation {
 }
 
 function readStack(r: Reader, o: Obj): StackSpec {
-  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security']);
+  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security', 'images']);
   const etcd = r.object(o.etcd, 'stack.etcd');
   r.unknownKeys(etcd, 'stack.etcd', ['members']);
   return {
-    milvusVersion: r.str(o, 'milvusVersion', 'stack', '2.3.5'),
+    milvusVersion: readMilvusVersion(r, o),
     topology: r.oneOf(o, 'topology', 'stack', TOPOLOGIES, 'standalone'),
     etcd: { members: r.int(etcd, 'members', 'stack.etcd', 1, 1, 7) },
     messageQueue: r.oneOf(o, 'messageQueue', 'stack', QUEUES, 'rocksmq'),
     objectStore: r.oneOf(o, 'objectStore', 'stack', STORES, 'minio'),
     security: readSecurity(r, r.object(o.security, 'stack.security')),
+    images: readImages(r, r.object(o.images, 'stack.images')),
   };
 }
 
@@ -357,6 +359,26 @@ function readSecurity(r: Reader, o: Obj): SecuritySpec {
   const tls = r.oneOf(o, 'tls', path, TLS_MODES, 'off');
   const rbacSurvivesRestore = bool('rbacSurvivesRestore', `write ${path}.rbacSurvivesRestore: true when the backup method must carry users, roles and grants`);
   return { authorization, rootPassword, tls, rbacSurvivesRestore };
+}
+
+function readMilvusVersion(r: Reader, o: Obj): string {
+  const version = r.str(o, 'milvusVersion', 'stack', '2.3.5');
+  if (!sdkForServer(version)) {
+    r.fail('stack.milvusVersion', `no Node SDK is known to serve Milvus '${version}'`, `use a server version of ${supportedServerLines().join(', ')} (the table in src/core/sdk-versions.ts)`);
+  }
+  return version;
+}
+
+function readImages(r: Reader, o: Obj): NonNullable<StackSpec['images']> {
+  r.unknownKeys(o, 'stack.images', IMAGE_COMPONENTS);
+  const images: NonNullable<StackSpec['images']> = {};
+  for (const component of IMAGE_COMPONENTS) {
+    if (o[component] === undefined) continue;
+    const ref = r.str(o, component, 'stack.images', undefined);
+    if (!/^[a-z0-9][\w./:@-]*$/i.test(ref)) r.fail(`stack.images.${component}`, `'${ref}' is not an image reference`, "write it as registry/name:tag, e.g. 'milvusdb/milvus:v2.5.4'");
+    else images[component] = ref;
+  }
+  return images;
 }
 
 function readDataset(r: Reader, o: Obj): DatasetSpec {

@@ -1,4 +1,5 @@
-import { MilvusClient, DataType, ConsistencyLevelEnum, type ClientConfig, type RowData } from '@zilliz/milvus2-sdk-node';
+import type { ClientConfig, MilvusClient, RowData } from '@zilliz/milvus2-sdk-node';
+import { DataType, ConsistencyLevelEnum } from '@zilliz/milvus2-sdk-node';
 import type { ClientTls } from '../core/platform.ts';
 import type { CollectionSpec, DatasetSpec, OpRecord, Outcome, SearchProbeSpec } from '../core/types.ts';
 import type { Dataset } from '../dataset/index.ts';
@@ -7,7 +8,18 @@ import { classifyServerError, classifyTransport } from '../checks/outcomes.ts';
 import { createRequire } from 'node:module';
 import { delay, FatalProbeError, waitFor } from '../util/poll.ts';
 
-const SDK_VERSION: string = (createRequire(import.meta.url)('@zilliz/milvus2-sdk-node/package.json') as { version: string }).version;
+import { sdkForServer, serverLine, supportedServerLines, type SdkLine } from '../core/sdk-versions.ts';
+
+type SdkModule = typeof import('@zilliz/milvus2-sdk-node');
+
+/** The SDK package the table names for a server version, loaded (and its installed version checked). */
+export async function loadSdk(serverVersion: string): Promise<{ line: SdkLine; module: SdkModule; version: string }> {
+  const line = sdkForServer(serverVersion);
+  if (!line) throw new Error(`no Node SDK is known to serve Milvus ${serverVersion}; supported: ${supportedServerLines().join(', ')} (src/core/sdk-versions.ts)`);
+  const version = (createRequire(import.meta.url)(`${line.package}/package.json`) as { version: string }).version;
+  if (version !== line.version) throw new Error(`${line.package} is ${version}, the table says ${line.version}; run 'npm ci'`);
+  return { line, module: (await import(line.package)) as SdkModule, version };
+}
 
 /** How a client authenticates and secures its connection; empty for an open stack. */
 export interface Connection {
@@ -33,10 +45,13 @@ export class SdkDriver implements AsyncDisposable {
     private readonly client: MilvusClient,
     private readonly history: HistoryRecorder,
     private readonly collection: CollectionSpec,
+    private readonly sdk: { line: SdkLine; version: string },
   ) {}
 
-  static async connect(address: string, history: HistoryRecorder, collection: CollectionSpec, connection: Connection = {}): Promise<SdkDriver> {
-    const client = new MilvusClient({
+  /** Connects with the SDK that serves `serverVersion` (the table in src/core/sdk-versions.ts), with credentials and TLS when the stack has them. */
+  static async connect(address: string, history: HistoryRecorder, collection: CollectionSpec, connection: Connection = {}, serverVersion = '2.3.5'): Promise<SdkDriver> {
+    const sdk = await loadSdk(serverVersion);
+    const client = new sdk.module.MilvusClient({
       address,
       ...connectionOptions(connection),
       // Raw outcomes: the SDK must not retry behind our back, and must reconnect quickly after a
@@ -50,13 +65,17 @@ export class SdkDriver implements AsyncDisposable {
       logLevel: 'error',
     });
     await client.connectPromise;
-    return new SdkDriver(client, history, collection);
+    return new SdkDriver(client, history, collection, sdk);
   }
 
-  /** The version the server reports (e.g. 'v2.3.5-lite'), and the SDK's own. */
+  /** The version the server reports (e.g. 'v2.3.5-lite'), and the SDK's own; refuses a server the loaded SDK does not serve. */
   async versions(): Promise<{ server: string; sdk: string }> {
     const res = await this.client.getVersion();
-    return { server: res.version, sdk: SDK_VERSION };
+    const line = serverLine(res.version);
+    if (line === null || !this.sdk.line.servers.includes(line)) {
+      throw new Error(`the server reports Milvus ${res.version}, which SDK ${this.sdk.version} does not serve (it serves ${this.sdk.line.servers.map((l) => `${l}.x`).join(', ')}); set stack.milvusVersion to the server's version`);
+    }
+    return { server: res.version, sdk: this.sdk.version };
   }
 
   /** Runs one call, records it, and classifies its outcome; never throws for server errors. */

@@ -80,6 +80,9 @@ export function localCheck(stack: StackSpec, faults: readonly FaultSpec[], caps:
   if (cluster && security && (security.authorization || security.tls !== 'off')) {
     errors.push({ path: 'stack.security', message: 'is supported on the local standalone topology only, for now', fix: "set stack.topology to 'standalone', or remove stack.security" });
   }
+  for (const component of Object.keys(stack.images ?? {})) {
+    errors.push({ path: `stack.images.${component}`, message: 'the local platform runs processes, not images', fix: 'run with --platform containers, or remove stack.images' });
+  }
   faults.forEach((fault, i) => errors.push(...faultErrors(fault, `faults[${i}]`, cluster, caps)));
   return errors;
 }
@@ -113,7 +116,7 @@ function faultErrors(fault: FaultSpec, path: string, cluster: boolean, caps: Loc
   }
 }
 
-function networkErrors(fault: FaultSpec, path: string, caps: LocalCapabilities): ValidationError[] {
+export function networkErrors(fault: FaultSpec, path: string, caps: LocalCapabilities): ValidationError[] {
   const errors: ValidationError[] = [];
   const params = fault.params as FaultParams['network-loss'];
   const fail = (field: string, message: string, fix: string): number => errors.push({ path: `${path}.${field}`, message, fix });

@@ -95,9 +95,17 @@ function shuffledPrefix<T>(items: T[], n: number, { seed, fault }: TargetDraw): 
   return order.slice(0, n).sort((a, b) => a - b).map((i) => items[i]!);
 }
 
-/** The components a fault hits: by role and mode, or for etcd the current leader or a quorum. */
-export async function faultTargets(ctx: FaultContext, fault: FaultSpec): Promise<LocalComponent[]> {
-  const candidates = ctx.components.filter((c) => c.role === fault.target.role);
+/** The components a fault hits on the local platform. */
+export function faultTargets(ctx: FaultContext, fault: FaultSpec): Promise<LocalComponent[]> {
+  return pickTargets(ctx.components, fault, ctx);
+}
+
+/**
+ * The components a fault hits, on any platform that runs components by name and role: a named
+ * instance, the active coordinator, the etcd leader or a quorum, or a seeded draw by mode.
+ */
+export async function pickTargets<T extends { name: string; role: Role }>(components: readonly T[], fault: FaultSpec, ctx: { seed: number; etcdLeader(): Promise<string> }): Promise<T[]> {
+  const candidates = components.filter((c) => c.role === fault.target.role);
   if (candidates.length === 0) throw new Error(`fault '${fault.name}': no component has role '${fault.target.role}'`);
   const instance = fault.target.instance;
   if (instance) {
@@ -207,7 +215,7 @@ export function networkAction(fault: NetworkFault): NetworkAction {
 }
 
 /** Holds an applied fault until its duration ends, the run aborts, or it is disposed; then heals it once. */
-function holdFault(fault: FaultSpec, undo: DisposalStack, signal: AbortSignal): ActiveFault {
+export function holdFault(fault: FaultSpec, undo: DisposalStack, signal: AbortSignal): ActiveFault {
   let healing: Promise<void> | null = null;
   const heal = (): Promise<void> => (healing ??= undo.disposeAsync());
   const timer = new AbortController();

@@ -39,8 +39,11 @@ export type NetworkFaultSpec = NetworkAction & {
   direction?: Direction;
 };
 
+/** What a network fault needs of a network: its members' namespaces and addresses (a NetnsNetwork, or containers' namespaces). */
+export type NetworkView = Pick<NetnsNetwork, 'components' | 'member' | 'hostIp'>;
+
 export interface NetworkFaultContext {
-  network: NetnsNetwork;
+  network: NetworkView;
   journal: Journal;
   /** Path of the netem-queue binary (needed for delay and corrupt). */
   netemQueueBinary: string;
@@ -148,7 +151,7 @@ export async function applyNetworkFault(ctx: NetworkFaultContext, spec: NetworkF
   return fault;
 }
 
-function legsOf(network: NetnsNetwork, spec: NetworkFaultSpec): Leg[] {
+function legsOf(network: NetworkView, spec: NetworkFaultSpec): Leg[] {
   const direction = spec.direction ?? 'to';
   const source = network.member(spec.source).namespace;
   const targets = spec.targets ?? [...network.components.filter((c) => c !== spec.source), ...(network.hostIp ? ['host'] : [])];
