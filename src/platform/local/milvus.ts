@@ -7,6 +7,7 @@ import { pollUntil } from '../../util/poll.ts';
 import { milvusBinary } from './tools.ts';
 import { toYaml, type YamlValue } from './yaml.ts';
 import { MINIO_CREDENTIALS } from './minio.ts';
+import { pulsarSection } from './roles.ts';
 
 /** Every gRPC port Milvus opens; all must be set, because the built-in defaults collide. */
 const PORT_KEYS = [
@@ -28,6 +29,8 @@ export interface MilvusStandaloneOptions {
   etcdEndpoints: string[];
   /** null: Milvus keeps its segments on the local disk instead of object storage. */
   minioAddress: string | null;
+  /** Pulsar as the message queue; absent: Milvus's own rocksmq. */
+  pulsar?: { host: string; port: number; webPort: number };
   timeoutMs?: number;
 }
 
@@ -38,7 +41,7 @@ export interface MilvusPorts {
 }
 
 /** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults. */
-export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]; minioAddress: string | null; ports: MilvusPorts }): string {
+export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]; minioAddress: string | null; pulsar?: MilvusStandaloneOptions['pulsar']; ports: MilvusPorts }): string {
   const config: Record<string, YamlValue> = {
     etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', use: { embed: false } },
     common: { storageType: o.minioAddress ? 'minio' : 'local' },
@@ -46,6 +49,10 @@ export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]
     rocksmq: { path: join(o.dir, 'rocksmq') },
     log: { level: 'info', file: { rootPath: join(o.dir, 'logs') } },
   };
+  if (o.pulsar) {
+    config.mq = { type: 'pulsar' };
+    config.pulsar = pulsarSection(o.pulsar);
+  }
   if (o.minioAddress) {
     const [address, port] = o.minioAddress.split(':') as [string, string];
     config.minio = {

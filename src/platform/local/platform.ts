@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActiveFault, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
-import type { FaultSpec, StackSpec } from '../../core/types.ts';
+import type { FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
 import { EtcdCluster } from './etcd.ts';
@@ -12,6 +12,15 @@ import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
 import { clusterFaultContext, startCluster } from './cluster.ts';
 import { localComponent, startFault, type FaultContext, type LocalComponent } from './faults.ts';
+import { PULSAR_VERSION, PulsarStandalone } from './pulsar.ts';
+
+/** In a cluster with Pulsar, 'mq' (as a target or a peer) is the Pulsar broker. */
+export function pulsarBrokerForMq(fault: FaultSpec, messageQueue: StackSpec['messageQueue']): FaultSpec {
+  if (messageQueue !== 'pulsar') return fault;
+  const role = (r: Role): Role => (r === 'mq' ? 'pulsar-broker' : r);
+  const params = 'peers' in fault.params ? { ...fault.params, peers: fault.params.peers.map(role) } : fault.params;
+  return { ...fault, target: { ...fault.target, role: role(fault.target.role) }, params } as FaultSpec;
+}
 
 export { selectTargets } from './faults.ts';
 
@@ -51,15 +60,21 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     ctx.log('starting MinIO');
     minio = resources.use(await MinioServer.start({ dir: ctx.workDir, journal }));
   }
+  let pulsar: PulsarStandalone | null = null;
+  if (spec.messageQueue === 'pulsar') {
+    ctx.log(`starting Pulsar ${PULSAR_VERSION} standalone`);
+    pulsar = resources.use(await PulsarStandalone.start({ dir: join(ctx.workDir, 'pulsar'), journal, signal: ctx.signal }));
+  }
   ctx.log(`starting Milvus ${spec.milvusVersion} standalone`);
   const milvusDir = join(ctx.workDir, 'milvus');
   mkdirSync(milvusDir, { recursive: true });
   const milvus = resources.use(
-    await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null }),
+    await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null, ...(pulsar ? { pulsar: pulsar.endpoint } : {}) }),
   );
   const components: LocalComponent[] = [
     ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile)),
     ...(minio ? [localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile)] : []),
+    ...(pulsar ? [localComponent('pulsar', 'mq', () => pulsar.node.process, () => pulsar.node.restart(), pulsar.node.logFile)] : []),
     localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile),
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name };
@@ -69,6 +84,8 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
 
 class LocalStack implements Stack {
   readonly milvusVersion: string;
+  private readonly cluster: boolean;
+  private readonly messageQueue: StackSpec['messageQueue'];
 
   constructor(
     spec: StackSpec,
@@ -78,6 +95,8 @@ class LocalStack implements Stack {
     private readonly resources: DisposalStack,
   ) {
     this.milvusVersion = spec.milvusVersion;
+    this.cluster = spec.topology === 'cluster';
+    this.messageQueue = spec.messageQueue;
   }
 
   components(): ComponentInfo[] {
@@ -85,7 +104,7 @@ class LocalStack implements Stack {
   }
 
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
-    return startFault(this.faults, fault, signal);
+    return startFault(this.faults, this.cluster ? pulsarBrokerForMq(fault, this.messageQueue) : fault, signal);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
