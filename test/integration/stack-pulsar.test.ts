@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localCapabilities } from '../../src/platform/local/capabilities.ts';
@@ -10,7 +10,7 @@ import { DataVolume } from '../../src/platform/local/volumes.ts';
 import { Journal } from '../../src/supervise/journal.ts';
 import { DisposalStack } from '../../src/util/disposal.ts';
 import { pollUntil } from '../../src/util/poll.ts';
-import { processesMatching } from '../support/cli.ts';
+import { processesMatching, runCli, startCli } from '../support/cli.ts';
 
 const skip = existsSync(join(pulsarHome(), 'libs', '.complete')) ? false : `Pulsar ${PULSAR_VERSION} not installed in ${pulsarHome()}: run scripts/setup.sh`;
 const caps = localCapabilities();
@@ -73,6 +73,31 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
     } finally {
       journal.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cluster run SIGKILLed once Pulsar is up, then heal: no Pulsar process, namespace or volume left', { skip: caps.netns ? false : 'needs root for network namespaces' }, async (t) => {
+    const state = mkdtempSync(join(tmpdir(), 'drill-pulsar-state-'));
+    const out = mkdtempSync(join(tmpdir(), 'drill-pulsar-run-'));
+    const namespacesBefore = new Set(listNamespaces());
+    try {
+      const run = startCli(['run', 'scenarios/pulsar-bookie-kill.ts', '--rows', '2000', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
+      await pollUntil(() => /starting Milvus .* cluster/.test(run.output()) || run.child.exitCode !== null, { what: 'the run to bring Pulsar up', timeoutMs: 180_000, intervalMs: 250 });
+      const runId = /run (\S+): scenario/.exec(run.output())?.[1];
+      assert.ok(runId, run.output());
+      assert.ok(processesMatching(runId).length >= 5, 'Pulsar is running');
+      run.child.kill('SIGKILL');
+      await run.exit;
+      const healed = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
+      t.diagnostic(healed.output.trim().split('\n').slice(-3).join(' | '));
+      assert.equal(healed.code, 0, healed.output);
+      await pollUntil(() => processesMatching(runId).length === 0, { what: `every process of ${runId} to be gone`, timeoutMs: 20_000, intervalMs: 250 });
+      assert.deepEqual(listNamespaces().filter((ns) => !namespacesBefore.has(ns)), [], 'every namespace deleted');
+      assert.deepEqual(readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(runId)), [], 'every volume unmounted');
+      assert.deepEqual(readdirSync(state), [], 'the journal is gone');
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
     }
   });
 

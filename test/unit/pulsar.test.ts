@@ -61,7 +61,7 @@ test("with Pulsar, 'mq' means the broker on the local cluster, as a target and a
   const fault = { name: 'f', kind: 'network-partition', target: { role: 'mq', mode: 'one' }, at: 0, duration: 1000, params: { peers: ['mq', 'etcd'], direction: 'both' } } as FaultSpec;
   const mapped = pulsarBrokerForMq(fault, 'pulsar');
   assert.equal(mapped.target.role, 'pulsar-broker');
-  assert.deepEqual((mapped.params as { peers: string[] }).peers, ['pulsar-broker', 'etcd']);
+  assert.deepEqual((mapped.params as unknown as { peers: string[] }).peers, ['pulsar-broker', 'etcd']);
   assert.equal(pulsarBrokerForMq(fault, 'kafka'), fault);
   const stack = { milvusVersion: '2.3.5', topology: 'cluster', etcd: { members: 3 }, messageQueue: 'pulsar', objectStore: 'minio' } as const;
   assert.ok(rolesIn(stack).has('pulsar-bookie'));
