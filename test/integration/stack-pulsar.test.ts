@@ -27,12 +27,13 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
   it('cluster: ZooKeeper, 3 bookies and a broker in their own namespaces and volumes; writes go on with a bookie down; nothing left after', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'drill-pulsar-'));
     const journal = new Journal(join(dir, 'state'), 'pulsar-test');
-    const namespacesBefore = new Set(caps.netns ? listNamespaces() : []);
+    let networkId: string | null = null;
     let pids: number[] = [];
     try {
       {
         await using resources = new DisposalStack();
         const network = caps.netns ? resources.use(await NetnsNetwork.create(journal, { components: [...PULSAR_COMPONENTS], hostAccess: true })) : null;
+        networkId = network?.id ?? null;
         const volumes = new Map<string, DataVolume>();
         if (caps.volumes) {
           for (const name of PULSAR_COMPONENTS.filter((n) => n !== 'pulsar-broker')) {
@@ -68,7 +69,8 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
       assert.deepEqual(pids.filter((pid) => existsSync(`/proc/${pid}`)), [], 'every Pulsar process stopped');
       assert.deepEqual(processesMatching(dir), [], 'nothing of the run is left running');
       assert.deepEqual(mounts(dir), [], 'every volume unmounted');
-      if (caps.netns) assert.deepEqual(listNamespaces().filter((ns) => !namespacesBefore.has(ns)), [], 'every namespace deleted');
+      // Other runs on the machine may create namespaces meanwhile: look at ours only.
+      if (networkId) assert.deepEqual(listNamespaces().filter((ns) => ns.startsWith(`drill-${networkId}-`)), [], 'every namespace deleted');
       assert.deepEqual(journalEntries(journal), [], 'the journal is empty');
     } finally {
       journal.close();
@@ -79,7 +81,6 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
   it('cluster run SIGKILLed once Pulsar is up, then heal: no Pulsar process, namespace or volume left', { skip: caps.netns ? false : 'needs root for network namespaces' }, async (t) => {
     const state = mkdtempSync(join(tmpdir(), 'drill-pulsar-state-'));
     const out = mkdtempSync(join(tmpdir(), 'drill-pulsar-run-'));
-    const namespacesBefore = new Set(listNamespaces());
     try {
       const run = startCli(['run', 'scenarios/pulsar-bookie-kill.ts', '--rows', '2000', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
       await pollUntil(() => /starting Milvus .* cluster/.test(run.output()) || run.child.exitCode !== null, { what: 'the run to bring Pulsar up', timeoutMs: 180_000, intervalMs: 250 });
@@ -92,7 +93,9 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
       t.diagnostic(healed.output.trim().split('\n').slice(-3).join(' | '));
       assert.equal(healed.code, 0, healed.output);
       await pollUntil(() => processesMatching(runId).length === 0, { what: `every process of ${runId} to be gone`, timeoutMs: 20_000, intervalMs: 250 });
-      assert.deepEqual(listNamespaces().filter((ns) => !namespacesBefore.has(ns)), [], 'every namespace deleted');
+      const namespaces = /network namespaces: \d+ components/.test(run.output()) ? [...healed.output.matchAll(/ip netns del (drill-[0-9a-f]+)-/g)].map((m) => m[1]!) : [];
+      assert.ok(namespaces.length > 0, `heal deleted the run's namespaces:\n${healed.output}`);
+      assert.deepEqual(listNamespaces().filter((ns) => namespaces.some((prefix) => ns.startsWith(`${prefix}-`))), [], 'every namespace deleted');
       assert.deepEqual(readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(runId)), [], 'every volume unmounted');
       assert.deepEqual(readdirSync(state), [], 'the journal is gone');
     } finally {
