@@ -104,6 +104,25 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
     }
   });
 
+  it('Ctrl-C while the bookies start: exit 130, nothing left', { skip: caps.netns ? false : 'needs root for network namespaces' }, async () => {
+    const state = mkdtempSync(join(tmpdir(), 'drill-pulsar-state-'));
+    const out = mkdtempSync(join(tmpdir(), 'drill-pulsar-run-'));
+    try {
+      const run = startCli(['run', 'scenarios/pulsar-bookie-kill.ts', '--rows', '2000', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
+      await pollUntil(() => /starting \d bookies/.test(run.output()) || run.child.exitCode !== null, { what: 'the run to start the bookies', timeoutMs: 120_000, intervalMs: 100 });
+      const runId = /run (\S+): scenario/.exec(run.output())?.[1];
+      assert.ok(runId, run.output());
+      run.child.kill('SIGINT');
+      assert.equal(await run.exit, 130, run.output());
+      assert.deepEqual(processesMatching(runId), [], 'nothing of the run is left running');
+      assert.deepEqual(readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(runId)), [], 'every volume unmounted');
+      assert.deepEqual(readdirSync(state), [], 'the journal is gone');
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('standalone: one JVM, healthy, restarted on its data after a kill, stopped on dispose', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'drill-pulsar-standalone-'));
     const journal = new Journal(join(dir, 'state'), 'pulsar-standalone-test');
