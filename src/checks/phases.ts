@@ -1,10 +1,14 @@
-import type { FaultWindow, History, OpLatency, OpRecord, PhaseName, PhaseStats } from '../core/types.ts';
+import { HARNESS_PHASES, type FaultWindow, type History, type OpLatency, type OpRecord, type PhaseName, type PhaseStats } from '../core/types.ts';
 import { LatencyHistogram } from '../history/hdr.ts';
 import { meanRecall } from './recall.ts';
 import { recoveryTime } from './recovery.ts';
 import type { Truth } from './truth.ts';
 
-export const SCORED_PHASES: readonly PhaseName[] = ['steady', 'fault', 'recovered'];
+/** The phases a report scores: the scenario's own, in the order they were entered; never the harness's setup and verify. */
+export function scoredPhases(history: History): PhaseName[] {
+  const names = history.events.filter((e) => e.kind === 'phase-start').map((e) => e.name);
+  return [...new Set(names)].filter((n) => !(HARNESS_PHASES as readonly string[]).includes(n));
+}
 
 /**
  * Latency counts ops that ended ok or unknown: a timed-out call took at least its timeout, and
@@ -17,8 +21,8 @@ function latencyOf(ops: readonly OpRecord[]): { p50: number | null; p95: number 
 }
 
 /** Per-phase figures for searches from every driver; recall from the probes that carry results. */
-export function phaseStats(history: History, truth: Truth): PhaseStats[] {
-  return SCORED_PHASES.map((phase) => {
+export function phaseStats(history: History, truth: Truth, phases: readonly PhaseName[] = scoredPhases(history)): PhaseStats[] {
+  return phases.map((phase) => {
     const searches = history.ops.filter((o) => o.op === 'search' && o.phase === phase);
     const count = (outcome: string): number => searches.filter((o) => o.outcome === outcome).length;
     const recall = meanRecall(searches, truth);
@@ -38,9 +42,10 @@ export function phaseStats(history: History, truth: Truth): PhaseStats[] {
 
 /** Latency per phase, per kind of operation, per driver. */
 export function latencyByOp(history: History): OpLatency[] {
+  const phases = scoredPhases(history);
   const groups = new Map<string, OpRecord[]>();
   for (const o of history.ops) {
-    if (!SCORED_PHASES.includes(o.phase)) continue;
+    if (!phases.includes(o.phase)) continue;
     const key = `${o.phase}|${o.op}|${o.source ?? 'sdk'}`;
     groups.set(key, [...(groups.get(key) ?? []), o]);
   }
@@ -49,7 +54,7 @@ export function latencyByOp(history: History): OpLatency[] {
       const [phase, op, source] = key.split('|') as [PhaseName, OpRecord['op'], 'sdk' | 'k6'];
       return { phase, op, source, count: ops.length, ok: ops.filter((o) => o.outcome === 'ok').length, ...latencyOf(ops) };
     })
-    .sort((a, b) => SCORED_PHASES.indexOf(a.phase) - SCORED_PHASES.indexOf(b.phase) || a.op.localeCompare(b.op) || a.source.localeCompare(b.source));
+    .sort((a, b) => phases.indexOf(a.phase) - phases.indexOf(b.phase) || a.op.localeCompare(b.op) || a.source.localeCompare(b.source));
 }
 
 /** Each fault's window from the history's events, with its recovery time (measured on the probes). */

@@ -1,4 +1,4 @@
-import type { PhaseName, ServerPhaseView } from '../core/types.ts';
+import { HARNESS_PHASES, type PhaseName, type ServerPhaseView } from '../core/types.ts';
 import { histogramBuckets, quantileBetween, total, type Sample } from './prometheus.ts';
 
 export interface ScrapeLike {
@@ -17,7 +17,7 @@ const searchReq = (status: string) => (l: Record<string, string>): boolean => l.
  */
 export function serverView(scrapes: readonly ScrapeLike[], phases: readonly { phase: PhaseName; start: number; end: number }[]): ServerPhaseView[] {
   return phases
-    .filter((p) => p.phase === 'steady' || p.phase === 'fault' || p.phase === 'recovered')
+    .filter((p) => !(HARNESS_PHASES as readonly string[]).includes(p.phase))
     .map((p) => {
       const inPhase = scrapes.filter((s) => s.at >= p.start && s.at <= p.end);
       const baseline = scrapes.filter((s) => s.ok && s.at < p.start).at(-1);

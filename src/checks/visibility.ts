@@ -45,25 +45,18 @@ export function rowWrites(ops: readonly OpRecord[]): Map<number, RowWrite[]> {
 /**
  * The state a read starting at `t` must observe for a row. A write counts as applied once it was
  * acknowledged at least `stalenessMs` before t. A write in flight at t, acknowledged within the
- * staleness window, or of unknown outcome may or may not be seen: the row is then uncertain
- * unless every possibility leaves it the same.
+ * staleness window, or of unknown outcome may or may not be seen. Writes whose calls overlapped in
+ * time may have been applied in either order, so the row may end as any write that no applied
+ * write strictly followed (started after it ended): the row is uncertain unless all of those agree.
  */
 export function stateAt(writes: readonly RowWrite[] | undefined, t: number, stalenessMs: number): RowState {
-  let settled: RowState = { kind: 'absent' };
-  const possible: RowState[] = [];
-  for (const w of writes ?? []) {
-    if (w.start >= t) break;
-    const applied = effect(w);
-    if (w.outcome === 'ok' && w.end + stalenessMs <= t) {
-      settled = applied;
-      possible.length = 0; // a later settled write overrides whatever was in doubt before it
-    } else {
-      possible.push(applied);
-    }
-  }
-  if (possible.length === 0) return settled;
-  const outcomes = [settled, ...possible];
-  return outcomes.every((s) => sameState(s, settled)) ? settled : { kind: 'uncertain' };
+  const started = (writes ?? []).filter((w) => w.start < t);
+  const applied = started.filter((w) => w.outcome === 'ok' && w.end + stalenessMs <= t);
+  const overridden = (w: RowWrite): boolean => applied.some((a) => a !== w && a.start > w.end);
+  const outcomes: RowState[] = started.filter((w) => !overridden(w)).map(effect);
+  if (applied.length === 0) outcomes.push({ kind: 'absent' });
+  const [first] = outcomes;
+  return outcomes.every((o) => sameState(o, first!)) ? first! : { kind: 'uncertain' };
 }
 
 function effect(w: RowWrite): RowState {

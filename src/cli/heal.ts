@@ -1,11 +1,16 @@
-import { rmSync } from 'node:fs';
+import { lstatSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EXIT } from '../core/types.ts';
-import { ownerAlive, processStartTicks, readLeftoverJournals } from '../supervise/journal.ts';
+import { isRunWorkDir, ownerAlive, processStartTicks, readLeftoverJournals, WORK_DIR_PREFIX, type JournalEntry, type LeftoverJournal } from '../supervise/journal.ts';
 import { stateDir } from '../supervise/home.ts';
 import { parseArgs } from './args.ts';
 
-/** Stops what crashed runs left behind: processes (pid and start time must match) and faults. */
+/**
+ * Stops what crashed runs left behind: processes (pid and start time must match) and faults, then
+ * removes their work directories, once nothing of any crashed run can still write into them.
+ */
 export async function healCommand(argv: string[]): Promise<number> {
   parseArgs(argv, {});
   const all = readLeftoverJournals(stateDir());
@@ -16,28 +21,65 @@ export async function healCommand(argv: string[]): Promise<number> {
     return EXIT.pass;
   }
   let failures = 0;
+  for (const j of journals) failures += stopEntries(j);
   for (const j of journals) {
-    console.log(`run ${j.runId}:`);
-    for (const e of [...j.entries].reverse()) {
-      if (e.kind === 'process' && e.pid !== undefined) {
-        if (processStartTicks(e.pid) !== e.startTicks) {
-          console.log(`  ${e.name} (pid ${e.pid}) already gone`);
-          continue;
-        }
-        try {
-          process.kill(-e.pid, 'SIGKILL');
-        } catch {
-          process.kill(e.pid, 'SIGKILL');
-        }
-        console.log(`  killed ${e.name} (pid ${e.pid})`);
-      }
-      for (const cmd of e.undo ?? []) {
-        const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
-        if (r.status !== 0) failures++;
-        console.log(`  ${r.status === 0 ? 'undone' : 'FAILED'}: ${cmd.join(' ')}`);
-      }
-    }
+    for (const e of j.entries) if (e.kind === 'workdir') failures += removeWorkDir(j.runId, e);
     rmSync(j.file, { force: true });
   }
   return failures === 0 ? EXIT.pass : EXIT.harness;
+}
+
+/** Kills a journal's processes and undoes its faults, newest first; returns how many undo steps failed. */
+function stopEntries(j: LeftoverJournal): number {
+  let failures = 0;
+  console.log(`run ${j.runId}:`);
+  for (const e of [...j.entries].reverse()) {
+    if (e.kind === 'process' && e.pid !== undefined) {
+      if (processStartTicks(e.pid) !== e.startTicks) {
+        console.log(`  ${e.name} (pid ${e.pid}) already gone`);
+        continue;
+      }
+      try {
+        process.kill(-e.pid, 'SIGKILL');
+      } catch {
+        process.kill(e.pid, 'SIGKILL');
+      }
+      console.log(`  killed ${e.name} (pid ${e.pid})`);
+    }
+    for (const cmd of e.undo ?? []) {
+      const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
+      if (r.status !== 0) failures++;
+      console.log(`  ${r.status === 0 ? 'undone' : 'FAILED'}: ${cmd.join(' ')}`);
+    }
+  }
+  return failures;
+}
+
+/** Removes a run's work directory, and nothing but one (the safety check); returns 1 if it refused or failed. */
+function removeWorkDir(runId: string, e: JournalEntry): number {
+  const path = e.path ?? '';
+  if (!isRunWorkDir(path)) {
+    console.log(`run ${runId}: REFUSED to remove ${JSON.stringify(path)}: not a run's work directory (${join(tmpdir(), WORK_DIR_PREFIX)}*); remove it by hand if it is one`);
+    return 1;
+  }
+  let isDirectory: boolean;
+  try {
+    isDirectory = lstatSync(path).isDirectory();
+  } catch {
+    console.log(`run ${runId}: work directory ${path} already gone`);
+    return 0;
+  }
+  if (!isDirectory) {
+    console.log(`run ${runId}: REFUSED to remove ${path}: not a directory`);
+    return 1;
+  }
+  try {
+    // Retries: a process killed a moment ago may still be finishing a write into it.
+    rmSync(path, { recursive: true, force: true, maxRetries: 5 });
+  } catch (err) {
+    console.log(`run ${runId}: FAILED to remove work directory ${path}: ${(err as Error).message}`);
+    return 1;
+  }
+  console.log(`run ${runId}: removed work directory ${path}`);
+  return 0;
 }

@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   run: { summary: 'run a scenario and write its reports', load: async () => (await import('./run.ts')).runCommand },
   validate: { summary: 'check a scenario and list every error', load: async () => (await import('./run.ts')).validateCommand },
   plan: { summary: 'print what a run would start and when, with no side effects', load: async () => (await import('./run.ts')).planCommand },
+  analyze: { summary: 'score a report directory\'s history again (e.g. with edited SLOs) and rewrite its reports', load: async () => (await import('./analyze.ts')).analyzeCommand },
   gen: { summary: 'write generated vectors as .fbin/.u8bin', load: async () => (await import('./gen.ts')).genCommand },
   truth: { summary: 'exact top-k ground truth as .ibin', load: async () => (await import('./truth.ts')).truthCommand },
   heal: { summary: 'stop processes and heal faults that a crashed run left behind', load: async () => (await import('./heal.ts')).healCommand },

@@ -6,6 +6,7 @@ import { loadPlatform } from '../platform/registry.ts';
 import type { Platform } from '../core/platform.ts';
 import { PROJECT_ROOT } from '../supervise/home.ts';
 import { runScenario } from '../runner/run.ts';
+import { scenarioFaults, unsupportedActions } from '../scenario/steps.ts';
 import { flag, parseArgs } from './args.ts';
 import { loadScenario, platformFlag, SCENARIO_FLAGS } from './scenario-file.ts';
 
@@ -17,7 +18,8 @@ async function loadOrReport(argv: string[]): Promise<{ scenario: Scenario; args:
     console.error(formatErrors(file, result.errors));
     return EXIT.invalidScenario;
   }
-  const unsupported = (await platformFor(args)).check(result.scenario.stack, result.scenario.faults);
+  const platform = await platformFor(args);
+  const unsupported = [...platform.check(result.scenario.stack, scenarioFaults(result.scenario)), ...unsupportedActions(result.scenario, platform)];
   if (unsupported.length > 0) {
     console.error(formatErrors(`${file} (platform ${platformFlag(args)})`, unsupported));
     return EXIT.invalidScenario;
@@ -48,7 +50,7 @@ export async function planCommand(argv: string[]): Promise<number> {
   const loaded = await loadOrReport(argv);
   if (typeof loaded === 'number') return loaded;
   console.log(`plan for '${loaded.scenario.name}' (seed ${loaded.scenario.seed}):`);
-  console.log(formatPlan(planRun(loaded.scenario, platformFlag(loaded.args))));
+  console.log(formatPlan(await planRun(loaded.scenario, platformFlag(loaded.args))));
   return EXIT.pass;
 }
 

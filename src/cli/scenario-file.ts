@@ -45,7 +45,7 @@ function collectOverrides(args: ParsedArgs): [string, unknown][] {
   return out;
 }
 
-function parseValue(raw: string): unknown {
+export function parseValue(raw: string): unknown {
   if (raw === 'true' || raw === 'false') return raw === 'true';
   if (raw !== '' && Number.isFinite(Number(raw))) return Number(raw);
   return raw;

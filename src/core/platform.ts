@@ -1,4 +1,4 @@
-import type { FaultSpec, StackSpec, ValidationError } from './types.ts';
+import type { ActionKind, ActionSpec, FaultSpec, StackSpec, ValidationError } from './types.ts';
 
 /** What the runner needs from any platform; the platform's internals stay behind it. */
 export interface RunContext {
@@ -31,10 +31,18 @@ export interface Stack extends AsyncDisposable {
   components(): ComponentInfo[];
   /** Applies a fault now; it heals itself after spec.duration, or when disposed. */
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault>;
+  /** Performs one of the platform's `stackActions` (e.g. restart); resolves once it is done. */
+  perform(action: ActionSpec, signal: AbortSignal): Promise<void>;
 }
 
 export interface Platform {
   readonly name: string;
+  /**
+   * The actions this platform can perform: those its stacks `perform`, and 'destroy'/'up', which
+   * the runner does by disposing a stack and bringing up another. (flush and compact go through
+   * the SDK and need nothing of a platform.)
+   */
+  readonly actions: readonly ActionKind[];
   /** What of a valid scenario this platform cannot do, as scenario errors (checked before anything starts). */
   check(stack: StackSpec, faults: readonly FaultSpec[]): ValidationError[];
   up(stack: StackSpec, ctx: RunContext): Promise<Stack>;

@@ -14,7 +14,12 @@ export type Metric = 'L2' | 'IP' | 'COSINE';
 export type ConsistencyLevel = 'Strong' | 'Bounded' | 'Session' | 'Eventually';
 export type Topology = 'standalone' | 'cluster';
 export type PlatformName = 'local' | 'kind';
-export type PhaseName = 'setup' | 'steady' | 'fault' | 'recovered' | 'verify';
+/**
+ * A phase is a named stretch of the run's timeline; scenarios name their own. 'setup' (before the
+ * first phase) and 'verify' (the durability lookups after the last) are the harness's own.
+ */
+export type PhaseName = string;
+export const HARNESS_PHASES = ['setup', 'verify'] as const;
 
 /** Durations are milliseconds everywhere inside the program; scenarios may write '30s', '2m'. */
 export type Millis = number;
@@ -106,6 +111,8 @@ export type TargetMode = 'one' | 'all' | { count: number } | { percent: number }
 
 /** Which etcd members a fault hits: any (by target.mode), the current leader, or a quorum of them. */
 export type EtcdMember = 'any' | 'leader' | 'quorum';
+/** Role-specific selectors: etcd's members, or the active instance of a coordinator in active-standby. */
+export type TargetMember = EtcdMember | 'active';
 
 export type NetworkDirection = 'to' | 'from' | 'both';
 
@@ -142,14 +149,16 @@ export type FaultKind = keyof FaultParams;
 export interface FaultTarget {
   role: Role;
   mode: TargetMode;
-  /** Only for role 'etcd'; absent means 'any'. */
-  member?: EtcdMember;
+  /** etcd: 'any' | 'leader' | 'quorum'; coordinator: 'active'. Absent means 'any'. */
+  member?: TargetMember;
+  /** One named instance of the role (e.g. 'querynode-2'); overrides mode. */
+  instance?: string;
 }
 
 interface FaultBase {
   name: string;
   target: FaultTarget;
-  /** Offset from the start of the fault phase. */
+  /** Offset from the start of the phase it is declared in (or from its step). */
   at: Millis;
   /** How long the fault holds before it is healed (for pod-kill: how long the process stays down). */
   duration: Millis;
@@ -158,10 +167,47 @@ interface FaultBase {
 /** One fault, its params typed by its kind: `switch (fault.kind)` narrows `fault.params`. */
 export type FaultSpec = { [K in FaultKind]: FaultBase & { kind: K; params: FaultParams[K] } }[FaultKind];
 
-export interface PhaseSpec {
-  name: PhaseName;
-  duration: Millis;
-}
+/** Conditions a step can wait for. */
+export type WaitCondition =
+  /** Every fault so far healed, then a full recovery window in which every probe succeeded. */
+  | 'recovered'
+  /** Every fault so far healed. */
+  | 'healed'
+  /** A probe search succeeded. */
+  | 'searchable';
+
+/** Things the runner does to the system (not faults: nothing heals them). */
+export type ActionSpec =
+  | { action: 'flush' }
+  /** Manual compaction, waited for until the server reports it completed. */
+  | { action: 'compact' }
+  /** Restart a component (all instances of a role, or one instance), optionally with milvus.yaml overrides. */
+  | { action: 'restart'; target: { role: Role; instance?: string }; config: Record<string, unknown> }
+  /** End the stack and its data; drivers stop until a later step brings a stack up. */
+  | { action: 'destroy' }
+  /** Bring up a new stack (a restore target, a DR site) that the drivers then follow. */
+  | { action: 'up'; config: Record<string, unknown> }
+  | { action: 'backup'; name: string }
+  | { action: 'restore'; name: string }
+  | { action: 'upgrade'; version: string }
+  | { action: 'scale'; target: { role: Role }; replicas: number };
+
+export type ActionKind = ActionSpec['action'];
+
+/** One step of the timeline; steps run in order, one interpreter for `run` and `plan`. */
+export type StepSpec =
+  /**
+   * Enters a phase and holds it for `duration`, or until a condition (bounded by `timeout`).
+   * Faults declared in the phase start at their `at` offset and are healed before it ends.
+   */
+  | { step: 'phase'; name: PhaseName; duration: Millis | null; until: WaitCondition | null; timeout: Millis; faults: readonly FaultSpec[] }
+  /** Injects a fault now (after its `at`) and waits until it has been healed. */
+  | { step: 'fault'; fault: FaultSpec }
+  | { step: 'action'; spec: ActionSpec; timeout: Millis }
+  /** Waits for a condition; the run fails with a harness error if it does not hold by `timeout`. */
+  | { step: 'wait'; until: WaitCondition; timeout: Millis }
+  /** Checks SLOs (by name) on the history so far; a miss stops the run (exit 4). */
+  | { step: 'gate'; slos: readonly string[] };
 
 export type SloKind =
   | 'recall'
@@ -169,6 +215,16 @@ export type SloKind =
   | 'errorRate'
   | 'recoveryTime'
   | 'durability';
+
+/**
+ * A threshold relative to another phase of the same run: base × times + plus, where base is the
+ * same measurement in `phase` (e.g. recovered p99 ≤ 2 × steady p99: { phase: 'steady', times: 2 }).
+ */
+export interface RelativeThreshold {
+  phase: PhaseName;
+  times: number;
+  plus: number;
+}
 
 export interface SloSpec {
   name: string;
@@ -178,9 +234,16 @@ export interface SloSpec {
   /** For latency: the percentile, e.g. 99. */
   percentile?: number;
   op: '<=' | '>=';
-  threshold: number;
+  threshold: number | RelativeThreshold;
   /** Stop the run as soon as this SLO is known to be missed (exit code 4). */
   abortOnBreach?: boolean;
+}
+
+/** The verdict a scenario expects: a negative drill passes only when exactly these SLOs are missed. */
+export interface Expectation {
+  verdict: 'pass' | 'fail' | 'aborted';
+  /** The SLOs that must be missed (all others met); empty for 'pass'. */
+  slos: readonly string[];
 }
 
 export interface Scenario {
@@ -191,17 +254,18 @@ export interface Scenario {
   collection: CollectionSpec;
   dataset: DatasetSpec;
   workload: WorkloadSpec;
-  phases: { steady: Millis; fault: Millis; recovered: Millis };
-  faults: readonly FaultSpec[];
+  /** The timeline. A scenario written with the three-phase form gets steady → fault → recovered steps. */
+  steps: readonly StepSpec[];
   recovery: { window: Millis };
   slos: readonly SloSpec[];
+  expect: Expectation | null;
 }
 
 /** One client operation, as Jepsen records it: it ended ok, failed, or we do not know. */
 export interface OpRecord {
   /** Sequence number in the history; stable order for equal timestamps. */
   seq: number;
-  op: 'insert' | 'flush' | 'index' | 'load' | 'search' | 'query' | 'count' | 'delete' | 'upsert' | 'ddl';
+  op: 'insert' | 'flush' | 'compact' | 'index' | 'load' | 'search' | 'query' | 'count' | 'delete' | 'upsert' | 'ddl';
   /** Milliseconds since the run's epoch (History.epochMs). */
   start: number;
   end: number;
@@ -231,7 +295,7 @@ export interface OpRecord {
 /** Something that happened to the system rather than a client operation. */
 export interface HistoryEvent {
   at: number;
-  kind: 'fault-start' | 'fault-end' | 'phase-start' | 'phase-end' | 'note';
+  kind: 'fault-start' | 'fault-end' | 'phase-start' | 'phase-end' | 'action-start' | 'action-end' | 'gate' | 'note';
   name: string;
   detail?: string;
 }
@@ -244,10 +308,11 @@ export interface History {
 
 export interface SloVerdict {
   slo: string;
-  kind: SloKind;
+  kind: SloKind | 'action';
   phase: PhaseName | null;
   measured: number | null;
-  threshold: number;
+  /** The threshold in force (a relative one resolved against its base phase; null when the base had no samples). */
+  threshold: number | null;
   op: '<=' | '>=';
   samples: number;
   pass: boolean;
@@ -312,7 +377,66 @@ export interface FaultWindow {
   recoveryMs: number | null;
 }
 
-export type Verdict = 'pass' | 'fail' | 'aborted' | 'error' | 'invalid' | 'interrupted';
+/**
+ * 'unknown': a check could not be computed (it threw), so the run cannot be judged;
+ * 'incomplete': the history ends before the run did (the runner was killed).
+ */
+export type Verdict = 'pass' | 'fail' | 'aborted' | 'error' | 'invalid' | 'interrupted' | 'unknown' | 'incomplete';
+
+/** The first record of a history: everything needed to score it again without the run. */
+export interface RunHeader {
+  format: 1;
+  runId: string;
+  /** The resolved scenario (defaults and command-line overrides applied). */
+  scenario: Scenario;
+  platform: string;
+  project: { name: string; version: string };
+  /** Wall-clock time of the history's zero; every `at`, `start` and `end` is ms since it. */
+  epochMs: number;
+  startedAt: string;
+}
+
+/** What exact ground truth is computed over: the acknowledged initial rows as [first, last] id ranges. */
+export interface TruthInputsRecord {
+  baseIdRanges: readonly (readonly [number, number])[];
+  queries: number;
+  k: number;
+  consistency: ConsistencyLevel;
+  categories: readonly number[];
+}
+
+export interface ScrapeRecord {
+  at: number;
+  ok: boolean;
+  samples: readonly { name: string; labels: Record<string, string>; value: number }[];
+}
+
+/** One line of history.jsonl, written as it happens. */
+export type HistoryRecord =
+  | ({ type: 'header' } & RunHeader)
+  | { type: 'op'; op: OpRecord }
+  | { type: 'event'; event: HistoryEvent }
+  | { type: 'versions'; server: string; sdk: string }
+  | { type: 'bring-up'; ms: number }
+  | ({ type: 'truth-inputs' } & TruthInputsRecord)
+  | { type: 'scrape'; scrape: ScrapeRecord }
+  | { type: 'load'; load: NonNullable<RunReport['load']> }
+  | { type: 'stopped'; breach: string | null; stepFailure: string | null }
+  | { type: 'end'; finishedAt: string; error: string | null; interrupted: boolean };
+
+/** A history read back: what the checks score. `end` is null when the runner was killed. */
+export interface RecordedRun {
+  header: RunHeader;
+  history: History;
+  versions: RunReport['versions'];
+  bringUpMs: number | null;
+  truthInputs: TruthInputsRecord | null;
+  scrapes: readonly ScrapeRecord[];
+  load: RunReport['load'];
+  breach: string | null;
+  stepFailure: string | null;
+  end: { finishedAt: string; error: string | null; interrupted: boolean } | null;
+}
 
 export interface RunReport {
   runId: string;
@@ -352,8 +476,16 @@ export interface RunReport {
   server: readonly ServerPhaseView[];
   /** The k6 load, when the scenario had one. */
   load: { searches: number; dropped: number; thresholds: readonly { metric: string; threshold: string; pass: boolean }[] } | null;
-  /** The SLO whose breach stopped the run early, if one did. */
+  /** The SLO (or gate) whose breach stopped the run early, if one did. */
   abortedOnBreach: string | null;
+  /** A step that could not complete (an action failed, a wait timed out). */
+  stepFailure: string | null;
+  /** Checks that threw: their error, and the verdict is 'unknown'. */
+  checkErrors: readonly { check: string; error: string }[];
+  /** The history ended before the run did (the runner was killed). */
+  incomplete: boolean;
+  /** What the scenario expected, and whether the run did exactly that. */
+  expectation: { expected: Expectation; outcome: 'pass' | 'fail' | 'aborted'; met: boolean; reason: string } | null;
   /** Time series for charts: [ms since epoch, value]. */
   series: {
     searchLatency: readonly (readonly [number, number, Outcome])[];

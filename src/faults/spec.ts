@@ -2,6 +2,7 @@
 // Pure: reads plain values, returns typed params and every problem at once.
 import type {
   EtcdMember,
+  TargetMember,
   FaultKind,
   FaultParams,
   FaultSpec,
@@ -32,6 +33,7 @@ export const FAULT_KINDS = [
 ] as const satisfies readonly FaultKind[];
 
 export const ETCD_MEMBERS = ['any', 'leader', 'quorum'] as const satisfies readonly EtcdMember[];
+export const TARGET_MEMBERS = [...ETCD_MEMBERS, 'active'] as const satisfies readonly TargetMember[];
 const DIRECTIONS = ['to', 'from', 'both'] as const satisfies readonly NetworkDirection[];
 
 /** Bounds that keep a fault from hurting the machine that runs it rather than the system under test. */
@@ -277,7 +279,7 @@ export interface FaultDetailsInput {
 
 export interface FaultDetails {
   params: FaultParams[FaultKind];
-  member: EtcdMember | undefined;
+  member: TargetMember | undefined;
   errors: ValidationError[];
 }
 
@@ -304,22 +306,23 @@ export function readFaultDetails(input: FaultDetailsInput): FaultDetails {
   return { params, member, errors };
 }
 
-function readMember(input: FaultDetailsInput, errors: ValidationError[]): EtcdMember | undefined {
+function readMember(input: FaultDetailsInput, errors: ValidationError[]): TargetMember | undefined {
   const { rawMember, role, path } = input;
   if (rawMember === undefined) return undefined;
   const p = `${path}.target.member`;
-  if (typeof rawMember !== 'string' || !(ETCD_MEMBERS as readonly string[]).includes(rawMember)) {
-    errors.push({ path: p, message: `must be one of ${ETCD_MEMBERS.join(', ')}, got ${describe(rawMember)}`, fix: `set ${p} to 'any', 'leader' or 'quorum'` });
+  if (typeof rawMember !== 'string' || !(TARGET_MEMBERS as readonly string[]).includes(rawMember)) {
+    errors.push({ path: p, message: `must be one of ${TARGET_MEMBERS.join(', ')}, got ${describe(rawMember)}`, fix: `set ${p} to 'leader' or 'quorum' (etcd) or 'active' (coordinator)` });
     return undefined;
   }
-  if (role !== 'etcd') {
-    errors.push({ path: p, message: `only applies to role 'etcd', not '${role}'`, fix: `remove ${p} or set ${path}.target.role to 'etcd'` });
+  if (rawMember === 'active' ? role !== 'coordinator' : role !== 'etcd') {
+    const owner = rawMember === 'active' ? 'coordinator' : 'etcd';
+    errors.push({ path: p, message: `'${rawMember}' only applies to role '${owner}', not '${role}'`, fix: `remove ${p} or set ${path}.target.role to '${owner}'` });
     return undefined;
   }
   if (rawMember !== 'any' && input.rawMode !== undefined) {
     errors.push({ path: `${path}.target.mode`, message: `cannot be combined with member '${rawMember}', which chooses the members itself`, fix: `remove ${path}.target.mode or set ${p} to 'any'` });
   }
-  return rawMember as EtcdMember;
+  return rawMember as TargetMember;
 }
 
 /** Puts a fault together once its parts were read; the kind and params were checked to match. */

@@ -1,4 +1,4 @@
-import type { History, HistoryEvent, OpRecord, PhaseName } from '../core/types.ts';
+import type { History, HistoryEvent, HistoryRecord, OpRecord, PhaseName } from '../core/types.ts';
 
 export type NewOp = Omit<OpRecord, 'seq' | 'phase' | 'latencyMs' | 'start' | 'end'> & { start: number; end: number };
 
@@ -12,7 +12,17 @@ export class HistoryRecorder {
   private currentPhase: PhaseName = 'setup';
   private seq = 0;
 
-  constructor(readonly epochMs: number, private readonly clock: () => number = Date.now) {}
+  /** `sink` receives every record as it happens (the run streams them to history.jsonl). */
+  constructor(
+    readonly epochMs: number,
+    private readonly clock: () => number = Date.now,
+    private readonly sink: (record: HistoryRecord) => void = () => {},
+  ) {}
+
+  /** Passes a record that is not an op or an event (header, versions, scrapes, ...) to the sink. */
+  note(record: Exclude<HistoryRecord, { type: 'op' } | { type: 'event' }>): void {
+    this.sink(record);
+  }
 
   /** Milliseconds since the epoch, now. */
   now(): number {
@@ -41,18 +51,24 @@ export class HistoryRecorder {
   record(op: NewOp): OpRecord {
     const record: OpRecord = { ...op, seq: this.seq++, phase: this.phaseAt(op.start), latencyMs: op.end - op.start };
     this.ops.push(record);
+    this.sink({ type: 'op', op: record });
     return record;
   }
 
   /** Ops recorded by another driver (times already relative to this epoch): renumbered and re-phased here. */
   import(ops: readonly OpRecord[], source: OpRecord['source']): void {
-    for (const op of ops) this.ops.push({ ...op, seq: this.seq++, phase: this.phaseAt(op.start), source });
+    for (const op of ops) {
+      const record: OpRecord = { ...op, seq: this.seq++, phase: this.phaseAt(op.start), source };
+      this.ops.push(record);
+      this.sink({ type: 'op', op: record });
+    }
   }
 
   event(kind: HistoryEvent['kind'], name: string, detail?: string): void {
     const e: HistoryEvent = { at: this.now(), kind, name };
     if (detail !== undefined) e.detail = detail;
     this.events.push(e);
+    this.sink({ type: 'event', event: e });
   }
 
   snapshot(): History {

@@ -1,14 +1,16 @@
-import type { Scenario } from '../core/types.ts';
+import type { ActionSpec, FaultSpec, Scenario, StepSpec, WaitCondition } from '../core/types.ts';
 import { formatDuration } from '../scenario/duration.ts';
+import { fixedLength } from '../scenario/steps.ts';
+import { runSteps, type StepHost } from './interpreter.ts';
 
 export interface PlanStep {
-  /** Offset from the start of the steady phase; null for setup steps, whose timing depends on the machine; 'end' after the run. */
-  at: number | null | 'end';
+  /** Offset from the timeline's start (or from a moment only the run knows); null for setup steps, whose timing depends on the machine; 'end' after the run. */
+  at: PlanTime | null | 'end';
   what: string;
 }
 
 /** What a run would start and when. Pure: the `plan` command prints it with no side effects. */
-export function planRun(s: Scenario, platform: string): PlanStep[] {
+export async function planRun(s: Scenario, platform: string): Promise<PlanStep[]> {
   const setup = (what: string): PlanStep => ({ at: null, what });
   const c = s.collection;
   const d = s.dataset;
@@ -32,38 +34,120 @@ export function planRun(s: Scenario, platform: string): PlanStep[] {
   ];
   const search = s.workload.search;
   const filtered = search.filtered.share > 0 ? `, ${Math.round(search.filtered.share * 100)}% filtered on category ${search.filtered.categories.join('/')}` : '';
-  steps.push({
-    at: 0,
-    what: `steady phase (${formatDuration(s.phases.steady)}): search probes every ${formatDuration(search.every)} from ${search.concurrency} worker(s), top-${search.topK}, timeout ${formatDuration(search.timeout)}${filtered}`,
-  });
-  const total = formatDuration(s.phases.steady + s.phases.fault + s.phases.recovered);
+  const host = new PlanHost(s);
+  const length = fixedLength(s);
+  const total = length === null ? 'all steps' : formatDuration(length);
+  host.note(`search probes every ${formatDuration(search.every)} from ${search.concurrency} worker(s), top-${search.topK}, timeout ${formatDuration(search.timeout)}${filtered}, through all steps`);
   const churn = s.workload.churn;
-  if (churn) steps.push({ at: 0, what: `churn through all phases (${total}): ${churn.deletesPerSecond} deletes/s and ${churn.upsertsPerSecond} upserts/s from the SDK, plan from seed ${s.seed}` });
+  if (churn) host.note(`churn through all phases (${total}): ${churn.deletesPerSecond} deletes/s and ${churn.upsertsPerSecond} upserts/s from the SDK, plan from seed ${s.seed}`);
   const load = s.workload.load;
   if (load) {
     const searches = load.stages.length > 0 ? `ramping from ${load.rate}/s through ${load.stages.map((st) => `${st.target}/s over ${formatDuration(st.duration)}`).join(', ')}` : load.rate > 0 ? `${load.rate} searches/s` : 'no searches';
     const writes = load.writes.map((w) => `${w.op} ${w.rate}×${w.batchSize} rows/s`).join(', ');
-    steps.push({ at: 0, what: `k6 open-model load (${total}): ${searches}${writes ? `; writes: ${writes}` : ''}; up to ${load.maxVUs} VUs` });
+    host.note(`k6 open-model load (${total}): ${searches}${writes ? `; writes: ${writes}` : ''}; up to ${load.maxVUs} VUs`);
   }
-  const faultStart = s.phases.steady;
-  steps.push({ at: faultStart, what: `fault phase (${formatDuration(s.phases.fault)})` });
-  for (const f of [...s.faults].sort((a, b) => a.at - b.at)) {
-    steps.push({ at: faultStart + f.at, what: `inject ${f.kind} '${f.name}' on ${f.target.role} (${describeMode(f.target.mode)})` });
-    steps.push({ at: faultStart + f.at + f.duration, what: `heal '${f.name}'` });
-  }
-  const recoveredStart = faultStart + s.phases.fault;
-  steps.push({ at: recoveredStart, what: `recovered phase (${formatDuration(s.phases.recovered)}); recovery window ${formatDuration(s.recovery.window)}` });
-  steps.push({ at: recoveredStart + s.phases.recovered, what: 'verify durability: look up every id ever written and count rows (Strong consistency)' });
-  steps.push({ at: 'end', what: `score ${s.slos.length} SLO(s); write report.json, junit.xml, report.html; stop everything in reverse order` });
+  await runSteps(s.steps, host);
+  steps.push(...host.lines);
+  steps.push({ at: host.at(), what: 'verify durability: look up every id ever written and count rows (Strong consistency)' });
+  steps.push({ at: 'end', what: `score ${s.slos.length} SLO(s)${s.expect ? ` (expecting ${s.expect.verdict}${s.expect.slos.length ? ` with ${s.expect.slos.join(', ')} missed` : ''})` : ''}; write report.json, junit.xml, report.html; stop everything in reverse order` });
   return steps;
 }
 
-function describeMode(mode: Scenario['faults'][number]['target']['mode']): string {
+/** A time in the plan: an offset from the timeline's start, or from the last moment only the run can know. */
+interface PlanTime {
+  after: string | null;
+  ms: number;
+}
+
+/** The interpreter's host for `plan`: a virtual clock that writes down what the run would do, and does nothing. */
+class PlanHost implements StepHost {
+  readonly lines: PlanStep[] = [];
+  private clock: PlanTime = { after: null, ms: 0 };
+
+  constructor(private readonly s: Scenario) {}
+
+  at(ms = this.clock.ms): PlanStep['at'] {
+    return { after: this.clock.after, ms };
+  }
+
+  note(what: string): void {
+    this.lines.push({ at: this.at(), what });
+  }
+
+  now(): number {
+    return this.clock.ms;
+  }
+
+  enterPhase(name: string, st: StepSpec & { step: 'phase' }): void {
+    const length = st.duration !== null ? formatDuration(st.duration) : `until ${st.until}, at most ${formatDuration(st.timeout)}`;
+    this.note(`phase '${name}' (${length})`);
+  }
+
+  async holdUntil(at: number): Promise<void> {
+    this.clock = { ...this.clock, ms: Math.max(this.clock.ms, at) };
+  }
+
+  async until(condition: WaitCondition, timeout: number): Promise<void> {
+    this.note(`wait until ${describeCondition(condition, this.s)} (at most ${formatDuration(timeout)})`);
+    this.clock = { after: condition, ms: 0 };
+  }
+
+  async fault(f: FaultSpec, at: number): Promise<number> {
+    const where = f.target.instance ?? `${f.target.role} (${describeMode(f.target.mode)}${f.target.member ? `, ${f.target.member}` : ''})`;
+    this.lines.push({ at: this.at(at), what: `inject ${f.kind} '${f.name}' on ${where} for ${formatDuration(f.duration)}` });
+    this.lines.push({ at: this.at(at + f.duration), what: `heal '${f.name}'` });
+    return at + f.duration;
+  }
+
+  async act(action: ActionSpec, timeout: number): Promise<void> {
+    this.note(`${describeAction(action)} (at most ${formatDuration(timeout)})`);
+    this.clock = { after: `${action.action}`, ms: 0 };
+  }
+
+  gate(slos: readonly string[]): void {
+    this.note(`gate: ${slos.join(', ')} must be met so far, else stop (exit 4)`);
+  }
+
+  phaseEnded(): void {}
+}
+
+function describeCondition(c: WaitCondition, s: Scenario): string {
+  if (c === 'recovered') return `recovered (every fault healed, then ${formatDuration(s.recovery.window)} of successful probes)`;
+  if (c === 'healed') return 'every fault healed';
+  return 'a probe search succeeds';
+}
+
+export function describeAction(a: ActionSpec): string {
+  switch (a.action) {
+    case 'flush':
+      return 'flush the collection';
+    case 'compact':
+      return 'compact the collection and wait until compaction completes';
+    case 'restart':
+      return `restart ${a.target.instance ?? `every ${a.target.role}`}${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}`;
+    case 'destroy':
+      return 'destroy the stack and its data';
+    case 'up':
+      return `bring up a new stack${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}; drivers follow it`;
+    case 'backup':
+      return `back up as '${a.name}'`;
+    case 'restore':
+      return `restore '${a.name}'`;
+    case 'upgrade':
+      return `upgrade to Milvus ${a.version}`;
+    case 'scale':
+      return `scale ${a.target.role} to ${a.replicas}`;
+  }
+}
+
+function describeMode(mode: FaultSpec['target']['mode']): string {
   if (typeof mode === 'string') return mode;
   return 'count' in mode ? `${mode.count} target(s)` : `${mode.percent}% of targets`;
 }
 
 export function formatPlan(steps: readonly PlanStep[]): string {
-  const label = (at: PlanStep['at']): string => (at === null ? 'setup' : at === 'end' ? 'end' : `+${formatDuration(at)}`);
-  return steps.map((s) => `${label(s.at).padStart(8)}  ${s.what}`).join('\n');
+  const label = (at: PlanStep['at']): string => (at === null ? 'setup' : at === 'end' ? 'end' : `${at.after ? `after ${at.after} ` : ''}+${formatDuration(at.ms)}`);
+  const labels = steps.map((s) => label(s.at));
+  const width = Math.max(8, ...labels.map((l) => l.length));
+  return steps.map((s, i) => `${labels[i]!.padStart(width)}  ${s.what}`).join('\n');
 }

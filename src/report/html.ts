@@ -4,7 +4,7 @@ import { esc } from './junit.ts';
 /** A self-contained HTML report: inline CSS and SVG, no scripts, no external resources. */
 export function renderHtml(r: RunReport): string {
   const end = Math.max(1, ...r.phaseWindows.map((p) => p.end), ...r.series.searchLatency.map((s) => s[0]));
-  const start = r.phaseWindows.find((p) => p.phase === 'steady')?.start ?? 0;
+  const start = r.phaseWindows.find((p) => p.phase !== 'setup')?.start ?? 0;
   const domain: [number, number] = [start, end];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>milvus-drill: ${esc(r.scenario)} (${esc(r.verdict)})</title>
@@ -25,6 +25,10 @@ td.ok{color:#1a7f37;font-weight:600}td.bad{color:#c62828;font-weight:600}
   } · exit code ${r.exitCode}</div>
 ${r.error ? `<p class="bad"><b>Harness error:</b> ${esc(r.error)}</p>` : ''}
 ${r.abortedOnBreach ? `<p class="bad"><b>Stopped early on an SLO breach:</b> ${esc(r.abortedOnBreach)}</p>` : ''}
+${r.incomplete ? '<p class="bad"><b>Incomplete:</b> the history ends before the run did (the runner was killed); this report scores what it recorded.</p>' : ''}
+${r.stepFailure ? `<p class="bad"><b>A step could not complete:</b> ${esc(r.stepFailure)}</p>` : ''}
+${r.checkErrors.map((e) => `<p class="bad"><b>Check '${esc(e.check)}' failed</b> (verdict unknown): ${esc(e.error)}</p>`).join('')}
+${r.expectation ? `<p class="${r.expectation.met ? 'ok' : 'bad'}"><b>Expected verdict ${r.expectation.met ? 'met' : 'NOT met'}:</b> ${esc(r.expectation.reason)}</p>` : ''}
 ${r.load ? `<p>k6 open-model load: ${r.load.searches} searches, ${r.load.dropped} dropped iterations.</p>` : ''}
 <h2>Service-level objectives</h2>
 ${sloTable(r)}
@@ -58,7 +62,7 @@ function sloTable(r: RunReport): string {
   if (r.slos.length === 0) return '<p>No SLOs declared.</p>';
   const rows = r.slos.map(
     (v) =>
-      `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
+      `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${v.threshold === null ? '—' : `${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}`}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
   );
   return `<table><tr><th>SLO</th><th>measured</th><th>objective</th><th>samples</th><th>result</th><th style="text-align:left">why</th></tr>${rows.join('')}</table>`;
 }
@@ -74,7 +78,7 @@ function formatMeasured(kind: string, v: number): string {
 function phaseTable(r: RunReport): string {
   const rows = r.phases.map(
     (p) =>
-      `<tr><td>${p.phase}</td><td>${p.searches}</td><td>${p.ok}</td><td>${p.fail}</td><td>${p.unknown}</td><td>${p.availability === null ? '—' : `${(p.availability * 100).toFixed(2)}%`}</td><td>${p.recall === null ? '—' : p.recall.toFixed(4)}</td><td>${num(p.latency.p50)}</td><td>${num(p.latency.p95)}</td><td>${num(p.latency.p99)}</td><td>${num(p.latency.p999)}</td></tr>`,
+      `<tr><td>${esc(p.phase)}</td><td>${p.searches}</td><td>${p.ok}</td><td>${p.fail}</td><td>${p.unknown}</td><td>${p.availability === null ? '—' : `${(p.availability * 100).toFixed(2)}%`}</td><td>${p.recall === null ? '—' : p.recall.toFixed(4)}</td><td>${num(p.latency.p50)}</td><td>${num(p.latency.p95)}</td><td>${num(p.latency.p99)}</td><td>${num(p.latency.p999)}</td></tr>`,
   );
   return `<table><tr><th>phase</th><th>searches</th><th>ok</th><th>failed</th><th>unknown</th><th>availability</th><th>recall@${r.recallK}</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th></tr>${rows.join('')}</table>`;
 }
@@ -83,7 +87,7 @@ function serverTable(r: RunReport): string {
   if (r.server.length === 0) return '<p>No server metrics were scraped.</p>';
   const rows = r.server.map((v) => {
     const c = r.phases.find((p) => p.phase === v.phase);
-    return `<tr><td>${v.phase}</td><td>${c?.searches ?? '—'}</td><td>${v.searches ?? '—'}</td><td>${c ? c.fail + c.unknown : '—'}</td><td>${v.searchFailures ?? '—'}</td><td>${num(c?.latency.p50 ?? null)}</td><td>${num(v.p50)}</td><td>${num(c?.latency.p99 ?? null)}</td><td>${num(v.p99)}</td><td>${v.storedRows ?? '—'}</td><td>${v.scrapes - v.failedScrapes}/${v.scrapes}</td></tr>`;
+    return `<tr><td>${esc(v.phase)}</td><td>${c?.searches ?? '—'}</td><td>${v.searches ?? '—'}</td><td>${c ? c.fail + c.unknown : '—'}</td><td>${v.searchFailures ?? '—'}</td><td>${num(c?.latency.p50 ?? null)}</td><td>${num(v.p50)}</td><td>${num(c?.latency.p99 ?? null)}</td><td>${num(v.p99)}</td><td>${v.storedRows ?? '—'}</td><td>${v.scrapes - v.failedScrapes}/${v.scrapes}</td></tr>`;
   });
   return `<table><tr><th>phase</th><th>searches (client)</th><th>searches (proxy)</th><th>errors (client)</th><th>errors (proxy)</th><th>p50 client</th><th>p50 proxy</th><th>p99 client</th><th>p99 proxy</th><th>rows stored</th><th>scrapes ok</th></tr>${rows.join('')}</table>
 <p class="meta">Proxy figures come from Milvus's own Prometheus metrics (milvus_proxy_sq_latency, milvus_proxy_req_count), differenced between the first and last good scrape of each phase; its histogram has power-of-two buckets, so its percentiles are interpolated. Client figures include time on the wire and in the SDK.</p>`;
@@ -92,14 +96,14 @@ function serverTable(r: RunReport): string {
 function opTable(r: RunReport): string {
   if (r.latencyByOp.length === 0) return '<p>No operations in the scored phases.</p>';
   const rows = r.latencyByOp.map(
-    (o) => `<tr><td>${o.phase}</td><td>${o.op}</td><td>${o.source}</td><td>${o.count}</td><td>${o.ok}</td><td>${num(o.p50)}</td><td>${num(o.p95)}</td><td>${num(o.p99)}</td><td>${num(o.p999)}</td></tr>`,
+    (o) => `<tr><td>${esc(o.phase)}</td><td>${o.op}</td><td>${o.source}</td><td>${o.count}</td><td>${o.ok}</td><td>${num(o.p50)}</td><td>${num(o.p95)}</td><td>${num(o.p99)}</td><td>${num(o.p999)}</td></tr>`,
   );
   return `<table><tr><th>phase</th><th>op</th><th>driver</th><th>count</th><th>ok</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th></tr>${rows.join('')}</table>`;
 }
 
 function findingsText(r: RunReport): string {
   if (r.findings.length === 0) return '<p>None of the known failure modes was seen (empty results, missing or unloaded collections, failing after heal).</p>';
-  return `<ul>${r.findings.map((f) => `<li><b>${esc(f.detector)}</b> (${f.phase ?? 'run'}, first at ${(f.firstAt / 1000).toFixed(1)} s): ${esc(f.detail)}</li>`).join('')}</ul>`;
+  return `<ul>${r.findings.map((f) => `<li><b>${esc(f.detector)}</b> (${esc(f.phase ?? "run")}, first at ${(f.firstAt / 1000).toFixed(1)} s): ${esc(f.detail)}</li>`).join('')}</ul>`;
 }
 
 function faultTable(r: RunReport): string {
@@ -140,7 +144,7 @@ function frame(r: RunReport, domain: [number, number], yTicks: { y: number; labe
     .filter((p) => p.phase !== 'setup' && p.phase !== 'verify' && p.start >= domain[0])
     .map((p) => {
       const px = x(p.start).toFixed(1);
-      return `<line x1="${px}" x2="${px}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#8a93a6" stroke-dasharray="4 3"/><text x="${Number(px) + 4}" y="${PAD.t + 12}" font-size="11" fill="#586072">${p.phase}</text>`;
+      return `<line x1="${px}" x2="${px}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#8a93a6" stroke-dasharray="4 3"/><text x="${Number(px) + 4}" y="${PAD.t + 12}" font-size="11" fill="#586072">${esc(p.phase)}</text>`;
     })
     .join('');
   const ticks = yTicks

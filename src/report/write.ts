@@ -5,12 +5,12 @@ import { renderJunit } from './junit.ts';
 import { renderHtml } from './html.ts';
 
 /**
- * Writes every report. A reporter that throws never loses the run's result: report.json is
- * written first, and a failing renderer leaves a note instead of its file.
+ * Writes every report beside the history (history.jsonl, written by the run as it happened). A
+ * reporter that throws never loses the run's result: report.json is written first, and a failing
+ * renderer leaves a note instead of its file.
  */
 export function writeReports(outDir: string, report: RunReport, history: History): void {
   writeFileSync(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(outDir, 'history.jsonl'), history.ops.map((o) => JSON.stringify(o)).join('\n') + '\n');
   writeFileSync(join(outDir, 'events.json'), `${JSON.stringify(history.events, null, 2)}\n`);
   for (const [file, render] of [
     ['junit.xml', renderJunit],

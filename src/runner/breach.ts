@@ -28,15 +28,15 @@ export class BreachWatch {
 
   /** Waits out a phase, checking recovery-time SLOs once a second. */
   async during(ms: number, signal: AbortSignal): Promise<void> {
-    const watched = this.s.slos.filter((slo) => slo.abortOnBreach && slo.kind === 'recoveryTime');
+    const watched = this.s.slos.filter((slo) => slo.abortOnBreach && slo.kind === 'recoveryTime' && typeof slo.threshold === 'number');
     if (watched.length === 0) return delay(ms, signal);
     const end = Date.now() + ms;
     while (Date.now() < end) {
       await delay(Math.min(1000, end - Date.now()), signal);
       const h = this.history.snapshot();
       for (const slo of watched) {
-        const late = faultWindows(h, this.s.recovery.window).find((f) => f.recoveryMs === null && this.history.now() - f.end > slo.threshold);
-        if (late) return this.onBreach(`${slo.name}: '${late.name}' not recovered ${(slo.threshold / 1000).toFixed(0)} s after its heal`);
+        const late = faultWindows(h, this.s.recovery.window).find((f) => f.recoveryMs === null && this.history.now() - f.end > (slo.threshold as number));
+        if (late) return this.onBreach(`${slo.name}: '${late.name}' not recovered ${((slo.threshold as number) / 1000).toFixed(0)} s after its heal`);
       }
     }
   }

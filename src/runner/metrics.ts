@@ -15,18 +15,16 @@ export interface Scrape {
  * Scrapes Milvus's Prometheus endpoint at a fixed cadence until the signal aborts. A failed scrape
  * (the server is down) is kept as such: the gap is part of the picture.
  */
-export async function scrapeMetrics(url: string, everyMs: number, now: () => number, signal: AbortSignal): Promise<Scrape[]> {
-  const scrapes: Scrape[] = [];
+export async function scrapeMetrics(url: string, everyMs: number, now: () => number, signal: AbortSignal, onScrape: (scrape: Scrape) => void): Promise<void> {
   while (!signal.aborted) {
     const at = now();
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(Math.min(everyMs, 3000)) });
       const samples = parsePrometheus(await res.text()).filter((s) => KEPT.test(s.name));
-      scrapes.push({ at, ok: res.ok, samples });
+      onScrape({ at, ok: res.ok, samples });
     } catch {
-      scrapes.push({ at, ok: false, samples: [] });
+      onScrape({ at, ok: false, samples: [] });
     }
     await delay(everyMs, signal).catch(() => undefined);
   }
-  return scrapes;
 }

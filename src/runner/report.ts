@@ -1,65 +1,64 @@
-import { EXIT, type History, type RunReport, type Scenario, type Verdict } from '../core/types.ts';
-import { durability } from '../checks/durability.ts';
-import { detect } from '../checks/detectors.ts';
-import { faultWindows, latencyByOp, phaseStats, phaseWindows } from '../checks/phases.ts';
+import { EXIT, type RecordedRun, type RunReport, type SloVerdict, type Verdict } from '../core/types.ts';
+import { phaseWindows } from '../checks/phases.ts';
 import { searchRecall } from '../checks/recall.ts';
-import { serverView } from '../checks/server.ts';
-import { evaluateSlos, exitCodeFor } from '../slo/verdicts.ts';
+import { runChecks } from '../checks/registry.ts';
+import { evaluateSlos, exitCodeFor, meetsExpectation } from '../slo/verdicts.ts';
 import type { GroundTruth } from './truth.ts';
-import type { Scrape } from './metrics.ts';
 
+/** What the run keeps live (beyond the history): truth for gates and breach checks, and why it stopped early. */
 export interface RunState {
-  bringUpMs: number | null;
   groundTruth: GroundTruth | null;
-  scrapes: Scrape[];
-  load: RunReport['load'];
-  /** The breached SLO's reason, when the run stopped early. */
+  /** The breached SLO's (or missed gate's) reason, when the run stopped early. */
   breach: string | null;
-  versions: RunReport['versions'];
+  /** The step that could not complete (an action failed, a wait timed out). */
+  stepFailure: string | null;
 }
 
-/** Everything the report says, computed from the history alone (plus the truth and scrapes). */
-export function buildReport(
-  s: Scenario,
-  run: { runId: string; platform: string; interrupted: boolean },
-  history: History,
-  state: RunState,
-  startedAt: Date,
-  error: unknown,
-): RunReport {
-  const truth = state.groundTruth?.withHistory(history.ops) ?? null;
-  const phases = truth ? phaseStats(history, truth) : [];
-  const faults = faultWindows(history, s.recovery.window);
-  const verified = history.ops.some((o) => o.phase === 'verify');
-  const d = verified ? durability(history.ops) : null;
-  const slos = evaluateSlos(s.slos, { phases, faults, durability: d });
+/**
+ * The report, from the recorded history alone (and exact truth for it). The run and `analyze`
+ * both come here, so re-scoring a history gives the run's own report.
+ */
+export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, failedBefore: readonly { check: string; error: string }[] = []): RunReport {
+  const s = run.header.scenario;
+  const history = run.history;
+  const truth = truthSource?.withHistory(history.ops) ?? null;
+  const { measures: m, errors } = runChecks({ run, truth });
+  const checkErrors = [...failedBefore, ...errors];
+  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability }), ...stepVerdicts(run.stepFailure)];
   const windows = phaseWindows(history);
   let verdict: Verdict;
   let exitCode: number;
-  if (run.interrupted) [verdict, exitCode] = ['interrupted', EXIT.interrupted];
-  else if (state.breach) [verdict, exitCode] = ['aborted', EXIT.abortedOnBreach];
-  else if (error) [verdict, exitCode] = ['error', EXIT.harness];
+  let expectation: RunReport['expectation'] = null;
+  if (!run.end) [verdict, exitCode] = ['incomplete', EXIT.harness];
+  else if (run.end.interrupted) [verdict, exitCode] = ['interrupted', EXIT.interrupted];
+  else if (run.end.error) [verdict, exitCode] = ['error', EXIT.harness];
+  else if (checkErrors.length > 0) [verdict, exitCode] = ['unknown', EXIT.harness];
   else {
-    exitCode = exitCodeFor(slos);
-    verdict = exitCode === EXIT.pass ? 'pass' : 'fail';
+    const outcome = run.breach ? 'aborted' : exitCodeFor(slos) === EXIT.pass ? 'pass' : 'fail';
+    const judged = meetsExpectation(s.expect, outcome, slos);
+    if (s.expect) expectation = { expected: s.expect, outcome, met: judged.met, reason: judged.reason };
+    if (judged.met) [verdict, exitCode] = ['pass', EXIT.pass];
+    else if (outcome === 'aborted') [verdict, exitCode] = ['aborted', EXIT.abortedOnBreach];
+    else [verdict, exitCode] = ['fail', EXIT.sloMissed];
   }
+  const d = m.durability;
   return {
-    runId: run.runId,
+    runId: run.header.runId,
     scenario: s.name,
     seed: s.seed,
-    platform: run.platform as RunReport['platform'],
+    platform: run.header.platform as RunReport['platform'],
     milvusVersion: s.stack.milvusVersion,
-    versions: state.versions,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    bringUpMs: state.bringUpMs,
+    versions: run.versions,
+    startedAt: run.header.startedAt,
+    finishedAt: run.end?.finishedAt ?? lastSeen(run),
+    bringUpMs: run.bringUpMs,
     recallK: s.workload.search.topK,
     verdict,
     exitCode,
-    error: error && !run.interrupted ? (error instanceof Error ? error.message : String(error)) : null,
-    phases,
+    error: run.end && !run.end.interrupted ? run.end.error : null,
+    phases: m.phases,
     phaseWindows: windows,
-    faults,
+    faults: m.faults,
     durability: d && {
       acknowledged: d.acknowledged,
       found: d.found,
@@ -72,11 +71,15 @@ export function buildReport(
       samples: { missing: d.missing.slice(0, 20), resurrected: d.resurrected.slice(0, 20), stale: d.stale.slice(0, 20) },
     },
     slos,
-    latencyByOp: latencyByOp(history),
-    findings: detect(history, { expectedRows: s.dataset.rows, failingTailMs: s.recovery.window }),
-    server: serverView(state.scrapes, windows),
-    load: state.load,
-    abortedOnBreach: state.breach,
+    latencyByOp: m.latencyByOp,
+    findings: m.findings,
+    server: m.server,
+    load: run.load,
+    abortedOnBreach: run.breach,
+    stepFailure: run.stepFailure,
+    checkErrors,
+    incomplete: run.end === null,
+    expectation,
     series: {
       searchLatency: history.ops.filter((o) => o.op === 'search').map((o) => [o.start, round(o.latencyMs), o.outcome] as const),
       recall: truth
@@ -89,6 +92,20 @@ export function buildReport(
   };
 }
 
+/** When a killed run was last seen: its last op or event. */
+function lastSeen(run: RecordedRun): string {
+  const last = Math.max(0, ...run.history.ops.map((o) => o.end), ...run.history.events.map((e) => e.at));
+  return new Date(run.header.epochMs + last).toISOString();
+}
+
+/** A step that could not complete is a missed objective of its own, named so a drill can expect it. */
+function stepVerdicts(stepFailure: string | null): SloVerdict[] {
+  if (!stepFailure) return [];
+  const action = /^(\w+):/.exec(stepFailure)?.[1] ?? 'step';
+  return [{ slo: `action:${action}`, kind: 'action', phase: null, measured: null, threshold: null, op: '>=', samples: 1, pass: false, reason: stepFailure }];
+}
+
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
+

@@ -1,23 +1,28 @@
-import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync, lstatSync } from 'node:fs';
+import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Scenario } from '../core/types.ts';
-import type { Platform, Stack } from '../core/platform.ts';
+import type { Platform } from '../core/platform.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import { createDataset, type Dataset } from '../dataset/index.ts';
 import { SdkDriver } from '../workload/sdk.ts';
 import type { K6RunResult } from '../workload/k6/run.ts';
-import { Journal } from '../supervise/journal.ts';
+import { Journal, journalWorkDir } from '../supervise/journal.ts';
 import { stateDir } from '../supervise/home.ts';
 import { DisposalStack } from '../util/disposal.ts';
 import { delay } from '../util/poll.ts';
 import { GroundTruth } from './truth.ts';
-import { scrapeMetrics, type Scrape } from './metrics.ts';
+import { scrapeMetrics } from './metrics.ts';
 import { describeLoad, k6Spec, runChurn, runLoad, writeQueries } from './workload.ts';
 import { BreachWatch } from './breach.ts';
-import { buildReport, type RunState } from './report.ts';
+import { RunHost, type StackSlot } from './host.ts';
+import { GateMissed, runSteps, StepFailed } from '../plan/interpreter.ts';
+import { fixedLength, fixedPhaseStarts, longestLength } from '../scenario/steps.ts';
+import { scoreRun, type RunState } from './report.ts';
+import { HistoryFile, idRanges, readHistoryFile } from '../history/file.ts';
+import { PROJECT_ROOT } from '../supervise/home.ts';
 import { writeReports } from '../report/write.ts';
-import type { RunReport } from '../core/types.ts';
+import { EXIT, type RecordedRun, type RunReport, type TruthInputsRecord } from '../core/types.ts';
 
 export interface RunOptions {
   platform: Platform;
@@ -30,81 +35,157 @@ export interface RunOptions {
 /** Runs a validated scenario end to end and writes its reports. Never throws: the report says what happened. */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date();
-  const history = new HistoryRecorder(startedAt.getTime());
   const workDir = join(tmpdir(), `milvus-drill-${opts.runId}`);
   mkdirSync(opts.outDir, { recursive: true });
   mkdirSync(workDir, { recursive: true });
-  const state: RunState = { bringUpMs: null, groundTruth: null, scrapes: [], load: null, breach: null, versions: null };
+  const historyPath = join(opts.outDir, 'history.jsonl');
+  const file = new HistoryFile(historyPath);
+  const history = new HistoryRecorder(startedAt.getTime(), Date.now, (r) => file.append(r));
+  history.note({ type: 'header', format: 1, runId: opts.runId, scenario, platform: opts.platform.name, project: projectInfo(), epochMs: startedAt.getTime(), startedAt: startedAt.toISOString() });
+  const state: RunState = { groundTruth: null, breach: null, stepFailure: null };
   const breach = new AbortController();
   const signal = AbortSignal.any([opts.signal, breach.signal]);
+  // Journalled until it is removed, so `heal` removes it after a SIGKILL at any point before that.
+  const journal = new Journal(stateDir(), `${opts.runId}-runner`);
+  const workDirEntry = journalWorkDir(journal, workDir);
   let error: unknown = null;
   try {
-    await execute(scenario, { ...opts, signal }, history, workDir, state, breach);
+    await execute(scenario, { ...opts, signal }, { history, journal, workDir, state, breach });
   } catch (err) {
     if (!signal.aborted) error = err;
   } finally {
     keepLogs(workDir, join(opts.outDir, 'logs'));
     rmSync(workDir, { recursive: true, force: true });
+    workDirEntry[Symbol.dispose]();
+    journal.close();
   }
-  const snapshot = history.snapshot();
-  const report = buildReport(scenario, { runId: opts.runId, platform: opts.platform.name, interrupted: opts.signal.aborted }, snapshot, state, startedAt, error);
-  writeReports(opts.outDir, report, snapshot);
+  if (state.breach || state.stepFailure) history.note({ type: 'stopped', breach: state.breach, stepFailure: state.stepFailure });
+  const message = error ? (error instanceof Error ? error.message : String(error)) : null;
+  history.note({ type: 'end', finishedAt: new Date().toISOString(), error: message, interrupted: opts.signal.aborted });
+  file.close();
+  try {
+    return await analyzeHistory(historyPath, opts.outDir, state.groundTruth, opts.log);
+  } catch (err) {
+    // Scoring itself failed: the history is kept, and a report still says so (analyze may retry).
+    const report = harnessErrorReport(scenario, opts, startedAt, `scoring the history failed: ${err instanceof Error ? err.message : String(err)}`);
+    writeFileSync(join(opts.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  }
+}
+
+function harnessErrorReport(s: Scenario, opts: RunOptions, startedAt: Date, error: string): RunReport {
+  return {
+    runId: opts.runId, scenario: s.name, seed: s.seed, platform: opts.platform.name as RunReport['platform'], milvusVersion: s.stack.milvusVersion, versions: null,
+    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), bringUpMs: null, recallK: s.workload.search.topK,
+    verdict: 'error', exitCode: EXIT.harness, error, phases: [], phaseWindows: [], faults: [], durability: null, slos: [], latencyByOp: [], findings: [], server: [],
+    load: null, abortedOnBreach: null, stepFailure: null, checkErrors: [], incomplete: false, expectation: null, series: { searchLatency: [], recall: [] },
+  };
+}
+
+/**
+ * Scores a closed (or cut-short) history and writes every report beside it: what a run does once
+ * its history is closed, and what `milvus-drill analyze` does later. Truth is computed again from
+ * the recorded inputs unless the caller has it already.
+ */
+export async function analyzeHistory(historyPath: string, outDir: string, truth: GroundTruth | null, log: (m: string) => void, edit?: (run: RecordedRun) => RecordedRun): Promise<RunReport> {
+  let run = readHistoryFile(historyPath);
+  if (edit) run = edit(run);
+  const failed: { check: string; error: string }[] = [];
+  if (!truth && run.truthInputs) {
+    try {
+      truth = await GroundTruth.fromRecord(run.header.scenario, run.truthInputs, log);
+    } catch (err) {
+      failed.push({ check: 'truth', error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const report = scoreRun(run, truth, failed);
+  writeReports(outDir, report, run.history);
   return report;
 }
 
-async function execute(s: Scenario, opts: RunOptions, history: HistoryRecorder, workDir: string, state: RunState, breach: AbortController): Promise<void> {
+function projectInfo(): { name: string; version: string } {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  return { name: pkg.name, version: pkg.version };
+}
+
+interface RunParts {
+  history: HistoryRecorder;
+  journal: Journal;
+  workDir: string;
+  state: RunState;
+  breach: AbortController;
+}
+
+async function execute(s: Scenario, opts: RunOptions, { history, journal, workDir, state, breach }: RunParts): Promise<void> {
   const { signal, log } = opts;
   await using resources = new DisposalStack();
-  const journal = new Journal(stateDir(), `${opts.runId}-runner`);
-  resources.defer(() => journal.close());
   const t0 = Date.now();
   const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log }));
-  state.bringUpMs = Date.now() - t0;
-  log(`stack ready in ${(state.bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
+  const bringUpMs = Date.now() - t0;
+  history.note({ type: 'bring-up', ms: bringUpMs });
+  log(`stack ready in ${(bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
-  const driver = resources.use(await SdkDriver.connect(stack.milvusAddress, history, s.collection));
-  state.versions = await driver.versions();
-  log(`server ${state.versions.server}, Node SDK ${state.versions.sdk}`);
+  const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection);
+  resources.defer(() => driver[Symbol.asyncDispose]());
+  const versions = await driver.versions();
+  history.note({ type: 'versions', ...versions });
+  log(`server ${versions.server}, Node SDK ${versions.sdk}`);
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
   const acknowledged = await load(s, driver, dataset, signal, log);
   const queries = dataset.queries(s.dataset.queries);
   const filtered = s.workload.search.filtered;
-  state.groundTruth = await GroundTruth.compute(
-    { dataset, baseIds: acknowledged, queries, k: s.workload.search.topK, consistency: s.collection.consistency, categories: filtered.share > 0 ? filtered.categories : [] },
-    log,
-  );
+  const truthInputs: TruthInputsRecord = { baseIdRanges: idRanges(acknowledged), queries: s.dataset.queries, k: s.workload.search.topK, consistency: s.collection.consistency, categories: filtered.share > 0 ? filtered.categories : [] };
+  history.note({ type: 'truth-inputs', ...truthInputs });
+  state.groundTruth = await GroundTruth.fromRecord(s, truthInputs, log);
   signal.throwIfAborted();
 
   const running = new AbortController();
   const stopAll = (): void => running.abort();
   signal.addEventListener('abort', stopAll, { once: true });
-  const totalMs = s.phases.steady + s.phases.fault + s.phases.recovered;
+  const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
-  const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal) : Promise.resolve<Scrape[]>([]);
-  const probes = driver.runSearchProbes(queries, s.dataset.dim, s.workload.search, running.signal);
-  const churn = runChurn(s, driver, dataset, totalMs, now, running.signal);
-  const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: totalMs, dataset, dir: join(workDir, 'k6-batches') });
-  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal }) : null;
+  const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
+  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve() };
+  const startProbes = (d: SdkDriver): void => {
+    const probes = new AbortController();
+    running.signal.addEventListener('abort', () => probes.abort(), { once: true });
+    slot.probes = probes;
+    slot.probesDone = d.runSearchProbes(queries, s.dataset.dim, s.workload.search, probes.signal);
+  };
+  startProbes(driver);
+  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal);
+  const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
+  const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
+  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6') }) : null;
   if (k6) log(`k6: ${describeLoad(s.workload.load!)}, open model`);
   const watch = new BreachWatch(s, history, state, (reason) => {
     state.breach = reason;
     log(`SLO breached, stopping early: ${reason}`);
     breach.abort(new Error(reason));
   });
+  const host = new RunHost({ s, platform: opts.platform, history, slot, startProbes, truth: () => state.groundTruth, watch, runId: opts.runId, workDir, signal, log });
   try {
-    await runPhases(s, stack, history, signal, log, watch);
+    await runSteps(s.steps, host);
+  } catch (err) {
+    if (err instanceof GateMissed) {
+      state.breach = err.message;
+      log(`gate missed, stopping early: ${err.message}`);
+    } else if (err instanceof StepFailed) {
+      state.stepFailure = err.message;
+      log(`step failed: ${err.message}`);
+    } else throw err;
   } finally {
+    history.enterPhase('verify');
     running.abort();
     signal.removeEventListener('abort', stopAll);
-    const [scraped, loadResult] = await Promise.all([scrapes, k6?.catch((err: unknown) => err), probes, churn]);
-    state.scrapes = scraped;
+    const [, loadResult] = await Promise.all([scrapes, k6?.catch((err: unknown) => err), slot.probesDone, churn]);
     if (loadResult instanceof Error) log(`k6 failed: ${loadResult.message}`);
-    else if (loadResult) recordLoad(loadResult as K6RunResult, history, state, log);
+    else if (loadResult) recordLoad(loadResult as K6RunResult, history, log);
   }
   signal.throwIfAborted();
-  history.enterPhase('verify');
+  if (state.breach || !slot.driver) return;
   log('verifying durability: every row ever written, with Strong consistency');
-  await verify(driver, writtenIds(history), signal);
+  await verify(slot.driver, writtenIds(history), signal);
 }
 
 /** Creates the collection and loads the initial rows; returns the acknowledged ids. */
@@ -124,38 +205,6 @@ async function load(s: Scenario, driver: SdkDriver, dataset: Dataset, signal: Ab
   log('loading collection');
   await step('load collection', driver.load());
   return acknowledged;
-}
-
-async function runPhases(s: Scenario, stack: Stack, history: HistoryRecorder, signal: AbortSignal, log: (m: string) => void, watch: BreachWatch): Promise<void> {
-  history.enterPhase('steady');
-  log(`steady phase: ${s.phases.steady / 1000} s`);
-  await delay(s.phases.steady, signal);
-  watch.phaseEnded('steady');
-
-  history.enterPhase('fault');
-  log(`fault phase: ${s.phases.fault / 1000} s`);
-  const phaseStart = Date.now();
-  const faults = s.faults.map(async (fault) => {
-    await delay(fault.at, signal);
-    history.event('fault-start', fault.name, fault.kind);
-    log(`inject ${fault.kind} '${fault.name}' on ${fault.target.role} for ${fault.duration / 1000} s`);
-    try {
-      await using active = await stack.inject(fault, signal);
-      await active.healed;
-    } finally {
-      history.event('fault-end', fault.name, fault.kind);
-      log(`healed '${fault.name}'`);
-    }
-  });
-  await Promise.all(faults);
-  await delay(Math.max(0, s.phases.fault - (Date.now() - phaseStart)), signal);
-  watch.phaseEnded('fault');
-
-  history.enterPhase('recovered');
-  log(`recovered phase: ${s.phases.recovered / 1000} s`);
-  await watch.during(s.phases.recovered, signal);
-  history.event('phase-end', 'recovered');
-  watch.phaseEnded('recovered');
 }
 
 /** Every id the run wrote: the initial rows and every churn target. */
@@ -178,14 +227,15 @@ async function verify(driver: SdkDriver, ids: readonly number[], signal: AbortSi
   await driver.count();
 }
 
-function recordLoad(result: K6RunResult, history: HistoryRecorder, state: RunState, log: (m: string) => void): void {
-  history.import(result.ops, 'k6');
-  state.load = {
+/** k6's ops reached the history as k6 wrote them; what is left is its summary. */
+function recordLoad(result: K6RunResult, history: HistoryRecorder, log: (m: string) => void): void {
+  const load = {
     searches: result.ops.filter((o) => o.op === 'search').length,
     dropped: result.dropped.total,
     thresholds: result.thresholds.map((t) => ({ metric: t.metric, threshold: t.expression, pass: t.pass })),
   };
-  log(`k6: ${state.load.searches} searches, ${state.load.dropped} dropped iterations`);
+  history.note({ type: 'load', load });
+  log(`k6: ${load.searches} searches, ${load.dropped} dropped iterations`);
 }
 
 function throttled(log: (m: string) => void, everyMs: number): (m: string) => void {

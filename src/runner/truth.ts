@@ -1,7 +1,8 @@
 import { churnAwareTruth, nearer, type BaseList, type Truth } from '../checks/truth.ts';
 import { rowWrites, STALENESS_MS } from '../checks/visibility.ts';
-import type { Dataset } from '../dataset/index.ts';
-import type { ConsistencyLevel, OpRecord } from '../core/types.ts';
+import { createDataset, type Dataset } from '../dataset/index.ts';
+import { expandRanges } from '../history/file.ts';
+import type { ConsistencyLevel, OpRecord, Scenario, TruthInputsRecord } from '../core/types.ts';
 import { TruthEngine } from '../truth/index.ts';
 import { distance as exactDistance } from '../truth/reference.ts';
 
@@ -29,6 +30,13 @@ export class GroundTruth {
     private readonly inputs: TruthInputs,
     private readonly lists: Map<string, BaseList[]>,
   ) {}
+
+  /** Truth for a scenario from the inputs its history recorded (the run, and `analyze` later). */
+  static fromRecord(s: Scenario, record: TruthInputsRecord, log: (m: string) => void): Promise<GroundTruth> {
+    const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
+    const inputs = { dataset, baseIds: expandRanges(record.baseIdRanges), queries: dataset.queries(record.queries), k: record.k, consistency: record.consistency, categories: record.categories };
+    return GroundTruth.compute(inputs, log);
+  }
 
   static async compute(inputs: TruthInputs, log: (m: string) => void): Promise<GroundTruth> {
     const { dataset, baseIds, queries, k } = inputs;

@@ -18,7 +18,7 @@ import { delay } from '../util/poll.ts';
  */
 export async function runChurn(
   s: Scenario,
-  driver: SdkDriver,
+  driver: () => SdkDriver | null,
   dataset: Dataset,
   durationMs: number,
   now: () => number,
@@ -33,7 +33,10 @@ export async function runChurn(
     const wait = op.atMs - now();
     if (wait > 0) await delay(wait, signal).catch(() => undefined);
     if (signal.aborted) break;
-    const write = op.op === 'delete' ? driver.delete([op.id]) : driver.upsert(dataset, [{ id: op.id, version: op.version }]);
+    // While no stack is up (destroyed, not yet replaced) the plan's writes are not sent.
+    const d = driver();
+    if (!d) continue;
+    const write = op.op === 'delete' ? d.delete([op.id]) : d.upsert(dataset, [{ id: op.id, version: op.version }]);
     inFlight.add(write);
     void write.finally(() => inFlight.delete(write));
   }
@@ -48,6 +51,8 @@ export interface K6SpecInputs {
   dataset: Dataset;
   /** Where the write streams' batches files go. */
   dir: string;
+  /** Phase starts known before the run (Unix ms), so k6 tags and judges its own samples by phase. */
+  phases: K6WorkloadSpec['phases'];
 }
 
 /**
@@ -86,7 +91,7 @@ export function k6Spec(s: Scenario, inputs: K6SpecInputs): K6WorkloadSpec | null
     })),
     timeout: load.timeout,
     queryVectorsFile: inputs.queryVectorsFile,
-    phases: [],
+    phases: inputs.phases,
     recordSearchResults: false,
   };
 }
@@ -141,7 +146,7 @@ export function writeQueries(dir: string, queries: Float32Array, dim: number): s
 export async function runLoad(
   s: Scenario,
   spec: K6WorkloadSpec,
-  o: { address: string; runDir: string; journal: Journal; epochMs: number; signal: AbortSignal },
+  o: { address: string; runDir: string; journal: Journal; epochMs: number; signal: AbortSignal; onOp?: (op: OpRecord) => void },
 ): Promise<K6RunResult> {
-  return runK6({ spec, slos: s.slos, address: o.address, runDir: o.runDir, journal: o.journal, epochMs: o.epochMs, k6Binary: join(drillHome(), 'bin', 'k6'), signal: o.signal });
+  return runK6({ spec, slos: s.slos, address: o.address, runDir: o.runDir, journal: o.journal, epochMs: o.epochMs, k6Binary: join(drillHome(), 'bin', 'k6'), signal: o.signal, onOp: o.onOp });
 }

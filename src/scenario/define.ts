@@ -1,4 +1,5 @@
 import type {
+  ActionKind,
   ConsistencyLevel,
   EtcdMember,
   FaultKind,
@@ -10,6 +11,7 @@ import type {
   SloKind,
   TargetMode,
   Topology,
+  WaitCondition,
 } from '../core/types.ts';
 import type { DurationInput } from './duration.ts';
 
@@ -63,16 +65,40 @@ export interface ScenarioInput {
       writes?: { op: 'insert' | 'upsert' | 'delete'; rate: number; batchSize: number }[];
     } | null;
   };
+  /** The three-phase form: steady, then a fault phase holding `faults`, then recovered. */
   phases?: { steady?: DurationInput; fault?: DurationInput; recovered?: DurationInput };
   faults?: FaultInput[];
+  /** The timeline as steps, run in order (instead of phases + faults). */
+  steps?: StepInput[];
   recovery?: { window?: DurationInput };
   slos?: SloInput[];
+  /** A negative drill: the run passes only when exactly this verdict and these missed SLOs happen. */
+  expect?: { verdict: 'pass' | 'fail' | 'aborted'; slos?: string[] } | null;
+}
+
+export type StepInput =
+  /** A phase: held for `duration`, or `until` a condition (at most `timeout`); `after: 'recovery'` first waits for recovery in a phase 'recovering'. */
+  | { phase: PhaseName; duration?: DurationInput; until?: WaitCondition; timeout?: DurationInput; after?: 'recovery'; faults?: FaultInput[] }
+  /** A fault injected now (after its `at`), waited for until healed. */
+  | { fault: FaultInput }
+  | ({ action: ActionKind; timeout?: DurationInput } & ActionParams)
+  | { wait: WaitCondition; timeout?: DurationInput }
+  /** SLOs checked on the history so far; a miss stops the run with exit code 4. */
+  | { gate: string | string[] };
+
+interface ActionParams {
+  target?: { role: Role; instance?: string };
+  /** milvus.yaml overrides as nested objects, e.g. { common: { security: { authorizationEnabled: true } } }. */
+  config?: Record<string, unknown>;
+  name?: string;
+  version?: string;
+  replicas?: number;
 }
 
 export interface FaultInput {
   name?: string;
   kind: FaultKind;
-  target: { role: Role; mode?: TargetMode; member?: EtcdMember };
+  target: { role: Role; mode?: TargetMode; member?: EtcdMember; instance?: string };
   at?: DurationInput;
   duration: DurationInput;
   params?: Record<string, unknown>;
@@ -84,7 +110,8 @@ export interface SloInput {
   phase?: PhaseName;
   percentile?: number;
   op?: '<=' | '>=';
-  threshold: number;
+  /** A number, or relative to the same measurement in another phase: base × times + plus. */
+  threshold: number | { phase: PhaseName; times?: number; plus?: number };
   /** Stop the run as soon as this SLO is known to be missed (exit code 4). */
   abortOnBreach?: boolean;
 }

@@ -1,12 +1,16 @@
 import type {
+  ActionSpec,
   CollectionSpec,
   DatasetSpec,
+  Expectation,
   FaultSpec,
   LoadWriteSpec,
   Scenario,
   SloSpec,
   StackSpec,
+  StepSpec,
   TargetMode,
+  WaitCondition,
   WorkloadSpec,
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
@@ -14,6 +18,7 @@ import { describe } from './values.ts';
 import { ROLES } from '../core/types.ts';
 import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { loadWriteProblems } from './load-writes.ts';
+import { fixedLength, longestLength, phaseNames, scenarioFaults, threePhaseSteps } from './steps.ts';
 
 import type { ValidationError } from '../core/types.ts';
 export type { ValidationError };
@@ -30,6 +35,11 @@ const STORES = ['minio', 'local'] as const;
 const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'FLAT'] as const;
 const SCALARS = ['tenant', 'category', 'ts', 'num'] as const;
 const PHASES = ['steady', 'fault', 'recovered'] as const;
+const WAIT_CONDITIONS = ['recovered', 'healed', 'searchable'] as const satisfies readonly WaitCondition[];
+const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'restore', 'upgrade', 'scale'] as const satisfies readonly ActionSpec['action'][];
+const VERDICTS = ['pass', 'fail', 'aborted'] as const;
+/** How long a wait may take when the scenario does not say. */
+const DEFAULT_WAIT_TIMEOUT = 300_000;
 const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability'] as const;
 const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;
 
@@ -145,7 +155,7 @@ class Reader {
 export function validateScenario(input: unknown): ValidationResult {
   const r = new Reader();
   const root = r.object(input, 'scenario');
-  r.unknownKeys(root, '', ['name', 'description', 'seed', 'stack', 'collection', 'dataset', 'workload', 'phases', 'faults', 'recovery', 'slos']);
+  r.unknownKeys(root, '', ['name', 'description', 'seed', 'stack', 'collection', 'dataset', 'workload', 'phases', 'faults', 'steps', 'recovery', 'slos', 'expect']);
 
   const name = r.str(root, 'name', '', undefined);
   const description = typeof root.description === 'string' ? root.description : '';
@@ -154,6 +164,24 @@ export function validateScenario(input: unknown): ValidationResult {
   const dataset = readDataset(r, r.object(root.dataset, 'dataset'));
   const collection = readCollection(r, r.object(root.collection, 'collection'), name);
   const workload = readWorkload(r, r.object(root.workload, 'workload'));
+  const recoveryObj = r.object(root.recovery, 'recovery');
+  r.unknownKeys(recoveryObj, 'recovery', ['window']);
+  const recovery = { window: r.duration(recoveryObj, 'window', 'recovery', 10_000, 100) };
+  const steps = root.steps === undefined ? readThreePhases(r, root, recovery.window) : readSteps(r, root);
+  const slos = r.array(root.slos, 'slos').map((s, i) => readSlo(r, s, `slos[${i}]`));
+  const expect = root.expect === undefined || root.expect === null ? null : readExpect(r, r.object(root.expect, 'expect'));
+
+  crossChecks(r, { collection, dataset, workload, steps, slos, recovery, stack, expect });
+
+  if (r.errors.length > 0) return { ok: false, errors: r.errors };
+  return {
+    ok: true,
+    scenario: { name, description, seed, stack, collection, dataset, workload, steps, recovery, slos, expect },
+  };
+}
+
+/** The three-phase form (phases + faults): sugar for steady → fault → recovered steps. */
+function readThreePhases(r: Reader, root: Obj, recoveryWindow: number): StepSpec[] {
   const phasesObj = r.object(root.phases, 'phases');
   r.unknownKeys(phasesObj, 'phases', PHASES);
   const phases = {
@@ -162,18 +190,126 @@ export function validateScenario(input: unknown): ValidationResult {
     recovered: r.duration(phasesObj, 'recovered', 'phases', 30_000, 1000),
   };
   const faults = r.array(root.faults, 'faults').map((f, i) => readFault(r, f, `faults[${i}]`, phases.fault));
-  const recoveryObj = r.object(root.recovery, 'recovery');
-  r.unknownKeys(recoveryObj, 'recovery', ['window']);
-  const recovery = { window: r.duration(recoveryObj, 'window', 'recovery', 10_000, 100) };
-  const slos = r.array(root.slos, 'slos').map((s, i) => readSlo(r, s, `slos[${i}]`));
+  if (faults.length > 0 && phases.fault === 0) r.fail('phases.fault', 'is 0 but faults are declared', 'give the fault phase a duration');
+  if (recoveryWindow > phases.recovered) {
+    r.fail('recovery.window', `(${recoveryWindow} ms) is longer than phases.recovered (${phases.recovered} ms), so recovery could never be measured`, 'shorten recovery.window or lengthen phases.recovered');
+  }
+  return threePhaseSteps(phases, faults);
+}
 
-  crossChecks(r, { collection, dataset, workload, faults, slos, phases, recovery, stack });
+function readSteps(r: Reader, root: Obj): StepSpec[] {
+  for (const key of ['phases', 'faults'] as const) {
+    if (root[key] !== undefined) r.fail(key, 'cannot be combined with steps', `move ${key} into steps (a { phase } step with its faults), or remove steps`);
+  }
+  const steps = r.array(root.steps, 'steps').flatMap((v, i) => readStep(r, r.object(v, `steps[${i}]`), `steps[${i}]`));
+  if (steps.length === 0) r.fail('steps', 'is empty', "add at least one step, e.g. { phase: 'steady', duration: '30s' }");
+  return steps;
+}
 
-  if (r.errors.length > 0) return { ok: false, errors: r.errors };
-  return {
-    ok: true,
-    scenario: { name, description, seed, stack, collection, dataset, workload, phases, faults, recovery, slos },
+const STEP_KINDS = ['phase', 'fault', 'action', 'wait', 'gate'] as const;
+
+function readStep(r: Reader, o: Obj, path: string): StepSpec[] {
+  const kinds = STEP_KINDS.filter((k) => o[k] !== undefined);
+  if (kinds.length !== 1) {
+    r.fail(path, kinds.length === 0 ? 'is not a step' : `names ${kinds.join(' and ')} at once`, `write exactly one of: ${STEP_KINDS.map((k) => `{ ${k}: ... }`).join(', ')}`);
+    return [];
+  }
+  switch (kinds[0]!) {
+    case 'phase':
+      return readPhaseStep(r, o, path);
+    case 'fault': {
+      r.unknownKeys(o, path, ['fault']);
+      return [{ step: 'fault', fault: readFault(r, o.fault, `${path}.fault`, Number.POSITIVE_INFINITY) }];
+    }
+    case 'action':
+      return [readActionStep(r, o, path)];
+    case 'wait':
+      r.unknownKeys(o, path, ['wait', 'timeout']);
+      return [{ step: 'wait', until: r.oneOf(o, 'wait', path, WAIT_CONDITIONS, undefined), timeout: r.duration(o, 'timeout', path, DEFAULT_WAIT_TIMEOUT, 1000) }];
+    case 'gate': {
+      r.unknownKeys(o, path, ['gate']);
+      const names = typeof o.gate === 'string' ? [o.gate] : r.array(o.gate, `${path}.gate`);
+      const slos = names.filter((n, i): n is string => {
+        if (typeof n === 'string' && n.length > 0) return true;
+        r.fail(`${path}.gate[${i}]`, `must be an SLO name, got ${describe(n)}`, 'name an SLO declared in slos');
+        return false;
+      });
+      if (slos.length === 0) r.fail(`${path}.gate`, 'names no SLO', 'name one or more SLOs declared in slos');
+      return [{ step: 'gate', slos }];
+    }
+  }
+}
+
+function readPhaseStep(r: Reader, o: Obj, path: string): StepSpec[] {
+  r.unknownKeys(o, path, ['phase', 'duration', 'until', 'timeout', 'after', 'faults']);
+  const name = r.str(o, 'phase', path, undefined);
+  if ((['setup', 'verify', 'recovering'] as readonly string[]).includes(name) && o.until === undefined) {
+    r.fail(`${path}.phase`, `'${name}' is a phase name the harness uses itself`, 'choose another name');
+  }
+  const hasDuration = o.duration !== undefined;
+  const until = o.until === undefined ? null : r.oneOf(o, 'until', path, WAIT_CONDITIONS, undefined);
+  if (hasDuration === (until !== null)) r.fail(path, hasDuration ? 'gives both duration and until' : 'gives neither duration nor until', `give ${path} a duration ('30s') or an until condition (${WAIT_CONDITIONS.join(', ')})`);
+  const duration = hasDuration ? r.duration(o, 'duration', path, undefined, 0) : null;
+  const timeout = until ? r.duration(o, 'timeout', path, DEFAULT_WAIT_TIMEOUT, 1000) : (duration ?? 0);
+  const faults = r.array(o.faults, `${path}.faults`).map((f, i) => readFault(r, f, `${path}.faults[${i}]`, duration ?? Number.POSITIVE_INFINITY));
+  const phase: StepSpec = { step: 'phase', name, duration, until, timeout, faults };
+  if (o.after === undefined) return [phase];
+  if (o.after !== 'recovery') r.fail(`${path}.after`, `must be 'recovery', got ${describe(o.after)}`, "write after: 'recovery' to start this phase once the system has recovered");
+  // The wait for recovery is a phase of its own, so what happens meanwhile is scored apart.
+  return [{ step: 'phase', name: 'recovering', duration: null, until: 'recovered', timeout: DEFAULT_WAIT_TIMEOUT, faults: [] }, phase];
+}
+
+function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
+  const action = r.oneOf(o, 'action', path, ACTIONS, undefined);
+  const timeout = r.duration(o, 'timeout', path, DEFAULT_WAIT_TIMEOUT, 1000);
+  const fields: Record<(typeof ACTIONS)[number], string[]> = {
+    flush: [], compact: [], destroy: [], up: ['config'], restart: ['target', 'config'],
+    backup: ['name'], restore: ['name'], upgrade: ['version'], scale: ['target', 'replicas'],
   };
+  r.unknownKeys(o, path, ['action', 'timeout', ...(fields[action] ?? [])]);
+  const target = (): { role: StackRole; instance?: string } => {
+    const t = r.object(o.target, `${path}.target`);
+    if (o.target === undefined) r.fail(`${path}.target`, 'is required', `set ${path}.target to { role: 'standalone' }`);
+    r.unknownKeys(t, `${path}.target`, ['role', 'instance']);
+    const role = r.oneOf(t, 'role', `${path}.target`, ROLES, undefined);
+    return t.instance === undefined ? { role } : { role, instance: r.str(t, 'instance', `${path}.target`, undefined) };
+  };
+  const config = (): Record<string, unknown> => (o.config === undefined ? {} : r.object(o.config, `${path}.config`));
+  const spec = ((): ActionSpec => {
+    switch (action) {
+      case 'flush':
+      case 'compact':
+      case 'destroy':
+        return { action };
+      case 'up':
+        return { action, config: config() };
+      case 'restart':
+        return { action, target: target(), config: config() };
+      case 'backup':
+      case 'restore':
+        return { action, name: r.str(o, 'name', path, 'default') };
+      case 'upgrade':
+        return { action, version: r.str(o, 'version', path, undefined) };
+      case 'scale':
+        return { action, target: { role: target().role }, replicas: r.int(o, 'replicas', path, undefined, 0, 64) };
+    }
+  })();
+  return { step: 'action', spec, timeout };
+}
+
+type StackRole = (typeof ROLES)[number];
+
+function readExpect(r: Reader, o: Obj): Expectation {
+  r.unknownKeys(o, 'expect', ['verdict', 'slos']);
+  const verdict = r.oneOf(o, 'verdict', 'expect', VERDICTS, undefined);
+  const slos = r.array(o.slos, 'expect.slos').filter((n, i): n is string => {
+    if (typeof n === 'string') return true;
+    r.fail(`expect.slos[${i}]`, `must be an SLO name, got ${describe(n)}`, 'name an SLO declared in slos');
+    return false;
+  });
+  if (verdict === 'pass' && slos.length > 0) r.fail('expect.slos', 'lists missed SLOs but the expected verdict is pass', "set expect.verdict to 'fail', or empty expect.slos");
+  if (verdict !== 'pass' && slos.length === 0) r.fail('expect.slos', `is empty: which SLOs must be missed for '${verdict}'?`, 'list the SLO names the drill must catch');
+  return { verdict, slos };
 }
 
 function readStack(r: Reader, o: Obj): StackSpec {
@@ -331,20 +467,21 @@ function readFault(r: Reader, value: unknown, path: string, faultPhaseMs: number
   const kind = r.oneOf(o, 'kind', path, FAULT_KINDS, undefined);
   const target = r.object(o.target, `${path}.target`);
   if (o.target === undefined) r.fail(`${path}.target`, 'is required', `set ${path}.target to { role: 'standalone' }`);
-  r.unknownKeys(target, `${path}.target`, ['role', 'mode', 'member']);
+  r.unknownKeys(target, `${path}.target`, ['role', 'mode', 'member', 'instance']);
   const role = r.oneOf(target, 'role', `${path}.target`, ROLES, undefined);
   const mode = readMode(r, target.mode, `${path}.target.mode`);
   const at = r.duration(o, 'at', path, 0);
   const duration = r.duration(o, 'duration', path, undefined, 0);
   if (at + duration > faultPhaseMs) {
-    r.fail(`${path}.duration`, `the fault runs until ${at + duration} ms but the fault phase lasts ${faultPhaseMs} ms`, 'shorten the fault (at + duration) or lengthen phases.fault');
+    r.fail(`${path}.duration`, `the fault runs until ${at + duration} ms but its phase lasts ${faultPhaseMs} ms`, 'shorten the fault (at + duration) or lengthen its phase');
   }
   // With an unknown kind there is no telling which params are right: report the kind alone.
   const rawParams = (FAULT_KINDS as readonly unknown[]).includes(o.kind) ? o.params : undefined;
   const details = readFaultDetails({ kind, role, rawMode: target.mode, rawMember: target.member, rawParams, duration, path });
   r.errors.push(...details.errors);
   const name = typeof o.name === 'string' ? o.name : `${kind}-${role}`;
-  const faultTarget = details.member === undefined ? { role, mode } : { role, mode, member: details.member };
+  const faultTarget: FaultSpec['target'] = details.member === undefined ? { role, mode } : { role, mode, member: details.member };
+  if (target.instance !== undefined) faultTarget.instance = r.str(target, 'instance', `${path}.target`, undefined);
   return assembleFault({ name, target: faultTarget, at, duration }, kind, details.params);
 }
 
@@ -364,15 +501,15 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   r.unknownKeys(o, path, ['name', 'kind', 'phase', 'percentile', 'op', 'threshold', 'abortOnBreach']);
   const kind = r.oneOf(o, 'kind', path, SLO_KINDS, undefined);
   const needsPhase = kind === 'recall' || kind === 'latency' || kind === 'errorRate';
-  const phase = needsPhase ? r.oneOf(o, 'phase', path, PHASES, undefined) : null;
+  const phase = needsPhase ? r.str(o, 'phase', path, undefined) : null;
   const percentile = kind === 'latency' ? r.num(o, 'percentile', path, 99) : undefined;
   if (percentile !== undefined && (percentile <= 0 || percentile >= 100)) {
     r.fail(`${path}.percentile`, `must be between 0 and 100 exclusive, got ${percentile}`, 'use e.g. 99 for p99');
   }
   const defaultOp = kind === 'recall' ? '>=' : '<=';
   const op = r.oneOf(o, 'op', path, ['<=', '>='] as const, defaultOp);
-  const threshold = r.num(o, 'threshold', path, kind === 'durability' ? 0 : undefined);
-  if (kind === 'recall' && (threshold < 0 || threshold > 1)) {
+  const threshold = readThreshold(r, o, path, kind);
+  if (kind === 'recall' && typeof threshold === 'number' && (threshold < 0 || threshold > 1)) {
     r.fail(`${path}.threshold`, `recall is a fraction between 0 and 1, got ${threshold}`, 'write e.g. 0.95 for 95%');
   }
   const label = kind === 'latency' ? `p${percentile} latency` : kind;
@@ -385,9 +522,19 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   return slo;
 }
 
+function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind']): SloSpec['threshold'] {
+  if (o.threshold === null || typeof o.threshold !== 'object') return r.num(o, 'threshold', path, kind === 'durability' ? 0 : undefined);
+  const t = r.object(o.threshold, `${path}.threshold`);
+  r.unknownKeys(t, `${path}.threshold`, ['phase', 'times', 'plus']);
+  if (kind === 'durability' || kind === 'recoveryTime') {
+    r.fail(`${path}.threshold`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
+  }
+  return { phase: r.str(t, 'phase', `${path}.threshold`, undefined), times: r.num(t, 'times', `${path}.threshold`, 1), plus: r.num(t, 'plus', `${path}.threshold`, 0) };
+}
+
 function crossChecks(
   r: Reader,
-  s: Pick<Scenario, 'collection' | 'dataset' | 'workload' | 'faults' | 'slos' | 'phases' | 'recovery' | 'stack'>,
+  s: Pick<Scenario, 'collection' | 'dataset' | 'workload' | 'steps' | 'slos' | 'recovery' | 'stack' | 'expect'>,
 ): void {
   const pk = s.collection.partitionKey;
   if (pk && !s.collection.scalarFields.includes(pk.field)) {
@@ -396,24 +543,31 @@ function crossChecks(
   if (s.workload.search.topK > s.dataset.rows) {
     r.fail('workload.search.topK', `asks for ${s.workload.search.topK} results from ${s.dataset.rows} rows`, 'lower topK or raise dataset.rows');
   }
-  if (s.faults.length > 0 && s.phases.fault === 0) {
-    r.fail('phases.fault', 'is 0 but faults are declared', 'give the fault phase a duration');
-  }
-  if (s.recovery.window > s.phases.recovered) {
-    r.fail('recovery.window', `(${s.recovery.window} ms) is longer than phases.recovered (${s.phases.recovered} ms), so recovery could never be measured`, 'shorten recovery.window or lengthen phases.recovered');
-  }
+  const faults = scenarioFaults(s);
+  const phases = phaseNames(s);
+  const knownPhase = (phase: string, path: string): void => {
+    if (!phases.includes(phase)) r.fail(path, `names phase '${phase}', which no step enters`, `use one of: ${phases.join(', ')}`);
+  };
   const names = new Set<string>();
   s.slos.forEach((slo, i) => {
     if (names.has(slo.name)) r.fail(`slos[${i}].name`, `'${slo.name}' is used twice`, 'give each SLO its own name');
     names.add(slo.name);
-    if (slo.kind === 'recoveryTime' && s.faults.length === 0) {
+    if (slo.kind === 'recoveryTime' && faults.length === 0) {
       r.fail(`slos[${i}]`, 'a recoveryTime SLO needs at least one fault', 'declare a fault or remove this SLO');
     }
+    if (slo.phase !== null) knownPhase(slo.phase, `slos[${i}].phase`);
+    if (typeof slo.threshold === 'object') knownPhase(slo.threshold.phase, `slos[${i}].threshold.phase`);
   });
-  r.errors.push(...faultStackErrors(s.faults, s.stack));
+  s.steps.forEach((st, i) => {
+    if (st.step === 'gate') st.slos.forEach((n) => names.has(n) || r.fail(`steps[${i}].gate`, `names SLO '${n}', which slos does not declare`, `declare it in slos or use one of: ${[...names].join(', ')}`));
+  });
+  s.expect?.slos.forEach((n, i) => names.has(n) || n.startsWith('action:') || r.fail(`expect.slos[${i}]`, `names SLO '${n}', which slos does not declare`, `use one of: ${[...names].join(', ')}`));
+  r.errors.push(...faultStackErrors(faults, s.stack));
   const load = s.workload.load;
+  const moves = s.steps.some((st) => st.step === 'action' && (st.spec.action === 'destroy' || st.spec.action === 'up'));
+  if (load && moves) r.fail('workload.load', 'k6 load cannot follow a stack that a destroy or up step replaces', 'remove workload.load, or the destroy/up steps');
   if (load && load.writes.length > 0) {
-    const durationMs = s.phases.steady + s.phases.fault + s.phases.recovered;
+    const durationMs = fixedLength(s) ?? longestLength(s);
     r.errors.push(...loadWriteProblems({ rows: s.dataset.rows, dim: s.dataset.dim, writes: load.writes, timeout: load.timeout, durationMs }));
   }
   if (s.stack.topology === 'cluster' && s.stack.messageQueue === 'rocksmq') {

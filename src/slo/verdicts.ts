@@ -1,4 +1,4 @@
-import { EXIT, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict } from '../core/types.ts';
+import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict } from '../core/types.ts';
 import { countDiscrepancy, durabilityViolations, type DurabilityResult } from '../checks/durability.ts';
 
 export interface Measurements {
@@ -11,21 +11,35 @@ export interface Measurements {
 export function evaluateSlos(slos: readonly SloSpec[], m: Measurements): SloVerdict[] {
   return slos.map((slo) => {
     const { measured, samples, reason } = measure(slo, m);
+    const { threshold, basis } = resolveThreshold(slo, m);
     const verdict: Omit<SloVerdict, 'pass' | 'reason'> = {
       slo: slo.name,
       kind: slo.kind,
       phase: slo.phase,
       measured,
-      threshold: slo.threshold,
+      threshold,
       op: slo.op,
       samples,
     };
     if (measured === null || samples === 0) {
       return { ...verdict, pass: false, reason: reason ?? 'no samples: a threshold with no samples fails' };
     }
-    const pass = slo.op === '<=' ? measured <= slo.threshold : measured >= slo.threshold;
-    return { ...verdict, pass, reason: reason ?? `${fmt(slo.kind, measured)} ${pass ? '' : 'not '}${slo.op} ${fmt(slo.kind, slo.threshold)}` };
+    if (threshold === null) return { ...verdict, pass: false, reason: `${basis}: no samples there, so the threshold is unknown and the SLO fails` };
+    const pass = slo.op === '<=' ? measured <= threshold : measured >= threshold;
+    const against = basis ? ` (${basis})` : '';
+    return { ...verdict, pass, reason: reason ?? `${fmt(slo.kind, measured)} ${pass ? '' : 'not '}${slo.op} ${fmt(slo.kind, threshold)}${against}` };
   });
+}
+
+/** A number as it is, or a relative threshold resolved against the same measurement in its base phase. */
+function resolveThreshold(slo: SloSpec, m: Measurements): { threshold: number | null; basis: string } {
+  const t = slo.threshold;
+  if (typeof t === 'number') return { threshold: t, basis: '' };
+  const base = measure({ ...slo, phase: t.phase, threshold: 0 }, m);
+  const parts = [t.times !== 1 ? `${t.times} × ${t.phase}` : t.phase, t.plus !== 0 ? `${t.plus > 0 ? '+' : '−'} ${fmt(slo.kind, Math.abs(t.plus))}` : ''];
+  const basis = `${parts.join(' ').trim()}${base.measured === null ? '' : `, ${t.phase} = ${fmt(slo.kind, base.measured)}`}`;
+  if (base.measured === null || base.samples === 0) return { threshold: null, basis };
+  return { threshold: base.measured * t.times + t.plus, basis };
 }
 
 function measure(slo: SloSpec, m: Measurements): { measured: number | null; samples: number; reason?: string } {
@@ -73,7 +87,21 @@ export function exitCodeFor(verdicts: readonly SloVerdict[]): number {
   return verdicts.every((v) => v.pass) ? EXIT.pass : EXIT.sloMissed;
 }
 
-function fmt(kind: SloSpec['kind'], n: number): string {
+/**
+ * Whether a run did what its scenario expected: the verdict, and exactly the expected SLOs missed.
+ * Without an expectation a run is expected to pass.
+ */
+export function meetsExpectation(expect: Expectation | null, verdict: 'pass' | 'fail' | 'aborted', verdicts: readonly SloVerdict[]): { met: boolean; reason: string } {
+  const wanted = expect ?? { verdict: 'pass', slos: [] };
+  const missed = verdicts.filter((v) => !v.pass).map((v) => v.slo).sort();
+  const expected = [...wanted.slos].sort();
+  const sameMisses = missed.length === expected.length && missed.every((n, i) => n === expected[i]);
+  const met = verdict === wanted.verdict && sameMisses;
+  const list = (names: readonly string[]): string => (names.length === 0 ? 'none' : names.join(', '));
+  return { met, reason: `expected ${wanted.verdict} with missed SLOs: ${list(expected)}; got ${verdict} with missed SLOs: ${list(missed)}` };
+}
+
+function fmt(kind: SloVerdict['kind'], n: number): string {
   if (kind === 'latency') return `${round(n)} ms`;
   if (kind === 'recoveryTime') return `${round(n / 1000)} s`;
   if (kind === 'errorRate') return `${round(n * 100)}%`;

@@ -1,20 +1,23 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /**
- * An on-disk record of everything a run has started and not yet stopped: processes and active
- * faults. A crashed or SIGKILLed run leaves its journal behind, and `milvus-drill heal` reads
+ * An on-disk record of everything a run has started and not yet stopped: processes, active
+ * faults, network namespaces and its work directory. A crashed or SIGKILLed run leaves its journal behind, and `milvus-drill heal` reads
  * it to stop what the run left running.
  */
 export interface JournalEntry {
   id: string;
-  kind: 'process' | 'fault' | 'netns';
+  kind: 'process' | 'fault' | 'netns' | 'workdir';
   name: string;
   /** For processes: pid and its kernel start time, so a reused pid is never killed by mistake. */
   pid?: number;
   startTicks?: number;
   /** For faults and namespaces: shell-free argv lists that undo it, run in order. */
   undo?: string[][];
+  /** For a work directory: its absolute path (heal removes it only if isRunWorkDir holds). */
+  path?: string;
 }
 
 export class Journal {
@@ -45,6 +48,30 @@ export class Journal {
     writeFileSync(tmp, JSON.stringify({ runId: this.runId, owner: OWNER, entries: [...this.entries.values()] }, null, 2));
     renameSync(tmp, this.file);
   }
+}
+
+/** A run's work directory is `<tmpdir>/milvus-drill-<runId>`. */
+export const WORK_DIR_PREFIX = 'milvus-drill-';
+
+/** Whether `path` names a run's work directory: directly under the temp dir, named milvus-drill-*. */
+export function isRunWorkDir(path: string): boolean {
+  const full = resolve(path);
+  const name = basename(full);
+  return dirname(full) === resolve(tmpdir()) && name.startsWith(WORK_DIR_PREFIX) && name.length > WORK_DIR_PREFIX.length;
+}
+
+/**
+ * Journals a run's work directory, so that `heal` removes it if the run dies without removing it
+ * (SIGKILL). Disposing the handle forgets it: the run removes the directory itself.
+ */
+export function journalWorkDir(journal: Journal, path: string): Disposable {
+  if (!isRunWorkDir(path)) {
+    throw new Error(`work directory ${path} is not ${join(tmpdir(), WORK_DIR_PREFIX)}<run-id>, the only kind heal will remove: create it there`);
+  }
+  const full = resolve(path);
+  const id = `workdir:${full}`;
+  journal.add({ id, kind: 'workdir', name: 'work directory', path: full });
+  return { [Symbol.dispose]: () => journal.remove(id) };
 }
 
 /** The harness process that writes a journal; a journal whose owner still runs is not left over. */

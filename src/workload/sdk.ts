@@ -196,6 +196,28 @@ export class SdkDriver implements AsyncDisposable {
     return this.call('flush', timeoutMs, () => this.client.flushSync({ collection_names: [this.collection.name] }), statusError);
   }
 
+  /** Manual compaction, waited for until the server reports it completed. */
+  async compact(signal: AbortSignal, timeoutMs = 300_000): Promise<OpRecord> {
+    return this.call(
+      'compact',
+      timeoutMs,
+      async () => {
+        const started = await this.client.compact({ collection_name: this.collection.name });
+        if (statusError(started).error) return started;
+        await pollUntil(
+          async () => {
+            const state = await this.client.getCompactionState({ compactionID: started.compactionID });
+            if (statusError(state).error) throw new Error(`compaction state: ${statusError(state).error}`);
+            return String(state.state) === 'Completed' || Number(state.state) === 2 ? true : undefined;
+          },
+          { what: `compaction ${started.compactionID} to complete`, timeoutMs, intervalMs: 500, signal },
+        );
+        return started;
+      },
+      statusError,
+    );
+  }
+
   async buildIndex(metric: string, signal: AbortSignal, timeoutMs = 600_000): Promise<OpRecord> {
     const index = this.collection.index;
     return this.call(

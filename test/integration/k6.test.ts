@@ -3,16 +3,17 @@
 // deciding k6's exit code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { OpRecord, SloSpec } from '../../src/core/types.ts';
-import { Journal } from '../../src/supervise/journal.ts';
+import { Journal, type JournalEntry } from '../../src/supervise/journal.ts';
 import { referenceTopK } from '../../src/truth/reference.ts';
 import { durability } from '../../src/checks/durability.ts';
 import { createDataset } from '../../src/dataset/index.ts';
 import { HistoryRecorder } from '../../src/history/recorder.ts';
+import { fixedLength } from '../../src/scenario/steps.ts';
 import { k6Spec, runLoad } from '../../src/runner/workload.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
 import { SdkDriver } from '../../src/workload/sdk.ts';
@@ -121,10 +122,51 @@ test('open-model searches and an id lookup stream land in the history, all ok, w
   assert.deepEqual(result.ops.map((o) => o.seq), result.ops.map((_, i) => i));
 });
 
+/** Whether the journal still holds k6's process: ManagedProcess removes it on k6's exit event. */
+function k6Journalled(j: Journal): boolean {
+  try {
+    const { entries } = JSON.parse(readFileSync(j.file, 'utf8')) as { entries: JournalEntry[] };
+    return entries.some((e) => e.kind === 'process' && e.name === 'k6');
+  } catch {
+    return false;
+  }
+}
+
+test('ops stream through onOp while k6 is still running, and are exactly the ops of the result', async (t) => {
+  const own = new Journal(join(dir, 'state-stream'), 'k6-stream-test');
+  const streamed: OpRecord[] = [];
+  let whileRunning = 0;
+  const result = await runK6({
+    spec: spec({}),
+    slos: [],
+    address: milvus.address,
+    runDir: join(dir, 'run-stream'),
+    journal: own,
+    epochMs: Date.now(),
+    firstSeq: 100,
+    onOp: (op) => {
+      streamed.push(op);
+      if (k6Journalled(own)) whileRunning++;
+    },
+  });
+  own.close();
+  assert.equal(result.exitCode, 0, `k6 log: ${result.files.log}`);
+  assert.equal(k6Journalled(own), false, 'k6 has exited');
+  const expected = (SEARCH_RATE * SEARCH_MS) / 1000;
+  assert.ok(streamed.length >= expected * 0.9, `${streamed.length} ops streamed, ${expected} scheduled`);
+  t.diagnostic(`${whileRunning} of ${streamed.length} ops arrived before k6 exited`);
+  assert.ok(whileRunning > 0, 'the first op arrived before k6 exited');
+  // Ops are flushed every 200 ms over a 5 s run: most arrive long before k6 exits.
+  assert.ok(whileRunning >= streamed.length / 2, `only ${whileRunning} of ${streamed.length} ops arrived before k6 exited`);
+  assert.deepEqual(streamed, result.ops, 'the same ops, once each, in the same order');
+  assert.deepEqual(streamed.map((o) => o.seq), streamed.map((_, i) => 100 + i));
+});
+
 test('an impossible latency threshold fails k6 with its thresholds exit code', async () => {
   const slos: SloSpec[] = [{ name: 'impossible', kind: 'latency', phase: 'steady', percentile: 99, op: '<=', threshold: 0.001 }];
   const result = await runK6({
-    spec: spec({ search: { arrival: { kind: 'constant', rate: 10, duration: 1_000 }, vus: { preAllocated: 2, max: 5 } } }),
+    // k6 judges only phases whose bounds it was given.
+    spec: spec({ phases: [{ name: 'steady', startsAtMs: Date.now() - 1_000 }], search: { arrival: { kind: 'constant', rate: 10, duration: 1_000 }, vus: { preAllocated: 2, max: 5 } } }),
     slos,
     address: milvus.address,
     runDir: join(dir, 'run-threshold'),
@@ -143,7 +185,10 @@ test('an impossible latency threshold fails k6 with its thresholds exit code', a
 test('a threshold on a phase no search ran in fails although k6 itself exits 0', async () => {
   const slos: SloSpec[] = [{ name: 'fault p99', kind: 'latency', phase: 'fault', percentile: 99, op: '<=', threshold: 5_000 }];
   const result = await runK6({
-    spec: spec({ search: { arrival: { kind: 'constant', rate: 5, duration: 1_000 }, vus: { preAllocated: 1, max: 5 } } }),
+    spec: spec({
+      phases: [{ name: 'steady', startsAtMs: Date.now() - 1_000 }, { name: 'fault', startsAtMs: Date.now() + 600_000 }],
+      search: { arrival: { kind: 'constant', rate: 5, duration: 1_000 }, vus: { preAllocated: 1, max: 5 } },
+    }),
     slos,
     address: milvus.address,
     runDir: join(dir, 'run-no-samples'),
@@ -208,8 +253,8 @@ test('k6 writes full rows into the scenario schema: every acknowledged insert, u
   for (const step of [() => driver.flush(), () => driver.buildIndex('L2', new AbortController().signal), () => driver.load()]) assert.equal((await step()).outcome, 'ok');
 
   history.enterPhase('steady');
-  const durationMs = s.phases.steady + s.phases.recovered;
-  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'queries.fbin'), durationMs, dataset, dir: join(dir, 'scenario-batches') })!;
+  const durationMs = fixedLength(s)!;
+  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'queries.fbin'), durationMs, dataset, dir: join(dir, 'scenario-batches'), phases: [] })!;
   const spawnedAt = history.now();
   const result = await runLoad(s, spec, { address: milvus.address, runDir: join(dir, 'run-writes'), journal, epochMs: history.epochMs, signal: new AbortController().signal });
   assert.equal(result.exitCode, 0, `k6 log: ${result.files.log}`);

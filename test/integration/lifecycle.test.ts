@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Journal, processStartTicks, type JournalEntry } from '../../src/supervise/journal.ts';
+import { Journal, processStartTicks, readLeftoverJournals, type JournalEntry } from '../../src/supervise/journal.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
 import { pollUntil } from '../../src/util/poll.ts';
-import { ROOT, runCli } from '../support/cli.ts';
+import { processesMatching, ROOT, runCli, startCli } from '../support/cli.ts';
 
 /** A journal as a harness that was SIGKILLed leaves it: its owner pid no longer runs. */
 function writeCrashedJournal(state: string, runId: string, entries: JournalEntry[]): string {
@@ -47,19 +47,79 @@ setInterval(() => {}, 1000);
   await pollUntil(() => !alive(pid), { what: `child ${pid} to die after the harness was killed`, timeoutMs: 10_000 });
 });
 
-test('heal kills what a crashed run journalled and removes the journal', async () => {
+test('heal kills what a crashed run journalled, removes its work directory and the journal', async () => {
   const state = mkdtempSync(join(tmpdir(), 'drill-heal-'));
+  const workDir = mkdtempSync(join(tmpdir(), 'milvus-drill-heal-test-'));
+  writeFileSync(join(workDir, 'segment.bin'), 'data');
   // A process that outlives its run: no pdeathsig, as if started by an older harness.
   const orphan = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
   orphan.unref();
-  writeCrashedJournal(state, 'crashed-run', [{ id: 'a', kind: 'process', name: 'orphan', pid: orphan.pid!, startTicks: processStartTicks(orphan.pid!)! }]);
+  writeCrashedJournal(state, 'crashed-run', [
+    { id: 'w', kind: 'workdir', name: 'work directory', path: workDir },
+    { id: 'a', kind: 'process', name: 'orphan', pid: orphan.pid!, startTicks: processStartTicks(orphan.pid!)! },
+  ]);
   const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
   assert.equal(code, 0, output);
   assert.match(output, /killed orphan/);
+  assert.match(output, /removed work directory/);
+  assert.ok(output.indexOf('killed orphan') < output.indexOf('removed work directory'), 'processes are stopped before their directory goes');
+  assert.equal(existsSync(workDir), false);
   await pollUntil(() => !alive(orphan.pid!), { what: 'the orphan to die', timeoutMs: 5000 });
   assert.deepEqual(readdirSync(state), []);
   const again = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
   assert.match(again.output, /nothing to heal/);
+});
+
+test('heal removes no directory but a run work directory under the temp dir', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'drill-heal-'));
+  const notOurs = mkdtempSync(join(tmpdir(), 'drill-precious-'));
+  const parent = mkdtempSync(join(tmpdir(), 'drill-parent-'));
+  const nested = join(parent, 'milvus-drill-nested');
+  mkdirSync(nested);
+  try {
+    writeCrashedJournal(state, 'tampered-run', [
+      { id: 'x', kind: 'workdir', name: 'work directory', path: notOurs },
+      { id: 'y', kind: 'workdir', name: 'work directory', path: nested },
+      { id: 'z', kind: 'workdir', name: 'work directory', path: `${tmpdir()}/milvus-drill-x/../${basename(notOurs)}` },
+    ]);
+    const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
+    assert.equal(code, 2, output);
+    assert.equal(output.match(/REFUSED to remove/g)?.length, 3, output);
+    assert.ok(existsSync(notOurs) && existsSync(nested), 'both directories are still there');
+    assert.deepEqual(readdirSync(state), [], 'the journal is handled all the same');
+  } finally {
+    rmSync(notOurs, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('a run SIGKILLed mid-run: its processes die with it, and heal removes its work directory', { timeout: 300_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'drill-int-'));
+  const state = mkdtempSync(join(tmpdir(), 'drill-int-state-'));
+  const run = startCli(['run', 'scenarios/smoke.ts', '--rows', '2000', '--set', 'dataset.queries=20', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
+  let killed = false;
+  try {
+    await pollUntil(() => /stack ready/.test(run.output()), { what: 'the stack to come up', timeoutMs: 240_000 });
+    const runId = /run (\S+): scenario/.exec(run.output())![1]!;
+    const workDir = readLeftoverJournals(state).flatMap((j) => j.entries).find((e) => e.kind === 'workdir')?.path;
+    assert.equal(workDir, join(tmpdir(), `milvus-drill-${runId}`), 'the runner journals its work directory');
+    assert.ok(existsSync(workDir!));
+    run.child.kill('SIGKILL');
+    killed = true;
+    await run.exit;
+    await pollUntil(() => processesMatching(`milvus-drill-${runId}`).length === 0, { what: "the run's processes to die with it", timeoutMs: 15_000 });
+    assert.ok(existsSync(workDir!), 'a SIGKILLed run leaves its work directory');
+
+    const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
+    assert.equal(code, 0, output);
+    assert.ok(output.includes(`removed work directory ${workDir}`), output);
+    assert.equal(existsSync(workDir!), false, 'heal removed the work directory');
+    assert.deepEqual(readdirSync(state), [], 'and every journal');
+  } finally {
+    if (!killed) run.child.kill('SIGKILL');
+    rmSync(out, { recursive: true, force: true });
+    rmSync(state, { recursive: true, force: true });
+  }
 });
 
 test('heal never kills a reused pid: the start time must match', async () => {

@@ -12,6 +12,7 @@ import { Journal } from '../../src/supervise/journal.ts';
 import { KAFKA_VERSION } from '../../src/platform/local/kafka.ts';
 import { listNamespaces } from '../../src/platform/local/netns.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
+import { scenarioFaults } from '../../src/scenario/steps.ts';
 import { pollUntil } from '../../src/util/poll.ts';
 
 const drillHome = process.env.MILVUS_DRILL_HOME ?? resolve(import.meta.dirname, '../../.drill');
@@ -27,7 +28,7 @@ const ROWS = 2_000;
 function fault(input: Record<string, unknown>): FaultSpec {
   const result = validateScenario({ name: 'f', stack: { topology: 'cluster', etcd: { members: 3 }, messageQueue: 'kafka' }, phases: { fault: '10m' }, faults: [{ duration: '5m', ...input }] });
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
-  return result.scenario.faults[0]!;
+  return scenarioFaults(result.scenario)[0]!;
 }
 
 describe('faults on the running local cluster', { skip, timeout: 600_000 }, () => {

@@ -192,7 +192,7 @@ test('phase stats: unknown counts in latency and errors; an empty phase has no f
     search(2, 'unknown', { phase: 'steady', latencyMs: 3000 }),
     search(3, 'fail', { phase: 'steady', latencyMs: 1 }),
   ];
-  const [steady, fault] = phaseStats(history(ops), truth);
+  const [steady, fault] = phaseStats(history(ops), truth, ['steady', 'fault']);
   assert.equal(steady!.searches, 4);
   assert.equal(steady!.unknown, 1);
   assert.equal(steady!.fail, 1);
@@ -212,4 +212,15 @@ test('fault windows pair start and end events and measure recovery', () => {
     { at: 1500, kind: 'fault-end', name: 'kill', detail: 'pod-kill' },
   ]);
   assert.deepEqual(faultWindows(h, 10_000), [{ name: 'kill', kind: 'pod-kill', start: 500, end: 1500, recoveryMs: 1000 }]);
+});
+
+test('writes whose calls overlapped may apply in either order: the row is uncertain, not lost', () => {
+  const w = (kind: 'insert' | 'delete' | 'upsert', start: number, end: number, version = 0) => ({ id: 7, kind, version, start, end, outcome: 'ok' as const });
+  // Seen in a run: a delete and an upsert of one row, both held up by a restart, acknowledged together.
+  const overlapping = [w('insert', 0, 5), w('delete', 101_528, 105_859), w('upsert', 104_181, 105_849, 1)];
+  assert.deepEqual(stateAt(overlapping, 200_000, 0), { kind: 'uncertain' });
+  // The same writes one after the other: the later one wins, certainly.
+  const ordered = [w('insert', 0, 5), w('delete', 100_000, 101_000), w('upsert', 104_181, 105_849, 1)];
+  assert.deepEqual(stateAt(ordered, 200_000, 0), { kind: 'present', version: 1 });
+  assert.deepEqual(stateAt([w('insert', 0, 5), w('delete', 10, 20)], 200_000, 0), { kind: 'absent' });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateScenario, type ValidationError } from '../../src/scenario/validate.ts';
+import { scenarioFaults } from '../../src/scenario/steps.ts';
 import { FAULT_KINDS, etcdQuorum, parseBytes, parseRate } from '../../src/faults/spec.ts';
 import type { FaultSpec } from '../../src/core/types.ts';
 
@@ -13,7 +14,7 @@ function scenarioWith(faults: unknown[], stack: object = clusterStack) {
 function faultsOf(faults: unknown[], stack?: object): FaultSpec[] {
   const result = validateScenario(scenarioWith(faults, stack));
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors, null, 2));
-  return [...result.scenario.faults];
+  return scenarioFaults(result.scenario);
 }
 
 function errorsOf(faults: unknown[], stack?: object): ValidationError[] {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateScenario } from '../../src/scenario/validate.ts';
+import { scenarioFaults } from '../../src/scenario/steps.ts';
 import { FAULT_KINDS } from '../../src/faults/spec.ts';
 import { compileFault, compileFaults, objectName, tcRate, type ChaosContext, type ChaosObject } from '../../src/platform/kind/chaos.ts';
 import type { DeploymentMethod } from '../../src/platform/kind/deployment.ts';
@@ -20,7 +21,7 @@ function ctxFor(method: DeploymentMethod, stack: StackSpec, extra: Partial<Chaos
 function faults(input: unknown[], stack: StackSpec): FaultSpec[] {
   const result = validateScenario({ name: 'kind', stack, phases: { fault: '10m' }, faults: input });
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
-  return [...result.scenario.faults];
+  return scenarioFaults(result.scenario);
 }
 
 /** One fault of every kind, with non-default params, plus the selection variants. */

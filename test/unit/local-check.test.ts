@@ -4,6 +4,7 @@ import type { FaultSpec, StackSpec } from '../../src/core/types.ts';
 import { localCheck, type LocalCapabilities } from '../../src/platform/local/capabilities.ts';
 import { networkAction, selectTargets } from '../../src/platform/local/faults.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
+import { scenarioFaults } from '../../src/scenario/steps.ts';
 
 const ALL: LocalCapabilities = { netns: true, netemQueue: true, stressNg: true, volumes: true };
 const CLUSTER: StackSpec = { milvusVersion: '2.3.5', topology: 'cluster', etcd: { members: 3 }, messageQueue: 'kafka', objectStore: 'minio' };
@@ -13,7 +14,7 @@ const STANDALONE: StackSpec = { ...CLUSTER, topology: 'standalone', etcd: { memb
 function faults(stack: StackSpec, ...inputs: Record<string, unknown>[]): FaultSpec[] {
   const result = validateScenario({ name: 't', stack, phases: { fault: '60s' }, faults: inputs.map((f) => ({ duration: '10s', ...f })) });
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
-  return [...result.scenario.faults];
+  return scenarioFaults(result.scenario);
 }
 
 describe('local platform check', () => {

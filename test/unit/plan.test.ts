@@ -4,10 +4,10 @@ import { formatPlan, planRun } from '../../src/plan/plan.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
 import churn from '../../scenarios/workload-churn.ts';
 
-test('the plan lays out setup, the timeline of load, churn and faults, and the end', () => {
+test('the plan lays out setup, the timeline of load, churn and faults, and the end', async () => {
   const r = validateScenario(churn);
   assert.ok(r.ok);
-  const text = formatPlan(planRun(r.scenario, 'local'));
+  const text = formatPlan(await planRun(r.scenario, 'local'));
   const lines = text.split('\n');
   assert.match(lines[0]!, /setup {2}platform local: start etcd/);
   assert.ok(lines.some((l) => /^ {5}\+0s {2}churn through all phases \(170s\): 5 deletes\/s and 5 upserts\/s/.test(l)), text);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateScenario } from '../../src/scenario/validate.ts';
+import { scenarioFaults } from '../../src/scenario/steps.ts';
 import { parseDuration } from '../../src/scenario/duration.ts';
 import smoke from '../../scenarios/smoke.ts';
 
@@ -9,8 +10,9 @@ test('the smoke scenario is valid and keeps its declared values', () => {
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   assert.equal(r.scenario.dataset.rows, 50_000);
   assert.equal(r.scenario.collection.shards, 2);
-  assert.equal(r.scenario.faults[0]!.duration, 5000);
-  assert.equal(r.scenario.phases.steady, 45_000);
+  assert.equal(scenarioFaults(r.scenario)[0]!.duration, 5000);
+  const steady = r.scenario.steps[0]!;
+  assert.equal(steady.step === 'phase' && steady.duration, 45_000);
 });
 
 test('defaults fill what a minimal scenario leaves out', () => {
@@ -42,7 +44,7 @@ test('every error is reported at once, each with its path and a fix', () => {
   assert.match(byPath.get('dataset.metric')!.fix, /L2/);
   assert.equal(byPath.get('faults[0].kind')!.fix, "did you mean 'pod-kill'?");
   assert.equal(byPath.get('dataset.dimm')!.fix, "did you mean 'dim'?");
-  assert.match(byPath.get('faults[0].duration')!.message, /fault phase lasts 10000 ms/);
+  assert.match(byPath.get('faults[0].duration')!.message, /its phase lasts 10000 ms/);
   for (const e of r.errors) assert.ok(e.fix.length > 0 && e.message.length > 0);
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateSlos, exitCodeFor } from '../../src/slo/verdicts.ts';
+import { evaluateSlos, exitCodeFor, meetsExpectation } from '../../src/slo/verdicts.ts';
 import type { PhaseStats, SloSpec } from '../../src/core/types.ts';
 
 const steady: PhaseStats = { phase: 'steady', searches: 100, ok: 98, fail: 1, unknown: 1, recall: 0.97, recallSamples: 98, latency: { p50: 3, p95: 8, p99: 20, p999: 25 }, availability: 0.98 };
@@ -63,4 +63,32 @@ test('all met: exit 0', () => {
   });
   assert.equal(v[0]!.pass, true);
   assert.equal(exitCodeFor(v), 0);
+});
+
+test('relative thresholds resolve against the same measurement in another phase of the run', () => {
+  const recovered: PhaseStats = { ...steady, phase: 'recovered', recall: 0.93, latency: { p50: 4, p95: 9, p99: 45, p999: 60 } };
+  const v = evaluateSlos(
+    [
+      slo({ name: 'p99 ≤ 2× steady', kind: 'latency', phase: 'recovered', percentile: 99, threshold: { phase: 'steady', times: 2, plus: 0 } }),
+      slo({ name: 'recall ≥ steady − 0.05', kind: 'recall', phase: 'recovered', op: '>=', threshold: { phase: 'steady', times: 1, plus: -0.05 } }),
+      slo({ name: 'vs empty phase', kind: 'latency', phase: 'recovered', percentile: 99, threshold: { phase: 'empty', times: 2, plus: 0 } }),
+    ],
+    { phases: [steady, recovered, { ...empty, phase: 'empty' }], faults: [], durability: null },
+  );
+  assert.deepEqual(v.map((x) => [x.slo, x.pass, x.threshold]), [
+    ['p99 ≤ 2× steady', false, 40],
+    ['recall ≥ steady − 0.05', true, 0.97 - 0.05],
+    ['vs empty phase', false, null],
+  ]);
+  assert.match(v[0]!.reason, /45 ms not <= 40 ms \(2 × steady, steady = 20 ms\)/);
+  assert.match(v[2]!.reason, /no samples there/);
+});
+
+test('an expected verdict is met only when exactly the expected SLOs are missed', () => {
+  const verdicts = evaluateSlos([slo({ name: 'a', kind: 'errorRate', threshold: 0 }), slo({ name: 'b', kind: 'errorRate', threshold: 1 })], { phases: [steady], faults: [], durability: null });
+  assert.equal(meetsExpectation({ verdict: 'fail', slos: ['a'] }, 'fail', verdicts).met, true);
+  assert.equal(meetsExpectation({ verdict: 'fail', slos: ['a', 'b'] }, 'fail', verdicts).met, false);
+  assert.equal(meetsExpectation({ verdict: 'aborted', slos: ['a'] }, 'fail', verdicts).met, false);
+  assert.equal(meetsExpectation(null, 'fail', verdicts).met, false, 'without an expectation a run must pass');
+  assert.match(meetsExpectation({ verdict: 'fail', slos: ['b'] }, 'fail', verdicts).reason, /expected fail with missed SLOs: b; got fail with missed SLOs: a/);
 });

@@ -92,6 +92,11 @@ function selectTarget(fault: FaultSpec, ctx: ChaosContext, path: string, errors:
   }
   const namespaces = [ctx.namespace];
   const member = fault.target.member ?? 'any';
+  if (fault.target.instance || member === 'active') {
+    const what = fault.target.instance ? `instance '${fault.target.instance}'` : "member 'active'";
+    errors.push({ path: `${path}.target.${fault.target.instance ? 'instance' : 'member'}`, message: `${what} is not resolved to a pod on kind yet`, fix: 'target the role with a mode instead' });
+    return null;
+  }
   if (member === 'leader') {
     if (!ctx.etcdLeaderPod) {
       errors.push({ path: `${path}.target.member`, message: 'the etcd leader has not been looked up', fix: 'run the leader lookup (etcdLeaderLookup) just before injecting and pass its pod as etcdLeaderPod' });

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { FaultKind, FaultParams, FaultSpec, StackSpec } from '../../core/types.ts';
@@ -38,15 +37,26 @@ function succeeds(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore', timeout: 5_000 }).status === 0;
 }
 
-/** Creates and deletes a throwaway namespace with an iptables rule in it. */
+/**
+ * Whether namespaces, veth and iptables would work, judged without creating anything (so `plan`
+ * and `validate` have no side effects): root with CAP_SYS_ADMIN and CAP_NET_ADMIN, and the tools.
+ */
 function canCreateNamespace(): boolean {
   if (process.getuid?.() !== 0) return false;
-  const ns = `drill-probe-${randomBytes(3).toString('hex')}`;
-  if (!succeeds('ip', ['netns', 'add', ns])) return false;
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSafe('/proc/self/status'))?.[1];
+  if (!capEff) return false;
+  const caps = BigInt(`0x${capEff}`);
+  const has = (bit: number): boolean => (caps & (1n << BigInt(bit))) !== 0n;
+  const CAP_NET_ADMIN = 12;
+  const CAP_SYS_ADMIN = 21;
+  return has(CAP_NET_ADMIN) && has(CAP_SYS_ADMIN) && existsSync('/proc/self/ns/net') && succeeds('ip', ['-V']) && succeeds('iptables', ['-V']);
+}
+
+function readFileSafe(path: string): string {
   try {
-    return succeeds('ip', ['netns', 'exec', ns, 'iptables', '-w', '-L', 'OUTPUT', '-n']);
-  } finally {
-    succeeds('ip', ['netns', 'del', ns]);
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
   }
 }
 

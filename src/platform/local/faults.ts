@@ -24,6 +24,8 @@ export interface LocalComponent {
   /** Whether it runs in a namespace of FaultContext.network. */
   readonly inNetns: boolean;
   readonly volume: DataVolume | null;
+  /** Applies milvus.yaml overrides for its next start (Milvus components that support it). */
+  reconfigure?(overrides: Record<string, unknown>): void;
 }
 
 /** A component handle whose process is looked up on each use, so a restart is seen at once. */
@@ -71,7 +73,18 @@ export function selectTargets<T extends { name: string }>(candidates: T[], mode:
 export async function faultTargets(ctx: FaultContext, fault: FaultSpec): Promise<LocalComponent[]> {
   const candidates = ctx.components.filter((c) => c.role === fault.target.role);
   if (candidates.length === 0) throw new Error(`fault '${fault.name}': no component has role '${fault.target.role}'`);
+  const instance = fault.target.instance;
+  if (instance) {
+    const named = candidates.filter((c) => c.name === instance);
+    if (named.length === 0) throw new Error(`fault '${fault.name}': no ${fault.target.role} named '${instance}'; there are: ${candidates.map((c) => c.name).join(', ')}`);
+    return named;
+  }
   const member = fault.target.member ?? 'any';
+  if (member === 'active') {
+    // Without active-standby each coordinator role runs once, and that one is the active one.
+    if (candidates.length > 1) throw new Error(`fault '${fault.name}': finding the active coordinator among ${candidates.length} is not supported on the local platform yet`);
+    return candidates;
+  }
   if (member === 'leader') {
     const leader = await ctx.etcdLeader();
     return candidates.filter((c) => c.name === leader);

@@ -40,8 +40,8 @@ export interface MilvusPorts {
   internal: Record<string, number>;
 }
 
-/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults. */
-export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]; minioAddress: string | null; pulsar?: MilvusStandaloneOptions['pulsar']; ports: MilvusPorts }): string {
+/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults, then the scenario's overrides. */
+export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]; minioAddress: string | null; pulsar?: MilvusStandaloneOptions['pulsar']; ports: MilvusPorts; overrides?: Record<string, unknown> }): string {
   const config: Record<string, YamlValue> = {
     etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', use: { embed: false } },
     common: { storageType: o.minioAddress ? 'minio' : 'local' },
@@ -71,7 +71,7 @@ export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]
     // Without an ip, each role registers the first non-loopback address; keep traffic on loopback.
     s.ip = '127.0.0.1';
   }
-  return `${toYaml(config)}\n`;
+  return `${toYaml(mergeConfig(config, o.overrides ?? {}))}\n`;
 }
 
 /** A real Milvus standalone server: one process holding every role. */
@@ -131,6 +131,11 @@ export class MilvusStandalone implements AsyncDisposable {
     );
   }
 
+  /** Rewrites milvus.yaml with these overrides (nested objects) for the next start. */
+  reconfigure(overrides: Record<string, unknown>): void {
+    writeFileSync(join(this.options.dir, 'conf', 'milvus.yaml'), renderStandaloneConfig({ ...this.options, ports: this.ports, overrides }));
+  }
+
   /** Starts the server again after a kill, with the same config, ports and data. */
   restart(): void {
     if (this.process.running) throw new Error('milvus is still running');
@@ -159,4 +164,15 @@ async function allocatePorts(): Promise<MilvusPorts> {
   const internal: Record<string, number> = {};
   PORT_KEYS.forEach(([section, key], i) => (internal[`${section}.${key}`] = ports[i]!));
   return { grpc: internal['proxy.port']!, metrics: ports[PORT_KEYS.length]!, internal };
+}
+
+/** Deep-merges overrides (nested objects) into a config; scalars and lists replace. */
+export function mergeConfig(base: Record<string, YamlValue>, overrides: Record<string, unknown>): Record<string, YamlValue> {
+  const out: Record<string, YamlValue> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = out[key];
+    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    out[key] = isMap(value) && isMap(current) ? mergeConfig(current as Record<string, YamlValue>, value) : (value as YamlValue);
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActiveFault, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
-import type { FaultSpec, Role, StackSpec } from '../../core/types.ts';
+import type { ActionSpec, FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
 import { EtcdCluster } from './etcd.ts';
@@ -26,6 +26,7 @@ export { selectTargets } from './faults.ts';
 
 export class LocalPlatform implements Platform {
   readonly name = 'local';
+  readonly actions = ['restart', 'destroy', 'up'] as const;
 
   constructor(private readonly capabilities: () => LocalCapabilities = localCapabilities) {}
 
@@ -75,7 +76,9 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile)),
     ...(minio ? [localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile)] : []),
     ...(pulsar ? [localComponent('pulsar', 'mq', () => pulsar.node.process, () => pulsar.node.restart(), pulsar.node.logFile)] : []),
-    localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile),
+    Object.assign(localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile), {
+      reconfigure: (overrides: Record<string, unknown>) => milvus.reconfigure(overrides),
+    }),
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name };
   return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move());
@@ -105,6 +108,22 @@ class LocalStack implements Stack {
 
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
     return startFault(this.faults, this.cluster ? pulsarBrokerForMq(fault, this.messageQueue) : fault, signal);
+  }
+
+  async perform(action: ActionSpec, signal: AbortSignal): Promise<void> {
+    if (action.action !== 'restart') throw new Error(`the local platform's stacks do not perform '${action.action}'`);
+    const role = this.cluster && this.messageQueue === 'pulsar' && action.target.role === 'mq' ? 'pulsar-broker' : action.target.role;
+    const targets = this.faults.components.filter((c) => c.role === role && (!action.target.instance || c.name === action.target.instance));
+    if (targets.length === 0) throw new Error(`restart: no component ${action.target.instance ?? `with role '${action.target.role}'`}`);
+    const overrides = Object.keys(action.config).length > 0;
+    for (const c of targets) {
+      signal.throwIfAborted();
+      if (overrides && !c.reconfigure) throw new Error(`restart: ${c.name} takes no configuration overrides on this platform (only Milvus standalone does)`);
+      // A graceful stop, as an operator's restart would be; SIGKILL only past the grace period.
+      await c.process.stop(30_000);
+      if (overrides) c.reconfigure!(action.config);
+      c.restart();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

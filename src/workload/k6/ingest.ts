@@ -5,7 +5,6 @@ import { GRPC_DURATION_METRIC, OP_METRIC } from './render.ts';
 const DROPPED_METRIC = 'dropped_iterations';
 const OPS = new Set<OpRecord['op']>(['insert', 'flush', 'index', 'load', 'search', 'query', 'delete', 'upsert', 'ddl']);
 const OUTCOMES = new Set<Outcome>(['ok', 'fail', 'unknown']);
-const PHASES = new Set<PhaseName>(['setup', 'steady', 'fault', 'recovered', 'verify']);
 
 interface K6Point {
   metric: string;
@@ -72,7 +71,8 @@ function toOp(point: K6Point, grpc: K6Point | undefined, epochMs: number, lineNo
     end,
     outcome: oneOf(OUTCOMES, point.tags.outcome, 'outcome', lineNo),
     latencyMs: timed.value,
-    phase: oneOf(PHASES, point.tags.phase, 'phase', lineNo),
+    // Phases are the scenario's own names; the runner re-phases every op by its start time anyway.
+    phase: (point.tags.phase || 'setup') as PhaseName,
   };
   const { error, query_index: queryIndex, ids, scores, versions } = point.metadata;
   const errorClass = point.tags.error_class;
@@ -89,30 +89,77 @@ function toOp(point: K6Point, grpc: K6Point | undefined, epochMs: number, lineNo
 }
 
 /**
- * Ingests k6 JSON lines: one OpRecord per drill_op sample (times in ms since `epochMs`, ordered by
- * start, seq numbered from `firstSeq`), and the iterations k6 dropped because no VU was free.
+ * Turns k6's JSON output into ops as it is written: fed chunks of the file in order (a line may be
+ * split across chunks), it returns each op as soon as its drill_op line is complete, numbered from
+ * `firstSeq` in output order. A call's grpc_req_duration sample precedes its drill_op sample in the
+ * output: k6 pushes it from the gRPC stats handler before invoke() returns, the script records
+ * drill_op after, and one VU's samples keep their order through k6's output.
+ */
+export class K6Ingester {
+  private readonly grpcByOpId = new Map<string, K6Point>();
+  private readonly droppedIterations: K6Dropped = { total: 0, byScenario: {} };
+  private partial = '';
+  private lineNo = 0;
+  private nextSeq: number;
+
+  constructor(private readonly epochMs: number, firstSeq = 0) {
+    this.nextSeq = firstSeq;
+  }
+
+  /** Iterations k6 dropped so far because no VU was free. */
+  get dropped(): K6Dropped {
+    return { total: this.droppedIterations.total, byScenario: { ...this.droppedIterations.byScenario } };
+  }
+
+  /** A chunk of the output as read; returns the ops of the lines it completed. */
+  push(chunk: string): OpRecord[] {
+    const lines = (this.partial + chunk).split('\n');
+    this.partial = lines.pop()!;
+    return lines.flatMap((line) => this.line(line));
+  }
+
+  /** The output ended: a last line without a newline is ingested too. */
+  finish(): OpRecord[] {
+    const last = this.partial;
+    this.partial = '';
+    return last === '' ? [] : this.line(last);
+  }
+
+  private line(line: string): OpRecord[] {
+    const lineNo = ++this.lineNo;
+    if (line.trim() === '') return [];
+    const point = parsePoint(line, lineNo);
+    if (!point) return [];
+    if (point.metric === GRPC_DURATION_METRIC && point.metadata.op_id) this.grpcByOpId.set(point.metadata.op_id, point);
+    else if (point.metric === OP_METRIC) {
+      const opId = point.metadata.op_id ?? '';
+      const op = toOp(point, this.grpcByOpId.get(opId), this.epochMs, lineNo);
+      this.grpcByOpId.delete(opId);
+      return [{ seq: this.nextSeq++, ...op }];
+    } else if (point.metric === DROPPED_METRIC) {
+      const scenario = point.tags.scenario ?? 'default';
+      this.droppedIterations.total += point.value;
+      this.droppedIterations.byScenario[scenario] = (this.droppedIterations.byScenario[scenario] ?? 0) + point.value;
+    }
+    return [];
+  }
+}
+
+/**
+ * Ingests a finished k6 output, given as its lines: one OpRecord per drill_op sample (times in ms
+ * since `epochMs`, ordered by start, seq numbered from `firstSeq`), and the iterations k6 dropped
+ * because no VU was free.
  */
 export function ingestK6Output(lines: Iterable<string>, epochMs: number, firstSeq = 0): K6Ingested {
-  const grpcByOpId = new Map<string, K6Point>();
-  const opPoints: { point: K6Point; lineNo: number }[] = [];
-  const dropped: K6Dropped = { total: 0, byScenario: {} };
-  let lineNo = 0;
-  for (const line of lines) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    const point = parsePoint(line, lineNo);
-    if (!point) continue;
-    if (point.metric === GRPC_DURATION_METRIC && point.metadata.op_id) grpcByOpId.set(point.metadata.op_id, point);
-    else if (point.metric === OP_METRIC) opPoints.push({ point, lineNo });
-    else if (point.metric === DROPPED_METRIC) {
-      const scenario = point.tags.scenario ?? 'default';
-      dropped.total += point.value;
-      dropped.byScenario[scenario] = (dropped.byScenario[scenario] ?? 0) + point.value;
-    }
-  }
-  const ops = opPoints
-    .map(({ point, lineNo: n }) => toOp(point, grpcByOpId.get(point.metadata.op_id ?? ''), epochMs, n))
-    .sort((a, b) => a.start - b.start || a.end - b.end)
-    .map((op, i) => ({ seq: firstSeq + i, ...op }));
-  return { ops, dropped };
+  const ingester = new K6Ingester(epochMs);
+  const ops: OpRecord[] = [];
+  for (const line of lines) ops.push(...ingester.push(`${line}\n`));
+  ops.push(...ingester.finish());
+  return {
+    ops: ops
+      .map(({ seq: _seq, ...op }) => op)
+      .sort((a, b) => a.start - b.start || a.end - b.end)
+      .map((op, i) => ({ seq: firstSeq + i, ...op })),
+    dropped: ingester.dropped,
+  };
 }

@@ -95,12 +95,15 @@ function selector(metric: string, tags: Record<string, string>): string {
  * error rates, per phase when the SLO names one. Recall, recovery time and durability need the
  * whole history and are judged by the checks, not here. An unknown outcome counts as a failure.
  */
-export function thresholdsFromSlos(slos: readonly SloSpec[]): Record<string, string[]> {
+export function thresholdsFromSlos(slos: readonly SloSpec[], scheduledPhases: readonly string[] = []): Record<string, string[]> {
   const thresholds: Record<string, string[]> = {};
   const add = (key: string, expression: string): void => {
     (thresholds[key] ??= []).push(expression);
   };
-  for (const slo of slos) {
+  // k6 judges only what it can judge alone: fixed thresholds, over phases whose bounds it was given.
+  // Anything else is left to the checks, so k6 and the report never give two verdicts that disagree.
+  const judged = slos.filter((slo) => typeof slo.threshold === 'number' && (slo.phase === null || scheduledPhases.includes(slo.phase)));
+  for (const slo of judged) {
     const tags: Record<string, string> = { op: 'search', ...(slo.phase ? { phase: slo.phase } : {}) };
     if (slo.kind === 'latency') {
       add(selector(GRPC_DURATION_METRIC, tags), `p(${slo.percentile ?? 99})${slo.op}${slo.threshold}`);
@@ -135,7 +138,7 @@ export function renderK6Workload(spec: K6WorkloadSpec, slos: readonly SloSpec[])
   return {
     options: {
       scenarios,
-      thresholds: thresholdsFromSlos(slos),
+      thresholds: thresholdsFromSlos(slos, spec.phases.map((p) => p.name).filter((n) => n !== 'unscheduled')),
       summaryTrendStats: ['count', 'min', 'med', 'avg', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'max'],
     },
     script: {

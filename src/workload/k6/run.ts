@@ -1,4 +1,5 @@
-// Runs k6 against a Milvus gRPC endpoint as a managed process and ingests what it recorded.
+// Runs k6 against a Milvus gRPC endpoint as a managed process and ingests what it records as it
+// records it.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -6,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { OpRecord, SloSpec } from '../../core/types.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { ManagedProcess } from '../../supervise/process.ts';
-import { ingestK6Output, type K6Dropped } from './ingest.ts';
+import { FileFollower } from '../../util/follow.ts';
+import { K6Ingester, type K6Dropped } from './ingest.ts';
 import { renderK6Workload, type K6ScriptConfig } from './render.ts';
 import type { K6WorkloadSpec } from './spec.ts';
 import { thresholdResults, type K6ThresholdResult } from './summary.ts';
@@ -30,6 +32,12 @@ export interface K6RunOptions {
   k6Binary?: string;
   protoDir?: string;
   signal?: AbortSignal;
+  /**
+   * Called with each op as soon as k6 has written it (k6 flushes its output every 200 ms), in
+   * output order, seq numbered from firstSeq: every op of the result, once each. An error thrown
+   * here stops k6, and runK6 rejects with it.
+   */
+  onOp?: (op: OpRecord) => void;
 }
 
 export interface K6RunResult {
@@ -37,6 +45,7 @@ export interface K6RunResult {
   /** k6 failed a threshold, or a threshold had no samples (which k6 itself lets pass). */
   thresholdsFailed: boolean;
   thresholds: K6ThresholdResult[];
+  /** Every op, in the order k6 wrote them (the order onOp saw them). */
   ops: OpRecord[];
   dropped: K6Dropped;
   /** k6's end-of-test summary (--summary-export), as k6 wrote it; null if k6 was stopped first. */
@@ -79,8 +88,8 @@ function k6Args(files: K6RunResult['files']): string[] {
 
 /**
  * Renders the workload, runs k6 to completion (or until `signal` aborts it) and returns the
- * ingested history. A threshold failure is a result (thresholdsFailed), not an error; k6 failing
- * to run at all is an error carrying the end of its log.
+ * ingested history, streaming each op to `onOp` while k6 runs. A threshold failure is a result
+ * (thresholdsFailed), not an error; k6 failing to run at all is an error carrying the end of its log.
  */
 export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
   const k6 = o.k6Binary ?? defaultK6Binary();
@@ -99,28 +108,46 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
   const config: K6ScriptConfig & { address: string; protoDir: string } = { ...rendered.script, address: o.address, protoDir };
   writeFileSync(files.options, `${JSON.stringify(rendered.options, null, 2)}\n`);
   writeFileSync(files.config, `${JSON.stringify(config, null, 2)}\n`);
-  writeFileSync(files.output, '');
+  writeFileSync(files.output, ''); // k6 truncates and appends to this same file, which we follow
 
-  const proc = new ManagedProcess(
-    {
-      name: 'k6',
-      command: k6,
-      args: k6Args(files),
-      env: { DRILL_K6_CONFIG: files.config, K6_AUTO_EXTENSION_RESOLUTION: 'false', K6_NO_USAGE_REPORT: 'true' },
-      cwd: o.runDir,
-      logFile: files.log,
-    },
-    o.journal,
-  );
-  const onAbort = (): void => void proc.stop();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  const status = await proc.exited.finally(() => o.signal?.removeEventListener('abort', onAbort));
+  const ingester = new K6Ingester(o.epochMs, o.firstSeq);
+  const ops: OpRecord[] = [];
+  const deliver = (batch: OpRecord[]): void => {
+    for (const op of batch) {
+      ops.push(op);
+      o.onOp?.(op);
+    }
+  };
+  const output = await FileFollower.start(files.output, (text) => deliver(ingester.push(text)));
+  let status: Awaited<ManagedProcess['exited']>;
+  let followed: unknown = null;
+  try {
+    const proc = new ManagedProcess(
+      {
+        name: 'k6',
+        command: k6,
+        args: k6Args(files),
+        env: { DRILL_K6_CONFIG: files.config, K6_AUTO_EXTENSION_RESOLUTION: 'false', K6_NO_USAGE_REPORT: 'true' },
+        cwd: o.runDir,
+        logFile: files.log,
+      },
+      o.journal,
+    );
+    const onAbort = (): void => void proc.stop();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    output.done.catch(() => void proc.stop()); // ops that cannot be ingested are not worth more load
+    status = await proc.exited.finally(() => o.signal?.removeEventListener('abort', onAbort));
+  } finally {
+    // k6 has exited (or never started): all it wrote is in the file; read the rest.
+    followed = await output.end().then(() => null, (err: unknown) => err);
+  }
 
+  if (followed !== null) throw followed; // the cause, when it made us stop k6
   const aborted = o.signal?.aborted ?? false;
   if (!aborted && status.code !== 0 && status.code !== K6_THRESHOLDS_FAILED) {
     throw new Error(`k6 exited with ${JSON.stringify(status)}; end of ${files.log}:\n${tail(files.log)}`);
   }
-  const { ops, dropped } = ingestK6Output(readFileSync(files.output, 'utf8').split('\n'), o.epochMs, o.firstSeq);
+  deliver(ingester.finish());
   const summary: unknown = existsSync(files.summary) ? JSON.parse(readFileSync(files.summary, 'utf8')) : null;
   const thresholds = summary === null ? [] : thresholdResults(summary);
   return {
@@ -128,7 +155,7 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     thresholdsFailed: status.code === K6_THRESHOLDS_FAILED || thresholds.some((t) => !t.pass),
     thresholds,
     ops,
-    dropped,
+    dropped: ingester.dropped,
     summary,
     files,
   };

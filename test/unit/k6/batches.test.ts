@@ -40,7 +40,7 @@ test('k6 inserts and upserts write full rows: the generator\'s vectors (bit for 
   const dir = mkdtempSync(join(tmpdir(), 'k6-batches-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const s = scenario({ rate: 0, timeout: '2s', writes: [{ op: 'insert', rate: 2, batchSize: 3 }, { op: 'upsert', rate: 2, batchSize: 2 }, { op: 'delete', rate: 1, batchSize: 3 }] });
-  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'q.fbin'), durationMs: 40_000, dataset, dir })!;
+  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'q.fbin'), durationMs: 40_000, dataset, dir, phases: [] })!;
   assert.equal(spec.search, null, 'rate 0 without stages: no searches');
   assert.doesNotThrow(() => renderK6Workload(spec, []));
   assert.deepEqual(spec.writes.map((w) => [w.op, w.rate, w.startAfter > 0]), [['insert', 2, false], ['upsert', 2, false], ['delete', 1, true]]);
@@ -74,7 +74,7 @@ test('only the collection\'s scalar fields are written', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'k6-batches-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const s = scenario({ rate: 5, timeout: '2s', writes: [{ op: 'insert', rate: 1, batchSize: 1 }] }, ['tenant', 'category']);
-  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'q.fbin'), durationMs: 40_000, dataset, dir })!;
+  const spec = k6Spec(s, { queryVectorsFile: join(dir, 'q.fbin'), durationMs: 40_000, dataset, dir, phases: [] })!;
   assert.equal(spec.search?.arrival.kind, 'constant');
   assert.deepEqual(readBatches(spec.writes[0]!.batchesFile)[0]!.columns!.map((c) => c.name), ['version', 'tenant', 'category']);
 });

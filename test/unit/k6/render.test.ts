@@ -39,11 +39,20 @@ test('SLOs with a phase select that phase, and SLOs on one selector share its li
     slo({ phase: 'fault', percentile: 99.9, threshold: 800 }),
     slo({ phase: 'fault', percentile: 50, threshold: 20 }),
     slo({ kind: 'errorRate', phase: 'steady', percentile: undefined, threshold: 0.01 }),
-  ]);
+  ], ['steady', 'fault']);
   assert.deepEqual(thresholds, {
     'grpc_req_duration{op:search,phase:fault}': ['p(99.9)<=800', 'p(50)<=20'],
     'drill_op_failed{op:search,phase:steady}': ['rate<=0.01'],
   });
+});
+
+test('k6 judges no phase whose bounds it was not given, and no relative threshold', () => {
+  const thresholds = thresholdsFromSlos([
+    slo({ phase: 'recovered', percentile: 99, threshold: 800 }),
+    slo({ phase: 'steady', percentile: 99, threshold: { phase: 'fault', times: 2, plus: 0 } }),
+    slo({ kind: 'errorRate', phase: 'steady', percentile: undefined, threshold: 0.01 }),
+  ], ['steady']);
+  assert.deepEqual(thresholds, { 'drill_op_failed{op:search,phase:steady}': ['rate<=0.01'] });
 });
 
 test('SLOs k6 cannot judge while it runs produce no threshold', () => {

@@ -1,0 +1,56 @@
+import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView } from '../core/types.ts';
+import { detect } from './detectors.ts';
+import { durability, type DurabilityResult } from './durability.ts';
+import { faultWindows, latencyByOp, phaseStats, phaseWindows } from './phases.ts';
+import { serverView } from './server.ts';
+import type { Truth } from './truth.ts';
+
+/** What every check reads: the recorded run, and exact truth for it when it could be computed. */
+export interface CheckInput {
+  run: RecordedRun;
+  truth: Truth | null;
+}
+
+/** What the checks measure; the SLOs and the report are built from these. */
+export interface Measures {
+  phases: PhaseStats[];
+  faults: FaultWindow[];
+  durability: DurabilityResult | null;
+  latencyByOp: OpLatency[];
+  findings: Finding[];
+  server: ServerPhaseView[];
+}
+
+/** A check: a pure function of the recorded history that yields one measure. */
+export interface Check<K extends keyof Measures = keyof Measures> {
+  measure: K;
+  run(input: CheckInput): Measures[K];
+}
+
+const define = <K extends keyof Measures>(measure: K, run: (input: CheckInput) => Measures[K]): Check<K> => ({ measure, run });
+
+/** Every check a report runs. A new check is a function of a CheckInput and one line here. */
+export const CHECKS: readonly Check[] = [
+  define('phases', ({ run, truth }) => (truth ? phaseStats(run.history, truth) : [])),
+  define('faults', ({ run }) => faultWindows(run.history, run.header.scenario.recovery.window)),
+  define('durability', ({ run }) => (run.history.ops.some((o) => o.phase === 'verify') ? durability(run.history.ops) : null)),
+  define('latencyByOp', ({ run }) => latencyByOp(run.history)),
+  define('findings', ({ run }) => detect(run.history, { expectedRows: run.header.scenario.dataset.rows, failingTailMs: run.header.scenario.recovery.window })),
+  define('server', ({ run }) => serverView(run.scrapes, phaseWindows(run.history))),
+];
+
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [] };
+
+/** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
+export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {
+  const measures: Measures = { ...EMPTY };
+  const errors: { check: string; error: string }[] = [];
+  for (const check of checks) {
+    try {
+      (measures as unknown as Record<string, unknown>)[check.measure] = check.run(input);
+    } catch (err) {
+      errors.push({ check: check.measure, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { measures, errors };
+}
