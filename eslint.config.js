@@ -32,6 +32,7 @@ export default tseslint.config(
   ...layer('src/{util,supervise}/**/*.ts', ADAPTERS, 'shared services know no platform, driver or runner'),
   ...layer('src/truth/**/*.ts', ADAPTERS, 'the truth engine knows no platform, driver or runner'),
   ...layer('src/workload/**/*.ts', ['**/platform/**', '**/runner/**', '**/report/**', '**/cli/**'], 'load drivers know no platform or runner'),
+  ...layer('src/security/**/*.ts', ['**/platform/**', '**/runner/**', '**/report/**', '**/cli/**'], 'security probes are a client like the load drivers: no platform or runner'),
   ...layer('src/platform/**/*.ts', ['**/workload/**', '**/runner/**', '**/report/**', '**/cli/**'], 'platforms know no driver or runner'),
   ...layer('src/report/**/*.ts', ['**/platform/**', '**/workload/**', '**/runner/**', '**/cli/**', '@zilliz/*'], 'reporters render a report; they run nothing'),
   ...layer('src/runner/**/*.ts', ['**/cli/**'], 'the runner is called by the CLI, not the reverse'),

@@ -8,8 +8,8 @@ const STEP_SECONDS = 15;
  * A rolling restart, one component at a time, each SIGKILLed and started again 5 s later:
  * the etcd leader three times (each kill forces an election; the leader is looked up afresh,
  * so usually a different member goes), then Kafka, MinIO, the coordinators, data node, index
- * node, one query node and the proxy. Targets are roles, so of two query nodes the first by
- * name is restarted.
+ * node, one query node and the proxy. Targets are roles, so which of the two query nodes is
+ * restarted is drawn from the seed.
  */
 const STEPS: Omit<FaultInput, 'at' | 'duration'>[] = [
   { name: 'roll-etcd-leader-1', kind: 'pod-kill', target: { role: 'etcd', member: 'leader' } },

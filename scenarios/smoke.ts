@@ -21,8 +21,13 @@ export default defineScenario({
   },
   dataset: { profile: 'sift-128', dim: 128, metric: 'L2', rows: 50_000, batchSize: 1_000, queries: 200 },
   workload: { search: { every: '100ms', concurrency: 2, topK: 10, timeout: '3s' } },
-  phases: { steady: '45s', fault: '30s', recovered: '90s' },
-  faults: [{ name: 'kill-milvus', kind: 'pod-kill', target: { role: 'standalone', mode: 'one' }, at: '5s', duration: '5s' }],
+  steps: [
+    { phase: 'steady', duration: '45s' },
+    { phase: 'fault', duration: '30s', faults: [{ name: 'kill-milvus', kind: 'pod-kill', target: { role: 'standalone', mode: 'one' }, at: '5s', duration: '5s' }] },
+    // Starts once Milvus has recovered (the time until then is the phase 'recovering'), so the
+    // recovered-phase SLOs judge a recovered service, not the recovery.
+    { phase: 'recovered', after: 'recovery', duration: '60s' },
+  ],
   recovery: { window: '10s' },
   slos: [
     { kind: 'recall', phase: 'steady', threshold: 0.9 },
@@ -32,6 +37,7 @@ export default defineScenario({
     { kind: 'latency', phase: 'steady', percentile: 99, threshold: 1_000 },
     { kind: 'latency', phase: 'recovered', percentile: 99, threshold: { phase: 'steady', times: 3, plus: 50 } },
     { kind: 'errorRate', phase: 'steady', threshold: 0 },
+    { kind: 'errorRate', phase: 'recovered', threshold: 0 },
     { kind: 'recoveryTime', threshold: 60_000 },
     { kind: 'durability', threshold: 0 },
   ],

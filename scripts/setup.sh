@@ -8,7 +8,8 @@ ROOT=$PWD
 DRILL_HOME=${MILVUS_DRILL_HOME:-$ROOT/.drill}
 mkdir -p "$DRILL_HOME/bin"
 
-MILVUS_PY_VERSION=2.3.5
+# Milvus server versions installed side by side under .drill/milvus/<version>/ (upgrade paths need several).
+MILVUS_VERSIONS=(${MILVUS_DRILL_MILVUS_VERSIONS:-2.3.5 2.2.16 2.3.0})
 MINIO_MODULE=github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
 APT_PACKAGES=(etcd-server etcd-client iproute2 util-linux xz-utils python3-venv)
 
@@ -38,27 +39,36 @@ install_node_modules() {
   cp package-lock.json "$stamp"
 }
 
-install_milvus() {
-  local venv=$DRILL_HOME/venv bin=$DRILL_HOME/milvus/$MILVUS_PY_VERSION/bin
-  if [ -x "$bin/milvus" ]; then return 0; fi
-  log "installing Milvus $MILVUS_PY_VERSION (PyPI package 'milvus') into $venv"
+install_milvus() { # version
+  local version=$1 venv=$DRILL_HOME/venv
+  local dir=$DRILL_HOME/milvus/$version
+  if [ -x "$dir/bin/milvus" ]; then return 0; fi
+  log "installing Milvus $version (PyPI package 'milvus==$version') into $dir"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "milvus==$MILVUS_PY_VERSION" >&2
-  mkdir -p "$bin"
-  # The package ships the server binary and its libraries lzma-compressed; unpack them once.
-  "$venv/bin/python" - "$bin" <<'PY'
-import lzma, os, sys, milvus
-src = os.path.join(os.path.dirname(milvus.__file__), 'data', 'bin')
-dst = sys.argv[1]
-for name in os.listdir(src):
-    if not name.endswith('.lzma'):
-        continue
-    out = os.path.join(dst, name[:-5])
-    with lzma.open(os.path.join(src, name)) as f, open(out + '.part', 'wb') as o:
-        o.write(f.read())
-    os.chmod(out + '.part', 0o755)
-    os.replace(out + '.part', out)
+  local wheels=$DRILL_HOME/wheels
+  mkdir -p "$wheels"
+  "$venv/bin/pip" download -q --no-deps --disable-pip-version-check "milvus==$version" -d "$wheels" >&2 \
+    || { log "Milvus $version cannot be installed: the PyPI package 'milvus' has no $version (it has 2.2.4-2.2.16 and 2.3.0-2.3.5)"; return 1; }
+  # The wheel ships the server binary and its libraries lzma-compressed; unpack them once into a
+  # scratch directory renamed into place at the end (an interrupted unpack is redone), and keep
+  # the version's own config template beside them for reference.
+  rm -rf "$dir/bin.part" && mkdir -p "$dir/bin.part"
+  "$venv/bin/python" - "$wheels/milvus-$version-"*.whl "$dir" <<'PY'
+import lzma, os, sys, zipfile
+wheel, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        base = os.path.basename(name)
+        if name.startswith('milvus/data/bin/') and base.endswith('.lzma'):
+            out = os.path.join(dst, 'bin.part', base[:-5])
+            with z.open(name) as raw, lzma.open(raw) as f, open(out, 'wb') as o:
+                o.write(f.read())
+            os.chmod(out, 0o755)
+        elif name == 'milvus/data/config.yaml.template':
+            with z.open(name) as f, open(os.path.join(dst, 'config.yaml.template'), 'wb') as o:
+                o.write(f.read())
 PY
+  rm -rf "$dir/bin" && mv "$dir/bin.part" "$dir/bin"
 }
 
 install_go_tool() { # name module
@@ -72,7 +82,7 @@ install_go_tool() { # name module
 
 install_apt
 install_node_modules
-install_milvus
+for version in "${MILVUS_VERSIONS[@]}"; do install_milvus "$version"; done
 install_go_tool minio "$MINIO_MODULE"
 for extra in scripts/setup.d/*.sh; do
   [ -f "$extra" ] || continue

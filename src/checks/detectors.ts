@@ -1,14 +1,9 @@
 import type { Finding, History, OpRecord, PhaseName } from '../core/types.ts';
+import { classifyServerError } from './outcomes.ts';
 
-/** Server error text → a stable class, so findings and reports group errors the same way. */
+/** Server error text → a stable class, so findings and reports group errors the same way (table: outcomes.ts). */
 export function serverErrorClass(message: string): string {
-  if (/collection not loaded|not loaded/i.test(message)) return 'collection-not-loaded';
-  if (/can't find collection|collection not found|CollectionNotExists|collection .* does not exist/i.test(message)) return 'collection-missing';
-  if (/rate limit|RateLimit|quota/i.test(message)) return 'rate-limited';
-  // Milvus 2.3's proxy reports its own deadline as 'context Done'.
-  if (/timeout|deadline|context Done/i.test(message)) return 'server-timeout';
-  if (/no available|not ready|unhealthy|NotReady|service unavailable/i.test(message)) return 'not-ready';
-  return 'server-error';
+  return classifyServerError(message).errorClass;
 }
 
 /**

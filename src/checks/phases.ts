@@ -10,6 +10,9 @@ export function scoredPhases(history: History): PhaseName[] {
   return [...new Set(names)].filter((n) => !(HARNESS_PHASES as readonly string[]).includes(n));
 }
 
+/** The latency percentiles computed per phase (latencyOf below); an SLO may name only these. */
+export const SCORED_PERCENTILES = [50, 95, 99, 99.9] as const;
+
 /**
  * Latency counts ops that ended ok or unknown: a timed-out call took at least its timeout, and
  * leaving it out would flatter the tail. Fast refusals ('fail') count against availability instead.

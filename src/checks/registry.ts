@@ -1,8 +1,10 @@
-import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView } from '../core/types.ts';
+import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import { upgradeSteps } from './upgrade.ts';
 import { detect } from './detectors.ts';
 import { durability, type DurabilityResult } from './durability.ts';
 import { faultWindows, latencyByOp, phaseStats, phaseWindows } from './phases.ts';
 import { serverView } from './server.ts';
+import { securityFindings, securityResult, type SecurityResult } from './security.ts';
 import type { Truth } from './truth.ts';
 
 /** What every check reads: the recorded run, and exact truth for it when it could be computed. */
@@ -19,6 +21,8 @@ export interface Measures {
   latencyByOp: OpLatency[];
   findings: Finding[];
   server: ServerPhaseView[];
+  security: SecurityResult | null;
+  upgrades: UpgradeStep[];
 }
 
 /** A check: a pure function of the recorded history that yields one measure. */
@@ -35,11 +39,16 @@ export const CHECKS: readonly Check[] = [
   define('faults', ({ run }) => faultWindows(run.history, run.header.scenario.recovery.window)),
   define('durability', ({ run }) => (run.history.ops.some((o) => o.phase === 'verify') ? durability(run.history.ops) : null)),
   define('latencyByOp', ({ run }) => latencyByOp(run.history)),
-  define('findings', ({ run }) => detect(run.history, { expectedRows: run.header.scenario.dataset.rows, failingTailMs: run.header.scenario.recovery.window })),
+  define('findings', ({ run }) => [
+    ...detect(run.history, { expectedRows: run.header.scenario.dataset.rows, failingTailMs: run.header.scenario.recovery.window }),
+    ...securityFindings(securityResult(run.history.ops)),
+  ]),
   define('server', ({ run }) => serverView(run.scrapes, phaseWindows(run.history))),
+  define('security', ({ run }) => securityResult(run.history.ops)),
+  define('upgrades', ({ run }) => upgradeSteps(run.history, run.header.scenario.stack.milvusVersion)),
 ];
 
-const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [] };
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [] };
 
 /** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
 export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { EXIT } from '../core/types.ts';
 import { isRunWorkDir, ownerAlive, processStartTicks, readLeftoverJournals, WORK_DIR_PREFIX, type JournalEntry, type LeftoverJournal } from '../supervise/journal.ts';
 import { stateDir } from '../supervise/home.ts';
+import { removeStaleReservations } from '../util/ports.ts';
 import { parseArgs } from './args.ts';
 
 /**
@@ -13,6 +14,8 @@ import { parseArgs } from './args.ts';
  */
 export async function healCommand(argv: string[]): Promise<number> {
   parseArgs(argv, {});
+  const stalePorts = removeStaleReservations();
+  if (stalePorts > 0) console.log(`released ${stalePorts} port reservations of harnesses that were killed`);
   const all = readLeftoverJournals(stateDir());
   for (const j of all.filter(ownerAlive)) console.log(`run ${j.runId} is still in progress (pid ${j.owner!.pid}): left alone`);
   const journals = all.filter((j) => !ownerAlive(j));

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   analyze: { summary: 'score a report directory\'s history again (e.g. with edited SLOs) and rewrite its reports', load: async () => (await import('./analyze.ts')).analyzeCommand },
   gen: { summary: 'write generated vectors as .fbin/.u8bin', load: async () => (await import('./gen.ts')).genCommand },
   truth: { summary: 'exact top-k ground truth as .ibin', load: async () => (await import('./truth.ts')).truthCommand },
+  certify: { summary: 'upgrade Milvus --from A --to B under load and certify it (several --to: a matrix; --chain: in order)', load: async () => (await import('./certify.ts')).certifyCommand },
   heal: { summary: 'stop processes and heal faults that a crashed run left behind', load: async () => (await import('./heal.ts')).healCommand },
 };
 
@@ -30,6 +31,10 @@ export function usage(): string {
     '  --seed N             overrides the scenario seed',
     '  --rows N             overrides dataset.rows',
     '  --set path=value     overrides any scenario field, e.g. --set phases.steady=10s',
+    '',
+    'certify takes --from A --to B [--to C ...] [--chain] [--topology standalone|cluster] [--rows N]',
+    '  [--object-store minio|local] [--recall-tolerance 0.01] [--max-downtime SECONDS] [--min-availability 0.99]',
+    '  [--rollback] [--platform NAME] [--out DIR]',
     '',
     'exit codes: 0 all SLOs met, 1 an SLO missed, 2 harness or environment error,',
     '            3 invalid scenario, 4 stopped early (an abortOnBreach SLO or a gate missed),',

@@ -7,6 +7,8 @@ export interface RunContext {
   workDir: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** The run's seed; a platform draws whatever it picks at random (fault targets) from it. */
+  seed: number;
 }
 
 export interface ComponentInfo {
@@ -22,12 +24,25 @@ export interface ActiveFault extends AsyncDisposable {
   readonly healed: Promise<void>;
 }
 
+/** How a client reaches a stack with TLS on: files the platform generated for the run. */
+export interface ClientTls {
+  mode: 'one-way' | 'mutual';
+  caPath: string;
+  /** The client's certificate and key (mutual TLS only). */
+  certPath: string | null;
+  keyPath: string | null;
+  /** The name the server's certificate is issued to. */
+  serverName: string;
+}
+
 export interface Stack extends AsyncDisposable {
   /** host:port of the Milvus gRPC endpoint. */
   readonly milvusAddress: string;
   readonly milvusVersion: string;
   /** Prometheus metrics endpoint of Milvus, when it has one. */
   readonly metricsUrl: string | null;
+  /** Client TLS files when the stack runs TLS; absent or null without. */
+  readonly clientTls?: ClientTls | null;
   components(): ComponentInfo[];
   /** Applies a fault now; it heals itself after spec.duration, or when disposed. */
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault>;

@@ -30,7 +30,34 @@ export interface StackSpec {
   etcd: { members: number };
   messageQueue: 'rocksmq' | 'kafka' | 'pulsar';
   objectStore: 'minio' | 'local';
+  /** Absent means SECURITY_OFF (validated scenarios always carry it). */
+  security?: SecuritySpec;
 }
+
+/** TLS on the Milvus endpoint: off, server-authenticated (one-way), or both sides (mutual). */
+export type TlsMode = 'off' | 'one-way' | 'mutual';
+
+/**
+ * Security the stack is brought up with. Certificates and passwords are generated per run by the
+ * harness and never written into the history or the reports: only 'generated' is recorded.
+ */
+export interface SecuritySpec {
+  /** common.security.authorizationEnabled: every request must carry credentials. */
+  authorization: boolean;
+  /** 'generated': root's password is changed from its default at bring-up; null keeps the default. */
+  rootPassword: 'generated' | null;
+  tls: TlsMode;
+  /**
+   * After a restore, RBAC (users, roles, grants) missing is a finding when false (backup methods
+   * that do not carry RBAC), a failed probe when true.
+   */
+  rbacSurvivesRestore: boolean;
+}
+
+export const SECURITY_OFF: SecuritySpec = { authorization: false, rootPassword: null, tls: 'off', rbacSurvivesRestore: false };
+
+/** Where a probe set ran: a scenario step, or one of the default points. */
+export type SecurityPoint = string;
 
 export interface IndexSpec {
   type: 'HNSW' | 'IVF_FLAT' | 'FLAT';
@@ -189,8 +216,15 @@ export type ActionSpec =
   | { action: 'up'; config: Record<string, unknown> }
   | { action: 'backup'; name: string }
   | { action: 'restore'; name: string }
-  | { action: 'upgrade'; version: string }
-  | { action: 'scale'; target: { role: Role }; replicas: number };
+  /**
+   * Replaces the server with another version on the same metadata and data (in place for
+   * standalone). config: milvus.yaml overrides for the new version; rollback: a downgrade is
+   * intended (refused otherwise).
+   */
+  | { action: 'upgrade'; version: string; config: Record<string, unknown>; rollback: boolean }
+  | { action: 'scale'; target: { role: Role }; replicas: number }
+  /** Runs the security probe set now; `point` names where (a step, or a default point) in findings. */
+  | { action: 'security'; point: SecurityPoint };
 
 export type ActionKind = ActionSpec['action'];
 
@@ -214,7 +248,13 @@ export type SloKind =
   | 'latency'
   | 'errorRate'
   | 'recoveryTime'
-  | 'durability';
+  | 'durability'
+  /** Security probes that must be refused and were not (or whose outcome is unknown). */
+  | 'security'
+  /** The longest time without a successful search around any upgrade step (ms). */
+  | 'downtime'
+  /** Upgrade steps whose result is off: index missing or changed, server reporting another version. */
+  | 'upgrade';
 
 /**
  * A threshold relative to another phase of the same run: base × times + plus, where base is the
@@ -265,7 +305,7 @@ export interface Scenario {
 export interface OpRecord {
   /** Sequence number in the history; stable order for equal timestamps. */
   seq: number;
-  op: 'insert' | 'flush' | 'compact' | 'index' | 'load' | 'search' | 'query' | 'count' | 'delete' | 'upsert' | 'ddl';
+  op: 'insert' | 'flush' | 'compact' | 'index' | 'load' | 'search' | 'query' | 'count' | 'delete' | 'upsert' | 'ddl' | 'security';
   /** Milliseconds since the run's epoch (History.epochMs). */
   start: number;
   end: number;
@@ -290,6 +330,21 @@ export interface OpRecord {
   count?: number;
   /** Which driver issued it. Absent means the SDK correctness driver. */
   source?: 'sdk' | 'k6';
+  /** For security: which probe, what it must do, and where it ran. `outcome` is what the server did. */
+  probe?: SecurityProbe;
+}
+
+/**
+ * One security probe. expect 'refused': outcome 'fail' means refused for the right reason (auth,
+ * permission, TLS handshake); 'ok' means the server allowed what it must not. expect 'allowed':
+ * 'ok' means it was allowed. 'unknown': the probe could not tell (server down, another error).
+ */
+export interface SecurityProbe {
+  name: string;
+  expect: 'refused' | 'allowed';
+  point: SecurityPoint;
+  /** What a missed 'allowed' probe is: a violation, or a finding only (RBAC after a restore that does not carry it). */
+  severity: 'violation' | 'finding';
 }
 
 /** Something that happened to the system rather than a client operation. */
@@ -348,7 +403,7 @@ export interface OpLatency {
 
 /** A failure mode production teams report, found in the history. */
 export interface Finding {
-  detector: 'empty-results' | 'collection-missing' | 'collection-not-loaded' | 'failing-after-heal';
+  detector: 'empty-results' | 'collection-missing' | 'collection-not-loaded' | 'failing-after-heal' | 'security';
   phase: PhaseName | null;
   count: number;
   firstAt: number;
@@ -438,6 +493,30 @@ export interface RecordedRun {
   end: { finishedAt: string; error: string | null; interrupted: boolean } | null;
 }
 
+/** One upgrade (or rollback) step, measured from the history around its action. */
+export interface UpgradeStep {
+  from: string | null;
+  to: string;
+  /** ms since the run's start: the action's start and end. */
+  start: number;
+  end: number | null;
+  /** The action's own time (stop, start, healthy). */
+  durationMs: number | null;
+  /** The first successful search after the action ended, ms since the run's start; null if none. */
+  searchableAt: number | null;
+  /** The longest time without a successful search from before the step until searchable again. */
+  downtimeMs: number | null;
+  /** Probe searches from the step's start until searchable again. */
+  searches: number;
+  availability: number | null;
+  p99Ms: number | null;
+  /** What the server said it was after the step. */
+  serverAfter: string | null;
+  indexBefore: string | null;
+  indexAfter: string | null;
+  problems: readonly string[];
+}
+
 export interface RunReport {
   runId: string;
   scenario: string;
@@ -484,8 +563,12 @@ export interface RunReport {
   checkErrors: readonly { check: string; error: string }[];
   /** The history ended before the run did (the runner was killed). */
   incomplete: boolean;
+  /** Every security probe as it ran (when the stack had security on): the evidence behind the security SLO. */
+  security?: { probes: readonly { name: string; point: SecurityPoint; expect: SecurityProbe['expect']; severity: SecurityProbe['severity']; outcome: Outcome; status: 'held' | 'breached' | 'unknown'; at: number; evidence: string }[] } | null;
   /** What the scenario expected, and whether the run did exactly that. */
   expectation: { expected: Expectation; outcome: 'pass' | 'fail' | 'aborted'; met: boolean; reason: string } | null;
+  /** Each upgrade step, in order; empty without upgrade steps. */
+  upgrades: readonly UpgradeStep[];
   /** Time series for charts: [ms since epoch, value]. */
   series: {
     searchLatency: readonly (readonly [number, number, Outcome])[];

@@ -348,6 +348,28 @@ export function faultStackErrors(faults: readonly FaultSpec[], stack: StackSpec)
   return errors;
 }
 
+/**
+ * Fault windows are paired by name (injected, healed), so a name used twice would pair one fault's
+ * injection with another's heal. Names default to '<kind>-<role>', so two alike faults need names.
+ */
+export function duplicateFaultNames(faults: readonly FaultSpec[]): ValidationError[] {
+  const first = new Map<string, number>();
+  const errors: ValidationError[] = [];
+  faults.forEach((fault, i) => {
+    const earlier = first.get(fault.name);
+    if (earlier === undefined) {
+      first.set(fault.name, i);
+      return;
+    }
+    errors.push({
+      path: `faults[${i}].name`,
+      message: `'${fault.name}' is also the name of faults[${earlier}]; fault windows are paired by name, so each must be unique`,
+      fix: `give faults[${earlier}] and faults[${i}] their own names, e.g. name: '${fault.name}-${i}'`,
+    });
+  });
+  return errors;
+}
+
 function missingRole(role: Role, stack: StackSpec, present: Set<Role>): Omit<ValidationError, 'path'> {
   const others = `or target one of: ${[...present].join(', ')}`;
   if (role === 'mq') return { message: `'mq' does not exist: rocksmq runs inside Milvus`, fix: `set stack.messageQueue to 'kafka' or 'pulsar', ${others}` };

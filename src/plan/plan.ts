@@ -30,6 +30,7 @@ export async function planRun(s: Scenario, platform: string): Promise<PlanStep[]
     ),
     setup(`insert ${d.rows} rows of '${d.profile}' (seed ${s.seed}) in batches of ${d.batchSize}; flush`),
     setup(`build ${c.index.type} index ${JSON.stringify(c.index.params)} (${d.metric}); load`),
+    ...securitySetup(s),
     setup(`compute exact top-${s.workload.search.topK} ground truth for ${d.queries} queries`),
   ];
   const search = s.workload.search;
@@ -117,6 +118,18 @@ function describeCondition(c: WaitCondition, s: Scenario): string {
   return 'a probe search succeeds';
 }
 
+function securitySetup(s: Scenario): PlanStep[] {
+  const sec = s.stack.security;
+  if (!sec || (!sec.authorization && sec.tls === 'off')) return [];
+  const parts = [
+    sec.tls !== 'off' ? `TLS ${sec.tls} with a CA, server${sec.tls === 'mutual' ? ' and client' : ''} certificates generated for the run` : '',
+    sec.authorization ? 'authorization on' : '',
+    sec.rootPassword === 'generated' ? "root's password changed to one generated for the run (never recorded)" : '',
+    sec.authorization ? 'after loading: a read-only user, a user for the revoke probe, a second collection' : '',
+  ].filter(Boolean);
+  return [{ at: null, what: `security: ${parts.join('; ')}` }];
+}
+
 export function describeAction(a: ActionSpec): string {
   switch (a.action) {
     case 'flush':
@@ -134,9 +147,11 @@ export function describeAction(a: ActionSpec): string {
     case 'restore':
       return `restore '${a.name}'`;
     case 'upgrade':
-      return `upgrade to Milvus ${a.version}`;
+      return `${a.rollback ? 'roll back' : 'upgrade'} to Milvus ${a.version}${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}`;
     case 'scale':
       return `scale ${a.target.role} to ${a.replicas}`;
+    case 'security':
+      return `run the security probes (${a.point})`;
   }
 }
 

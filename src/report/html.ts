@@ -42,8 +42,10 @@ ${opTable(r)}
 ${faultTable(r)}
 <h2>Findings</h2>
 ${findingsText(r)}
+${r.security ? `<h2>Security probes</h2>\n${securityTable(r.security)}` : ''}
 <h2>Durability</h2>
 ${durabilityText(r)}
+${upgradeSection(r)}
 <h2>Search latency over time</h2>
 <div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#fbe7d3"></i>until recovered</span></div>
 ${latencyChart(r, domain)}
@@ -52,6 +54,19 @@ ${latencyChart(r, domain)}
 ${recallChart(r, domain)}
 </body></html>
 `;
+}
+
+/** Each upgrade step on the run's clock (the charts' x axis below), with what was measured around it. */
+function upgradeSection(r: RunReport): string {
+  if (r.upgrades.length === 0) return '';
+  const s = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+  const rows = r.upgrades.map(
+    (u) =>
+      `<tr><td>${esc(u.from ?? '?')} → ${esc(u.to)}</td><td>${s(u.start)}</td><td>${s(u.durationMs)}</td><td>${s(u.searchableAt)}</td><td>${s(u.downtimeMs)}</td><td>${u.searches}</td><td>${u.availability === null ? '—' : `${(u.availability * 100).toFixed(1)}%`}</td><td>${num(u.p99Ms, 0)}</td><td>${esc(u.serverAfter ?? '—')}</td><td class="${u.problems.length ? 'bad' : 'ok'}" style="text-align:left">${u.problems.length ? u.problems.map(esc).join('<br>') : 'index unchanged'}</td></tr>`,
+  );
+  return `<h2>Upgrade</h2>
+<p class="meta">Times on the run's clock, as the charts below. Downtime: the longest time without a successful search from before the step until searchable again; availability and p99 over the probe searches meanwhile.</p>
+<table><tr><th>step</th><th>started</th><th>took</th><th>searchable at</th><th>downtime</th><th>searches</th><th>availability</th><th>p99 ms</th><th>server after</th><th style="text-align:left">index and version</th></tr>${rows.join('')}</table>`;
 }
 
 function num(v: number | null, digits = 1): string {
@@ -65,6 +80,14 @@ function sloTable(r: RunReport): string {
       `<tr><td>${esc(v.slo)}</td><td>${v.measured === null ? '—' : esc(formatMeasured(v.kind, v.measured))}</td><td>${v.threshold === null ? '—' : `${esc(v.op)} ${esc(formatMeasured(v.kind, v.threshold))}`}</td><td>${v.samples}</td><td class="${v.pass ? 'ok' : 'bad'}">${v.pass ? 'met' : 'MISSED'}</td><td style="text-align:left">${esc(v.reason)}</td></tr>`,
   );
   return `<table><tr><th>SLO</th><th>measured</th><th>objective</th><th>samples</th><th>result</th><th style="text-align:left">why</th></tr>${rows.join('')}</table>`;
+}
+
+function securityTable(sec: NonNullable<RunReport['security']>): string {
+  const rows = sec.probes.map(
+    (p) =>
+      `<tr><td style="text-align:left">${esc(p.point)}</td><td style="text-align:left">${esc(p.name)}</td><td>${esc(p.expect)}</td><td class="${p.status === 'held' ? 'ok' : 'bad'}">${p.status === 'held' ? 'held' : p.status === 'breached' ? (p.severity === 'finding' ? 'FINDING' : 'BREACHED') : 'UNKNOWN'}</td><td style="text-align:left">${esc(p.evidence)}</td></tr>`,
+  );
+  return `<table><tr><th style="text-align:left">where</th><th style="text-align:left">probe</th><th>must be</th><th>result</th><th style="text-align:left">evidence</th></tr>${rows.join('')}</table>`;
 }
 
 function formatMeasured(kind: string, v: number): string {

@@ -3,7 +3,7 @@ import type { RunReport } from '../core/types.ts';
 /** One test case per SLO, so CI systems show which objective failed and by how much. */
 export function renderJunit(r: RunReport): string {
   const cases = r.slos.map((v) => {
-    const name = `${v.slo} (${v.op} ${v.threshold})`;
+    const name = `${v.slo} (${v.op} ${v.threshold === null ? "?" : Number(v.threshold.toPrecision(6))})`;
     const body = v.pass
       ? ''
       : `\n      <failure message="${esc(v.reason)}">measured=${v.measured ?? 'none'} samples=${v.samples}</failure>\n    `;

@@ -8,9 +8,16 @@ import { evaluateSlos } from '../slo/verdicts.ts';
 import { describeAction } from '../plan/plan.ts';
 import { GateMissed, StepFailed, type StepHost } from '../plan/interpreter.ts';
 import { SdkDriver } from '../workload/sdk.ts';
-import { delay } from '../util/poll.ts';
+import { delay, waitFor } from '../util/poll.ts';
+import { sdkForServer } from '../core/sdk-versions.ts';
+import { UPGRADE_AFTER, UPGRADE_BEFORE } from '../checks/upgrade.ts';
 import type { BreachWatch } from './breach.ts';
 import type { GroundTruth } from './truth.ts';
+import type { RunSecurity } from './security.ts';
+import { securityResult } from '../checks/security.ts';
+
+/** The Node SDK package the correctness driver imports. */
+const LOADED_SDK = '@zilliz/milvus2-sdk-node';
 
 /** The stack the drivers talk to now; destroy empties it, up fills it with a new one. */
 export interface StackSlot {
@@ -19,6 +26,11 @@ export interface StackSlot {
   /** Stops the probes that run against this stack. */
   probes: AbortController | null;
   probesDone: Promise<void>;
+  /**
+   * The version deployed now (the stack's, then each upgrade's): what the harness installed, not
+   * what the server reports (PyPI's 2.3.0 reports itself as 'v2.2-testing-…').
+   */
+  serverVersion: string;
 }
 
 export interface RunHostDeps {
@@ -34,6 +46,7 @@ export interface RunHostDeps {
   workDir: string;
   signal: AbortSignal;
   log: (m: string) => void;
+  security: RunSecurity;
 }
 
 const POLL_MS = 500;
@@ -43,6 +56,7 @@ export class RunHost implements StepHost {
   private readonly activeFaults = new Set<Promise<Millis>>();
   private lastHealAt: Millis | null = null;
   private stacksUp = 1;
+  private afterUpgrade: Promise<void> = Promise.resolve();
   private readonly origin: number;
 
   constructor(private readonly d: RunHostDeps) {
@@ -136,9 +150,42 @@ export class RunHost implements StepHost {
         return this.destroy();
       case 'up':
         return this.up(action.config, signal);
+      case 'security':
+        return this.d.security.probe(this.requireStack('security'), action.point);
+      case 'upgrade':
+        return this.upgrade(action, signal);
       default:
         return this.requireStack(action.action).perform(action, signal);
     }
+  }
+
+  /**
+   * The stack upgrades itself; around it the server's version and index are recorded for the
+   * checks. The drivers keep their connection: the new server listens where the old one did.
+   */
+  private async upgrade(action: ActionSpec & { action: 'upgrade' }, signal: AbortSignal): Promise<void> {
+    const stack = this.requireStack('upgrade');
+    const driver = this.requireDriver('upgrade');
+    const sdk = sdkForServer(action.version);
+    if (!sdk) throw new Error(`Milvus ${action.version} has no Node SDK in src/core/sdk-versions.ts`);
+    if (sdk.package !== LOADED_SDK) throw new Error(`Milvus ${action.version} needs the Node SDK ${sdk.package} ${sdk.version}; the correctness driver loads ${LOADED_SDK} only, so this path is certified on containers or Kubernetes for now`);
+    const before = await waitFor(() => driver.serverState(), { what: 'the server to describe its index before the upgrade', timeoutMs: 60_000, intervalMs: 1000, signal });
+    this.d.history.event('note', UPGRADE_BEFORE, JSON.stringify(before));
+    await stack.perform(action, signal);
+    this.d.slot.serverVersion = action.version;
+    this.afterUpgrade = this.recordAfter(driver, action.version);
+  }
+
+  /** Records the server's state once it can say (the old session may hold the new server back for a while). */
+  private async recordAfter(driver: SdkDriver, version: string): Promise<void> {
+    const state = await waitFor(() => driver.serverState(), { what: `Milvus ${version} to describe its index`, timeoutMs: 180_000, intervalMs: 1000, signal: this.d.signal }).catch(() => null);
+    this.d.history.event('note', UPGRADE_AFTER, JSON.stringify(state ?? { server: null, index: null }));
+    this.d.log(state ? `server now reports ${state.server}` : `Milvus ${version} never described its index`);
+  }
+
+  /** Waits for what an upgrade step still records in the background. */
+  async settle(): Promise<void> {
+    await this.afterUpgrade;
   }
 
   /** Ends the stack and its data: the drivers stop until a later step brings a stack up. */
@@ -156,9 +203,10 @@ export class RunHost implements StepHost {
     if (Object.keys(config).length > 0) throw new Error('configuration overrides for a new stack are not supported yet; use a restart step with config after it');
     this.stacksUp++;
     const workDir = join(this.d.workDir, `stack-${this.stacksUp}`);
-    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log });
+    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed });
     this.d.slot.stack = stack;
-    const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection);
+    this.d.slot.serverVersion = this.d.s.stack.milvusVersion;
+    const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection, await this.d.security.secure(stack));
     this.d.slot.driver = driver;
     this.d.startProbes(driver);
   }
@@ -168,7 +216,7 @@ export class RunHost implements StepHost {
     const truth = this.d.truth();
     const h = this.d.history.snapshot();
     const phases = truth ? phaseStats(h, truth.withHistory(h.ops)) : [];
-    const verdicts = evaluateSlos(specs, { phases, faults: [], durability: null });
+    const verdicts = evaluateSlos(specs, { phases, faults: [], durability: null, security: securityResult(h.ops) });
     this.d.history.event('gate', slos.join(','), verdicts.map((v) => `${v.slo}: ${v.pass ? 'met' : 'MISSED'} (${v.reason})`).join('; '));
     const missed = verdicts.find((v) => !v.pass);
     if (missed) throw new GateMissed(`gate ${missed.slo}: ${missed.reason}`);

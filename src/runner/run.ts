@@ -16,8 +16,11 @@ import { scrapeMetrics } from './metrics.ts';
 import { describeLoad, k6Spec, runChurn, runLoad, writeQueries } from './workload.ts';
 import { BreachWatch } from './breach.ts';
 import { RunHost, type StackSlot } from './host.ts';
+import { RunSecurity } from './security.ts';
+import { redactSecrets } from './redact.ts';
 import { GateMissed, runSteps, StepFailed } from '../plan/interpreter.ts';
 import { fixedLength, fixedPhaseStarts, longestLength } from '../scenario/steps.ts';
+import { supportsUpsert } from '../scenario/versions.ts';
 import { scoreRun, type RunState } from './report.ts';
 import { HistoryFile, idRanges, readHistoryFile } from '../history/file.ts';
 import { PROJECT_ROOT } from '../supervise/home.ts';
@@ -30,6 +33,8 @@ export interface RunOptions {
   outDir: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** Hands the run's generated secrets to the secret-scan test; nothing else should want them. */
+  onSecrets?: (secrets: readonly string[]) => void;
 }
 
 /** Runs a validated scenario end to end and writes its reports. Never throws: the report says what happened. */
@@ -49,12 +54,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const journal = new Journal(stateDir(), `${opts.runId}-runner`);
   const workDirEntry = journalWorkDir(journal, workDir);
   let error: unknown = null;
+  const security = new RunSecurity(scenario, history, opts.log);
+  opts.onSecrets?.(security.secrets.all());
   try {
-    await execute(scenario, { ...opts, signal }, { history, journal, workDir, state, breach });
+    await execute(scenario, { ...opts, signal }, { history, journal, workDir, state, breach, security });
   } catch (err) {
     if (!signal.aborted) error = err;
   } finally {
     keepLogs(workDir, join(opts.outDir, 'logs'));
+    redactSecrets(join(opts.outDir, 'logs'), security.secrets.all());
     rmSync(workDir, { recursive: true, force: true });
     workDirEntry[Symbol.dispose]();
     journal.close();
@@ -78,7 +86,7 @@ function harnessErrorReport(s: Scenario, opts: RunOptions, startedAt: Date, erro
     runId: opts.runId, scenario: s.name, seed: s.seed, platform: opts.platform.name as RunReport['platform'], milvusVersion: s.stack.milvusVersion, versions: null,
     startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), bringUpMs: null, recallK: s.workload.search.topK,
     verdict: 'error', exitCode: EXIT.harness, error, phases: [], phaseWindows: [], faults: [], durability: null, slos: [], latencyByOp: [], findings: [], server: [],
-    load: null, abortedOnBreach: null, stepFailure: null, checkErrors: [], incomplete: false, expectation: null, series: { searchLatency: [], recall: [] },
+    load: null, abortedOnBreach: null, stepFailure: null, checkErrors: [], incomplete: false, expectation: null, upgrades: [], series: { searchLatency: [], recall: [] },
   };
 }
 
@@ -114,24 +122,27 @@ interface RunParts {
   workDir: string;
   state: RunState;
   breach: AbortController;
+  security: RunSecurity;
 }
 
-async function execute(s: Scenario, opts: RunOptions, { history, journal, workDir, state, breach }: RunParts): Promise<void> {
+async function execute(s: Scenario, opts: RunOptions, { history, journal, workDir, state, breach, security }: RunParts): Promise<void> {
   const { signal, log } = opts;
   await using resources = new DisposalStack();
   const t0 = Date.now();
-  const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log }));
+  const stack = resources.use(await opts.platform.up(s.stack, { runId: opts.runId, workDir, signal, log, seed: s.seed }));
   const bringUpMs = Date.now() - t0;
   history.note({ type: 'bring-up', ms: bringUpMs });
   log(`stack ready in ${(bringUpMs / 1000).toFixed(1)} s; Milvus at ${stack.milvusAddress}`);
 
-  const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection);
+  const connection = await security.secure(stack);
+  const driver = await SdkDriver.connect(stack.milvusAddress, history, s.collection, connection);
   resources.defer(() => driver[Symbol.asyncDispose]());
   const versions = await driver.versions();
   history.note({ type: 'versions', ...versions });
   log(`server ${versions.server}, Node SDK ${versions.sdk}`);
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
   const acknowledged = await load(s, driver, dataset, signal, log);
+  await security.setUpRbac(stack);
   const queries = dataset.queries(s.dataset.queries);
   const filtered = s.workload.search.filtered;
   const truthInputs: TruthInputsRecord = { baseIdRanges: idRanges(acknowledged), queries: s.dataset.queries, k: s.workload.search.topK, consistency: s.collection.consistency, categories: filtered.share > 0 ? filtered.categories : [] };
@@ -145,7 +156,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
-  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve() };
+  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: s.stack.milvusVersion };
   const startProbes = (d: SdkDriver): void => {
     const probes = new AbortController();
     running.signal.addEventListener('abort', () => probes.abort(), { once: true });
@@ -153,17 +164,26 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
     slot.probesDone = d.runSearchProbes(queries, s.dataset.dim, s.workload.search, probes.signal);
   };
   startProbes(driver);
-  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal);
+  const skipped = new Set<string>();
+  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal, (op) => {
+    if (op !== 'upsert' || supportsUpsert(slot.serverVersion)) return false;
+    if (!skipped.has(slot.serverVersion)) {
+      skipped.add(slot.serverVersion);
+      history.event('note', 'skipped', `upserts skipped: Milvus ${slot.serverVersion} has no upsert (it arrived in 2.3)`);
+      log(`upserts skipped while the server is ${slot.serverVersion}: upsert arrived in Milvus 2.3`);
+    }
+    return true;
+  });
   const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
   const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
-  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6') }) : null;
+  const k6 = spec ? runLoad(s, spec, { address: stack.milvusAddress, runDir: join(workDir, 'k6'), journal, epochMs: history.epochMs, signal: running.signal, onOp: (op) => history.import([op], 'k6'), connection }) : null;
   if (k6) log(`k6: ${describeLoad(s.workload.load!)}, open model`);
   const watch = new BreachWatch(s, history, state, (reason) => {
     state.breach = reason;
     log(`SLO breached, stopping early: ${reason}`);
     breach.abort(new Error(reason));
   });
-  const host = new RunHost({ s, platform: opts.platform, history, slot, startProbes, truth: () => state.groundTruth, watch, runId: opts.runId, workDir, signal, log });
+  const host = new RunHost({ s, platform: opts.platform, history, slot, startProbes, truth: () => state.groundTruth, watch, runId: opts.runId, workDir, signal, log, security });
   try {
     await runSteps(s.steps, host);
   } catch (err) {
@@ -175,6 +195,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
       log(`step failed: ${err.message}`);
     } else throw err;
   } finally {
+    await host.settle();
     history.enterPhase('verify');
     running.abort();
     signal.removeEventListener('abort', stopAll);
@@ -254,7 +275,7 @@ function keepLogs(workDir: string, logDir: string): void {
   // Logs, configs and k6's summary; never data (segments, WAL, volumes), which can be large.
   const kept = (src: string): boolean => {
     const stat = lstatSync(src);
-    return stat.isDirectory() ? !/(minio-data|rocksmq|volumes?|data)$/.test(src) : stat.isFile() && /\.(log|ya?ml|conf|properties)$|k6-summary\.json$/.test(src);
+    return stat.isDirectory() ? !/(minio-data|rocksmq|volumes?|data|tls)$/.test(src) : stat.isFile() && /\.(log|ya?ml|conf|properties)$|k6-summary\.json$/.test(src);
   };
   cpSync(workDir, logDir, { recursive: true, filter: kept });
   writeFileSync(join(logDir, 'README'), 'Component logs and configs of this run (etcd, MinIO, Kafka, Milvus, k6). Data is not kept.\n');

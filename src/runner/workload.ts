@@ -4,7 +4,7 @@ import { churnPlan, type Dataset } from '../dataset/index.ts';
 import { BinWriter } from '../dataset/bin-format.ts';
 import type { LoadSpec, LoadWriteSpec, OpRecord, ScalarField, Scenario } from '../core/types.ts';
 import { planLoadWrites, type PlannedBatch, type PlannedWriteStream } from '../scenario/load-writes.ts';
-import type { SdkDriver } from '../workload/sdk.ts';
+import type { Connection, SdkDriver } from '../workload/sdk.ts';
 import { runK6, type K6RunResult } from '../workload/k6/run.ts';
 import type { ArrivalSpec, K6Batch, K6WorkloadSpec } from '../workload/k6/spec.ts';
 import type { Journal } from '../supervise/journal.ts';
@@ -23,6 +23,8 @@ export async function runChurn(
   durationMs: number,
   now: () => number,
   signal: AbortSignal,
+  /** Whether to leave this kind of write out now (e.g. upsert on a server without it). */
+  skip: (op: 'delete' | 'upsert') => boolean = () => false,
 ): Promise<void> {
   const churn = s.workload.churn;
   if (!churn) return;
@@ -35,7 +37,7 @@ export async function runChurn(
     if (signal.aborted) break;
     // While no stack is up (destroyed, not yet replaced) the plan's writes are not sent.
     const d = driver();
-    if (!d) continue;
+    if (!d || skip(op.op)) continue;
     const write = op.op === 'delete' ? d.delete([op.id]) : d.upsert(dataset, [{ id: op.id, version: op.version }]);
     inFlight.add(write);
     void write.finally(() => inFlight.delete(write));
@@ -146,7 +148,7 @@ export function writeQueries(dir: string, queries: Float32Array, dim: number): s
 export async function runLoad(
   s: Scenario,
   spec: K6WorkloadSpec,
-  o: { address: string; runDir: string; journal: Journal; epochMs: number; signal: AbortSignal; onOp?: (op: OpRecord) => void },
+  o: { address: string; runDir: string; journal: Journal; epochMs: number; signal: AbortSignal; onOp?: (op: OpRecord) => void; connection?: Connection },
 ): Promise<K6RunResult> {
-  return runK6({ spec, slos: s.slos, address: o.address, runDir: o.runDir, journal: o.journal, epochMs: o.epochMs, k6Binary: join(drillHome(), 'bin', 'k6'), signal: o.signal, onOp: o.onOp });
+  return runK6({ spec, slos: s.slos, address: o.address, runDir: o.runDir, journal: o.journal, epochMs: o.epochMs, k6Binary: join(drillHome(), 'bin', 'k6'), signal: o.signal, onOp: o.onOp, connection: o.connection });
 }

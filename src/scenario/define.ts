@@ -26,6 +26,8 @@ export interface ScenarioInput {
     etcd?: { members?: number };
     messageQueue?: 'rocksmq' | 'kafka' | 'pulsar';
     objectStore?: 'minio' | 'local';
+    /** Authorization, a generated root password and TLS (certificates generated per run); probes run by default when on. */
+    security?: { authorization?: boolean; rootPassword?: 'generated' | null; tls?: 'off' | 'one-way' | 'mutual'; rbacSurvivesRestore?: boolean };
   };
   collection?: {
     name?: string;
@@ -92,6 +94,8 @@ interface ActionParams {
   config?: Record<string, unknown>;
   name?: string;
   version?: string;
+  /** upgrade: a downgrade is intended (a rollback test); refused otherwise. */
+  rollback?: boolean;
   replicas?: number;
 }
 

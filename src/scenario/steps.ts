@@ -70,7 +70,7 @@ export function threePhaseSteps(phases: { steady: Millis; fault: Millis; recover
 }
 
 /** Actions that go through the SDK and need nothing of a platform. */
-const SDK_ACTIONS: readonly ActionKind[] = ['flush', 'compact'];
+const SDK_ACTIONS: readonly ActionKind[] = ['flush', 'compact', 'security'];
 
 /** Every action step the platform cannot perform, as scenario errors (exit 3 before anything starts). */
 export function unsupportedActions(s: Pick<Scenario, 'steps'>, platform: { name: string; actions: readonly ActionKind[] }): ValidationError[] {

@@ -7,6 +7,7 @@ import type {
   LoadWriteSpec,
   Scenario,
   SloSpec,
+  SecuritySpec,
   StackSpec,
   StepSpec,
   TargetMode,
@@ -16,9 +17,12 @@ import type {
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
 import { ROLES } from '../core/types.ts';
-import { FAULT_KINDS, assembleFault, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
+import { FAULT_KINDS, assembleFault, duplicateFaultNames, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
+import { SCORED_PERCENTILES } from '../checks/phases.ts';
 import { loadWriteProblems } from './load-writes.ts';
+import { versionPathErrors } from './versions.ts';
 import { fixedLength, longestLength, phaseNames, scenarioFaults, threePhaseSteps } from './steps.ts';
+import { securityOn, withSecurityPoints } from './security.ts';
 
 import type { ValidationError } from '../core/types.ts';
 export type { ValidationError };
@@ -36,11 +40,12 @@ const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'FLAT'] as const;
 const SCALARS = ['tenant', 'category', 'ts', 'num'] as const;
 const PHASES = ['steady', 'fault', 'recovered'] as const;
 const WAIT_CONDITIONS = ['recovered', 'healed', 'searchable'] as const satisfies readonly WaitCondition[];
-const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'restore', 'upgrade', 'scale'] as const satisfies readonly ActionSpec['action'][];
+const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'restore', 'upgrade', 'scale', 'security'] as const satisfies readonly ActionSpec['action'][];
 const VERDICTS = ['pass', 'fail', 'aborted'] as const;
 /** How long a wait may take when the scenario does not say. */
 const DEFAULT_WAIT_TIMEOUT = 300_000;
-const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability'] as const;
+const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade'] as const;
+const TLS_MODES = ['off', 'one-way', 'mutual'] as const;
 const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;
 
 /** Reads fields with defaults and collects every problem instead of stopping at the first. */
@@ -167,11 +172,12 @@ export function validateScenario(input: unknown): ValidationResult {
   const recoveryObj = r.object(root.recovery, 'recovery');
   r.unknownKeys(recoveryObj, 'recovery', ['window']);
   const recovery = { window: r.duration(recoveryObj, 'window', 'recovery', 10_000, 100) };
-  const steps = root.steps === undefined ? readThreePhases(r, root, recovery.window) : readSteps(r, root);
+  const written = root.steps === undefined ? readThreePhases(r, root, recovery.window) : readSteps(r, root);
   const slos = r.array(root.slos, 'slos').map((s, i) => readSlo(r, s, `slos[${i}]`));
   const expect = root.expect === undefined || root.expect === null ? null : readExpect(r, r.object(root.expect, 'expect'));
 
-  crossChecks(r, { collection, dataset, workload, steps, slos, recovery, stack, expect });
+  crossChecks(r, { collection, dataset, workload, steps: written, slos, recovery, stack, expect });
+  const steps = withSecurityPoints(written, stack.security!);
 
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
   return {
@@ -264,7 +270,7 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
   const timeout = r.duration(o, 'timeout', path, DEFAULT_WAIT_TIMEOUT, 1000);
   const fields: Record<(typeof ACTIONS)[number], string[]> = {
     flush: [], compact: [], destroy: [], up: ['config'], restart: ['target', 'config'],
-    backup: ['name'], restore: ['name'], upgrade: ['version'], scale: ['target', 'replicas'],
+    backup: ['name'], restore: ['name'], upgrade: ['version', 'config', 'rollback'], scale: ['target', 'replicas'], security: ['name'],
   };
   r.unknownKeys(o, path, ['action', 'timeout', ...(fields[action] ?? [])]);
   const target = (): { role: StackRole; instance?: string } => {
@@ -289,15 +295,23 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
       case 'restore':
         return { action, name: r.str(o, 'name', path, 'default') };
       case 'upgrade':
-        return { action, version: r.str(o, 'version', path, undefined) };
+        return { action, version: r.str(o, 'version', path, undefined), config: config(), rollback: readRollback(r, o, path) };
       case 'scale':
         return { action, target: { role: target().role }, replicas: r.int(o, 'replicas', path, undefined, 0, 64) };
+      case 'security':
+        return { action, point: r.str(o, 'name', path, path) };
     }
   })();
   return { step: 'action', spec, timeout };
 }
 
 type StackRole = (typeof ROLES)[number];
+
+function readRollback(r: Reader, o: Obj, path: string): boolean {
+  if (o.rollback === undefined) return false;
+  if (typeof o.rollback !== 'boolean') r.fail(`${path}.rollback`, `must be true or false, got ${describe(o.rollback)}`, 'write rollback: true only for a deliberate downgrade test');
+  return o.rollback === true;
+}
 
 function readExpect(r: Reader, o: Obj): Expectation {
   r.unknownKeys(o, 'expect', ['verdict', 'slos']);
@@ -313,7 +327,7 @@ function readExpect(r: Reader, o: Obj): Expectation {
 }
 
 function readStack(r: Reader, o: Obj): StackSpec {
-  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore']);
+  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security']);
   const etcd = r.object(o.etcd, 'stack.etcd');
   r.unknownKeys(etcd, 'stack.etcd', ['members']);
   return {
@@ -322,7 +336,27 @@ function readStack(r: Reader, o: Obj): StackSpec {
     etcd: { members: r.int(etcd, 'members', 'stack.etcd', 1, 1, 7) },
     messageQueue: r.oneOf(o, 'messageQueue', 'stack', QUEUES, 'rocksmq'),
     objectStore: r.oneOf(o, 'objectStore', 'stack', STORES, 'minio'),
+    security: readSecurity(r, r.object(o.security, 'stack.security')),
   };
+}
+
+function readSecurity(r: Reader, o: Obj): SecuritySpec {
+  const path = 'stack.security';
+  r.unknownKeys(o, path, ['authorization', 'rootPassword', 'tls', 'rbacSurvivesRestore']);
+  const bool = (key: string, fix: string): boolean => {
+    if (o[key] === undefined) return false;
+    if (typeof o[key] !== 'boolean') r.fail(`${path}.${key}`, `must be true or false, got ${describe(o[key])}`, fix);
+    return o[key] === true;
+  };
+  const authorization = bool('authorization', `write ${path}.authorization: true to require credentials on every request`);
+  if (o.rootPassword !== undefined && o.rootPassword !== null && o.rootPassword !== 'generated') {
+    r.fail(`${path}.rootPassword`, `must be 'generated' or null, got ${describe(o.rootPassword)}`, "write 'generated': the harness makes one per run and never records it (a password in a scenario would end up in reports)");
+  }
+  const rootPassword = o.rootPassword === 'generated' ? 'generated' : null;
+  if (rootPassword && !authorization) r.fail(`${path}.rootPassword`, 'is set but authorization is off, so no password is ever checked', `set ${path}.authorization to true, or remove rootPassword`);
+  const tls = r.oneOf(o, 'tls', path, TLS_MODES, 'off');
+  const rbacSurvivesRestore = bool('rbacSurvivesRestore', `write ${path}.rbacSurvivesRestore: true when the backup method must carry users, roles and grants`);
+  return { authorization, rootPassword, tls, rbacSurvivesRestore };
 }
 
 function readDataset(r: Reader, o: Obj): DatasetSpec {
@@ -503,12 +537,14 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   const needsPhase = kind === 'recall' || kind === 'latency' || kind === 'errorRate';
   const phase = needsPhase ? r.str(o, 'phase', path, undefined) : null;
   const percentile = kind === 'latency' ? r.num(o, 'percentile', path, 99) : undefined;
-  if (percentile !== undefined && (percentile <= 0 || percentile >= 100)) {
-    r.fail(`${path}.percentile`, `must be between 0 and 100 exclusive, got ${percentile}`, 'use e.g. 99 for p99');
+  if (percentile !== undefined && !(SCORED_PERCENTILES as readonly number[]).includes(percentile)) {
+    r.fail(`${path}.percentile`, `p${percentile} is not computed; the scorer computes ${SCORED_PERCENTILES.join(', ')}`, `set percentile to one of ${SCORED_PERCENTILES.join(', ')}`);
   }
   const defaultOp = kind === 'recall' ? '>=' : '<=';
   const op = r.oneOf(o, 'op', path, ['<=', '>='] as const, defaultOp);
   const threshold = readThreshold(r, o, path, kind);
+  if (kind === 'security' && o.abortOnBreach === true) r.fail(`${path}.abortOnBreach`, 'a security SLO is not watched during the run', "put a { gate: '<this SLO>' } step after a { action: 'security' } step to stop early (exit 4) when a probe got through");
+  if (kind === 'security' && threshold !== 0) r.fail(`${path}.threshold`, `a security SLO allows no probe to get through, got ${describe(threshold)}`, 'write threshold: 0 or leave it out');
   if (kind === 'recall' && typeof threshold === 'number' && (threshold < 0 || threshold > 1)) {
     r.fail(`${path}.threshold`, `recall is a fraction between 0 and 1, got ${threshold}`, 'write e.g. 0.95 for 95%');
   }
@@ -523,10 +559,10 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
 }
 
 function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind']): SloSpec['threshold'] {
-  if (o.threshold === null || typeof o.threshold !== 'object') return r.num(o, 'threshold', path, kind === 'durability' ? 0 : undefined);
+  if (o.threshold === null || typeof o.threshold !== 'object') return r.num(o, 'threshold', path, kind === 'durability' || kind === 'security' || kind === 'upgrade' ? 0 : undefined);
   const t = r.object(o.threshold, `${path}.threshold`);
   r.unknownKeys(t, `${path}.threshold`, ['phase', 'times', 'plus']);
-  if (kind === 'durability' || kind === 'recoveryTime') {
+  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade') {
     r.fail(`${path}.threshold`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
   }
   return { phase: r.str(t, 'phase', `${path}.threshold`, undefined), times: r.num(t, 'times', `${path}.threshold`, 1), plus: r.num(t, 'plus', `${path}.threshold`, 0) };
@@ -552,6 +588,9 @@ function crossChecks(
   s.slos.forEach((slo, i) => {
     if (names.has(slo.name)) r.fail(`slos[${i}].name`, `'${slo.name}' is used twice`, 'give each SLO its own name');
     names.add(slo.name);
+    if (slo.kind === 'security' && !securityOn(s.stack.security)) {
+      r.fail(`slos[${i}]`, 'a security SLO needs a stack with security on (nothing to probe)', "set stack.security.authorization: true and/or stack.security.tls: 'one-way' or 'mutual'");
+    }
     if (slo.kind === 'recoveryTime' && faults.length === 0) {
       r.fail(`slos[${i}]`, 'a recoveryTime SLO needs at least one fault', 'declare a fault or remove this SLO');
     }
@@ -562,7 +601,16 @@ function crossChecks(
     if (st.step === 'gate') st.slos.forEach((n) => names.has(n) || r.fail(`steps[${i}].gate`, `names SLO '${n}', which slos does not declare`, `declare it in slos or use one of: ${[...names].join(', ')}`));
   });
   s.expect?.slos.forEach((n, i) => names.has(n) || n.startsWith('action:') || r.fail(`expect.slos[${i}]`, `names SLO '${n}', which slos does not declare`, `use one of: ${[...names].join(', ')}`));
-  r.errors.push(...faultStackErrors(faults, s.stack));
+  r.errors.push(...faultStackErrors(faults, s.stack), ...duplicateFaultNames(faults), ...versionPathErrors(s.stack.milvusVersion, s.steps));
+  s.steps.forEach((st, i) => {
+    if (st.step === 'action' && st.spec.action === 'security' && !securityOn(s.stack.security)) {
+      r.fail(`steps[${i}].action`, "'security' probes need a stack with security on", "set stack.security.authorization: true and/or stack.security.tls, or remove this step");
+    }
+  });
+  s.slos.forEach((slo, i) => {
+    const upgrades = s.steps.some((st) => st.step === 'action' && st.spec.action === 'upgrade');
+    if ((slo.kind === 'downtime' || slo.kind === 'upgrade') && !upgrades) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs an upgrade step`, "add a step { action: 'upgrade', version: '...' } or remove this SLO");
+  });
   const load = s.workload.load;
   const moves = s.steps.some((st) => st.step === 'action' && (st.spec.action === 'destroy' || st.spec.action === 'up'));
   if (load && moves) r.fail('workload.load', 'k6 load cannot follow a stack that a destroy or up step replaces', 'remove workload.load, or the destroy/up steps');

@@ -1,10 +1,14 @@
-import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict } from '../core/types.ts';
+import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict, type UpgradeStep } from '../core/types.ts';
 import { countDiscrepancy, durabilityViolations, type DurabilityResult } from '../checks/durability.ts';
+import { describeProbe, type SecurityResult } from '../checks/security.ts';
 
 export interface Measurements {
   phases: readonly PhaseStats[];
   faults: readonly FaultWindow[];
   durability: DurabilityResult | null;
+  /** Absent: no security probes were scored (a gate before any ran). */
+  security?: SecurityResult | null;
+  upgrades?: readonly UpgradeStep[];
 }
 
 /** Every SLO gets a verdict with its measured value and sample count. No samples: fail. */
@@ -80,6 +84,33 @@ function measure(slo: SloSpec, m: Measurements): { measured: number | null; samp
       if (d.count) parts.push(`count ${d.count.reported} (expected ${d.count.min === d.count.max ? d.count.min : `${d.count.min}..${d.count.max}`}${countDiscrepancy(d) ? ', off' : ''})`);
       return { measured: durabilityViolations(d), samples: d.acknowledged, reason: parts.join('; ') };
     }
+    case 'security': {
+      const sec = m.security;
+      if (!sec) return { measured: null, samples: 0, reason: 'no security probe ran' };
+      const judged = sec.probes.filter((p) => p.probe.severity === 'violation');
+      if (sec.violations.length > 0) {
+        return { measured: sec.violations.length, samples: judged.length, reason: `${sec.violations.length} of ${judged.length} probes breached: ${sec.violations.map(describeProbe).join('; ')}` };
+      }
+      if (sec.unknown.length > 0) {
+        return { measured: null, samples: judged.length - sec.unknown.length, reason: `${sec.unknown.length} probes could not tell, and an unknown outcome is not a success: ${sec.unknown.map(describeProbe).join('; ')}` };
+      }
+      const points = [...new Set(judged.map((p) => p.probe.point))];
+      return { measured: 0, samples: judged.length, reason: `all ${judged.length} probes held at ${points.join(', ')}${sec.findings.length ? `; ${sec.findings.length} findings` : ''}` };
+    }
+    case 'downtime': {
+      const steps = m.upgrades ?? [];
+      if (steps.length === 0) return { measured: null, samples: 0, reason: 'no upgrade step ran' };
+      const never = steps.filter((st) => st.downtimeMs === null);
+      if (never.length > 0) return { measured: null, samples: steps.length, reason: `never searchable again after: ${never.map((st) => `upgrade to ${st.to}`).join(', ')}` };
+      const worst = steps.reduce((a, b) => (b.downtimeMs! > a.downtimeMs! ? b : a));
+      return { measured: worst.downtimeMs!, samples: steps.length };
+    }
+    case 'upgrade': {
+      const steps = m.upgrades ?? [];
+      if (steps.length === 0) return { measured: null, samples: 0, reason: 'no upgrade step ran' };
+      const problems = steps.flatMap((st) => st.problems);
+      return { measured: problems.length, samples: steps.length, reason: problems.length === 0 ? `${steps.length} upgrade step${steps.length > 1 ? 's' : ''}: server at the new version, index unchanged` : problems.join('; ') };
+    }
   }
 }
 
@@ -103,7 +134,7 @@ export function meetsExpectation(expect: Expectation | null, verdict: 'pass' | '
 
 function fmt(kind: SloVerdict['kind'], n: number): string {
   if (kind === 'latency') return `${round(n)} ms`;
-  if (kind === 'recoveryTime') return `${round(n / 1000)} s`;
+  if (kind === 'recoveryTime' || kind === 'downtime') return `${round(n / 1000)} s`;
   if (kind === 'errorRate') return `${round(n * 100)}%`;
   return round(n);
 }

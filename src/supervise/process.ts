@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Journal, processStartTicks } from './journal.ts';
 
@@ -110,4 +110,23 @@ export class ManagedProcess implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+/**
+ * The scheduler state (R, S, D, T, Z, ...) of every live process in a process group, from /proc.
+ * A signal is sent at once but lands when the target next runs: read this to know it has landed.
+ */
+export function processGroupStates(pgid: number): string[] {
+  const states: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) states.push(fields[0]!);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return states;
 }

@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Candidates } from './kernel.ts';
 import type { FromWorker, ScanSetup, ScanTask, ToWorker } from './protocol.ts';
-import { Scan } from './scan.ts';
+import { openFbinReader } from './rows.ts';
+import { Scan, gatherRows } from './scan.ts';
 
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(RUNNING_FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url);
@@ -35,10 +36,11 @@ export interface ScanPlan {
  * A pool of worker threads, each running scans on its own WebAssembly kernel. Reused across
  * searches so benchmarks can warm it once; dispose it to stop the threads.
  *
- * Workers read an in-memory base on a SharedArrayBuffer in place. Any other in-memory base reaches
- * them through a fixed ring of shared slots per worker that the main thread copies each task's
- * rows into, so at most SLOTS_PER_WORKER tasks of rows per worker exist besides the base, and no
- * per-task buffers are left for the garbage collector.
+ * Workers read an in-memory base on a SharedArrayBuffer in place. Any other in-memory base, and an
+ * .fbin file, reach them through a fixed ring of shared slots per worker that the main thread fills
+ * with each task's rows (copied, or read from the file) while the workers compute earlier tasks, so
+ * they never wait on the disk; at most SLOTS_PER_WORKER tasks of rows per worker exist besides the
+ * base, and no per-task buffers are left for the garbage collector.
  */
 export class WorkerPool implements AsyncDisposable {
   readonly threads: number;
@@ -57,13 +59,17 @@ export class WorkerPool implements AsyncDisposable {
     const threads = Math.min(this.threads, Math.max(1, taskCount));
     if (threads === 1) return [scanInline(setup, tasks, onRowsDone)];
     const workers = this.spawn(threads);
-    const base = copiedBase(setup);
-    return Promise.all(
-      workers.map((worker, i) => {
-        const copy = base && { base, slots: this.ring(i, plan.taskRows * setup.dim) };
-        return runWorker(worker, copy ? { ...setup, source: { kind: 'slots', slots: copy.slots } } : setup, tasks, copy, onRowsDone);
-      }),
-    );
+    const supplier = rowSupplier(setup);
+    try {
+      return await Promise.all(
+        workers.map((worker, i) => {
+          const copy = supplier && { fill: supplier.fill, slots: this.ring(i, plan.taskRows * setup.dim) };
+          return runWorker(worker, copy ? { ...setup, source: { kind: 'slots', slots: copy.slots } } : setup, tasks, copy, onRowsDone);
+        }),
+      );
+    } finally {
+      supplier?.close();
+    }
   }
 
   async close(): Promise<void> {
@@ -95,10 +101,33 @@ export class WorkerPool implements AsyncDisposable {
   }
 }
 
-/** The base a scan's workers cannot read in place (an in-memory base on an ordinary ArrayBuffer). */
-function copiedBase(setup: ScanSetup): Float32Array | null {
-  const { source } = setup;
-  return source.kind === 'memory' && !(source.rows.buffer instanceof SharedArrayBuffer) ? source.rows : null;
+interface RowSupplier {
+  /** Puts the task's rows into the slot, one after another. */
+  fill(slot: Float32Array, task: ScanTask): void;
+  close(): void;
+}
+
+/**
+ * How the main thread supplies rows the workers cannot read in place: an in-memory base on an
+ * ordinary ArrayBuffer (copied), or an .fbin file (read ahead of the workers). Null: they read it.
+ */
+function rowSupplier(setup: ScanSetup): RowSupplier | null {
+  const { source, dim } = setup;
+  if (source.kind === 'memory' && !(source.rows.buffer instanceof SharedArrayBuffer)) {
+    const rows = source.rows;
+    return {
+      fill(slot, task) {
+        if (task.positions) gatherRows(rows, dim, task.positions, slot);
+        else slot.set(rows.subarray(task.position * dim, (task.position + task.count) * dim));
+      },
+      close() {},
+    };
+  }
+  if (source.kind === 'fbin') {
+    const reader = openFbinReader(source.path, dim);
+    return { fill: (slot, task) => reader.readInto(task.position, task.count, slot), close: () => reader.close() };
+  }
+  return null;
 }
 
 function scanInline(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, onRowsDone?: (rows: number) => void): Candidates {
@@ -111,12 +140,11 @@ function scanInline(setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, onRowsD
 }
 
 interface CopyRing {
-  base: Float32Array;
+  fill: RowSupplier['fill'];
   slots: Float32Array[];
 }
 
 function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTransfer>, copy: CopyRing | null, onRowsDone?: (rows: number) => void): Promise<Candidates> {
-  const { dim } = setup;
   return new Promise((resolve, reject) => {
     const pending: { count: number; slot?: number }[] = [];
     const freeSlots = copy ? copy.slots.map((_, i) => i) : [];
@@ -130,7 +158,7 @@ function runWorker(worker: Worker, setup: ScanSetup, tasks: Iterator<TaskWithTra
           const { task, transfer } = next.value;
           if (copy) {
             task.slot = freeSlots.pop()!;
-            copy.slots[task.slot]!.set(copy.base.subarray(task.position * dim, (task.position + task.count) * dim));
+            copy.fill(copy.slots[task.slot]!, task);
           }
           pending.push({ count: task.count, slot: task.slot });
           send({ type: 'task', task }, transfer);
@@ -192,5 +220,5 @@ export function mergeCandidates(parts: readonly Candidates[], nq: number, k: num
     }
     sizes[q] = n;
   }
-  return { k, ids, badness, sizes };
+  return { k, ids, badness, sizes, pairsScored: parts.reduce((sum, part) => sum + part.pairsScored, 0) };
 }

@@ -1,10 +1,13 @@
 import type { Metric } from '../core/types.ts';
 import { readBinHeader, type Dataset } from '../dataset/index.ts';
 import { WorkerPool, mergeCandidates, type TaskWithTransfer } from './engine.ts';
-import type { Candidates } from './kernel.ts';
+import { generatorBounds } from './bounds.ts';
+import type { Candidates, ClusterBounds } from './kernel.ts';
 import type { ScanSetup } from './protocol.ts';
+import { freemem } from 'node:os';
 import { largerIsNearer, type TopK } from './reference.ts';
-import type { RowSourceSpec } from './rows.ts';
+import { buildPartition, partitionBounds, type Partition } from './partition.ts';
+import { openFbinReader, type RowSourceSpec } from './rows.ts';
 import { knnModule } from './wasm-build.ts';
 
 export type { TopK } from './reference.ts';
@@ -38,6 +41,14 @@ export interface TruthRequest {
   threads?: number;
   /** Rows per unit of work handed to a thread (default and most: about 2 MB of floats, which bounds the threads' buffers). */
   taskRows?: number;
+  /**
+   * Exact pruning: skip rows that cannot be nearer than a query's current k-th, by the generator's
+   * clusters (a generated base; on unless false) or by a partition of a stored base into leaves
+   * bounded by a ball and a box (an in-memory base, or an .fbin that fits in half the free memory;
+   * only when true: building the partition still costs about as much as it saves, see
+   * bench/truth/README.md). The answer is the same exact one either way.
+   */
+  prune?: boolean;
   /** Called as base rows are scanned (not for rescans and updates). */
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
 }
@@ -59,6 +70,8 @@ const MAX_ID = 2 ** 31 - 1;
  * keep the per-thread copy buffers of an ordinary in-memory base small (2 MB each).
  */
 const TASK_FLOATS = 1 << 19;
+/** Rows per task from the generator: nothing is copied, and pruning buckets a task's rows by cluster. */
+const GENERATED_TASK_ROWS = 1 << 16;
 
 /** Exact top-k with a temporary pool of `req.threads` worker threads (default: all cores). */
 export async function exactTopK(req: TruthRequest): Promise<TopK> {
@@ -68,6 +81,8 @@ export async function exactTopK(req: TruthRequest): Promise<TopK> {
 
 /** A reusable engine: keeps its worker threads between searches. Dispose it when done. */
 export class TruthEngine implements AsyncDisposable {
+  /** (query, row) pairs the last search scored, rescans included: below queries × rows when pruning skipped some. */
+  lastPairsScored = 0;
   private readonly pool: WorkerPool;
 
   constructor(threads?: number) {
@@ -95,6 +110,7 @@ export class TruthEngine implements AsyncDisposable {
     let found = await this.candidatesExcluding(req, req.queries, Array.from({ length: nq }, (_, q) => q));
     req.onProgress?.(baseRows(req), baseRows(req));
     if (req.updates) found = mergeCandidates([found, await this.updateCandidates(req, req.updates)], nq, req.k);
+    this.lastPairsScored = found.pairsScored;
     return toTopK(found, req.metric);
   }
 
@@ -118,7 +134,7 @@ export class TruthEngine implements AsyncDisposable {
     const keep = Math.max(k, Math.min(spare, rows));
     const found = await this.scan(req, queries, keep);
     const nq = queryIndexes.length;
-    const result: Candidates = { k, ids: new Int32Array(nq * k), badness: new Float32Array(nq * k), sizes: new Int32Array(nq) };
+    const result: Candidates = { k, ids: new Int32Array(nq * k), badness: new Float32Array(nq * k), sizes: new Int32Array(nq), pairsScored: found.pairsScored };
     const short: number[] = [];
     for (let q = 0; q < nq; q++) {
       const kept = keepVisible(found, q, (id) => !excluded(id, queryIndexes[q]!), result, q);
@@ -129,14 +145,76 @@ export class TruthEngine implements AsyncDisposable {
     short.forEach((q, i) => retryQueries.set(queries.subarray(q * dim, (q + 1) * dim), i * dim));
     const retry = await this.candidatesExcluding(req, retryQueries, short.map((q) => queryIndexes[q]!), keep * 4);
     short.forEach((q, i) => keepVisible(retry, i, () => true, result, q));
+    result.pairsScored += retry.pairsScored;
     return result;
   }
 
   private async scan(req: TruthRequest, queries: Float32Array, k: number): Promise<Candidates> {
+    const stored = storedBaseToPrune(req);
+    if (stored) return this.scanPruned(req, queries, k, stored);
     const { source, tasks, taskCount } = planTasks(req);
-    const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source };
+    const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source, bounds: boundsFor(req, queries) };
     const parts = await this.pool.scan({ setup, tasks, taskCount, taskRows: taskRowsOf(req) }, progressOf(req));
     return mergeCandidates(parts, queries.length / req.dim, k);
+  }
+
+  /**
+   * Exact search of a stored base by its partition's leaves, in two passes: each query's most
+   * promising leaves first (2k rows or more), which gives every thread each query's k-th badness
+   * from the start; then every other leaf, for the queries its bound does not rule out.
+   */
+  private async scanPruned(req: TruthRequest, queries: Float32Array, k: number, base: Float32Array): Promise<Candidates> {
+    const nq = queries.length / req.dim;
+    const partition = partitionOf(base, baseRows(req), req.dim);
+    const bounds = partitionBounds(partition, req.metric, queries);
+    const { leaves } = partition;
+    const seedBounds = new Float32Array(nq * leaves).fill(Infinity);
+    for (let q = 0; q < nq; q++) {
+      for (const leaf of seedLeaves(partition, bounds.lowerBounds.subarray(q * leaves, (q + 1) * leaves), 2 * k)) {
+        seedBounds[q * leaves + leaf] = -Infinity;
+        bounds.lowerBounds[q * leaves + leaf] = Infinity;
+      }
+    }
+    const seed = await this.scanLeaves(req, base, queries, k, partition, { ...bounds, lowerBounds: seedBounds }, undefined);
+    const thresholds = Float32Array.from({ length: nq }, (_, q) => (seed.sizes[q] === k ? seed.badness[q * seed.k + k - 1]! : Infinity));
+    const rest = await this.scanLeaves(req, base, queries, k, partition, bounds, thresholds);
+    return mergeCandidates([seed, rest], nq, k);
+  }
+
+  /** Scans the leaves some query may need (bound within its threshold), each for those queries only. */
+  private async scanLeaves(req: TruthRequest, base: Float32Array, queries: Float32Array, k: number, partition: Partition, bounds: ClusterBounds, thresholds: Float32Array | undefined): Promise<Candidates> {
+    const nq = queries.length / req.dim;
+    const { leaves, order, start } = partition;
+    const needed = Array.from({ length: leaves }, (_, c) => c).filter((c) => {
+      for (let q = 0; q < nq; q++) {
+        const bound = bounds.lowerBounds[q * leaves + c]!;
+        if (bound !== Infinity && bound <= (thresholds?.[q] ?? Infinity)) return true;
+      }
+      return false;
+    });
+    const step = taskRowsOf(req);
+    const rowIds = req.rowIds ? Int32Array.from(req.rowIds) : null;
+    const { filter } = req;
+    let taskCount = 0;
+    for (const c of needed) taskCount += Math.ceil((start[c + 1]! - start[c]!) / step);
+    function* tasks(): Generator<TaskWithTransfer> {
+      for (const cluster of needed) {
+        for (let at = start[cluster]!; at < start[cluster + 1]!; at += step) {
+          const positions = order.subarray(at, Math.min(at + step, start[cluster + 1]!));
+          const ids = rowIds ? Int32Array.from(positions, (p) => rowIds[p]!) : positions.slice();
+          const task: TaskWithTransfer['task'] = { position: 0, count: positions.length, firstId: 0, positions: positions.slice(), rowIds: ids, cluster };
+          const transfer: ArrayBuffer[] = [task.positions!.buffer as ArrayBuffer, ids.buffer as ArrayBuffer];
+          if (filter) {
+            task.mask = Uint8Array.from(ids, (id) => (filter(id) ? 1 : 0));
+            transfer.push(task.mask.buffer as ArrayBuffer);
+          }
+          yield { task, transfer };
+        }
+      }
+    }
+    const setup: ScanSetup = { module: knnModule(), metric: req.metric, dim: req.dim, k, queries, source: { kind: 'memory', rows: base }, bounds, thresholds };
+    const parts = await this.pool.scan({ setup, tasks: tasks(), taskCount, taskRows: step }, thresholds ? progressOf(req) : undefined);
+    return mergeCandidates(parts, nq, k);
   }
 
   private async updateCandidates(req: TruthRequest, updates: RowUpdates): Promise<Candidates> {
@@ -177,6 +255,59 @@ function progressOf(req: TruthRequest): ((rows: number) => void) | undefined {
   };
 }
 
+/** An .fbin base is read into memory for pruning only when it takes at most this share of free memory. */
+const FBIN_IN_MEMORY_SHARE = 0.5;
+
+const partitions = new WeakMap<Float32Array, Partition>();
+
+/** The partition of an in-memory base, built once per base (the runner searches one base per filter). */
+function partitionOf(base: Float32Array, rows: number, dim: number): Partition {
+  let partition = partitions.get(base);
+  if (!partition || partition.dim !== dim || partition.order.length !== rows) {
+    partition = buildPartition(knnModule(), base, rows, dim);
+    partitions.set(base, partition);
+  }
+  return partition;
+}
+
+/** The stored base to search by pruning (an .fbin read into shared memory), or null for brute force. */
+function storedBaseToPrune(req: TruthRequest): Float32Array | null {
+  const { base, prune } = req;
+  if (prune !== true || (!(base instanceof Float32Array) && 'dataset' in base)) return null;
+  const rows = baseRows(req);
+  if (base instanceof Float32Array) return base;
+  if (rows * req.dim * 4 > FBIN_IN_MEMORY_SHARE * freemem()) return null;
+  const shared = new Float32Array(new SharedArrayBuffer(rows * req.dim * 4));
+  const reader = openFbinReader(base.fbin, req.dim);
+  try {
+    const step = Math.max(1, Math.floor(TASK_FLOATS / req.dim));
+    for (let at = 0; at < rows; at += step) reader.readInto(at, Math.min(step, rows - at), shared.subarray(at * req.dim));
+  } finally {
+    reader.close();
+  }
+  return shared;
+}
+
+/** A query's most promising leaves (least bound first) holding at least `rows` rows between them. */
+function seedLeaves(partition: Partition, bounds: Float32Array, rows: number): number[] {
+  const byBound = Array.from({ length: bounds.length }, (_, c) => c).sort((a, b) => bounds[a]! - bounds[b]!);
+  const chosen: number[] = [];
+  let held = 0;
+  for (const leaf of byBound) {
+    if (held >= rows) break;
+    chosen.push(leaf);
+    held += partition.start[leaf + 1]! - partition.start[leaf]!;
+  }
+  return chosen;
+}
+
+/** Pruning bounds for a generated base (rows of one 2^32-id segment share the cluster tables). */
+function boundsFor(req: TruthRequest, queries: Float32Array): ClusterBounds | undefined {
+  const { base } = req;
+  if (req.prune === false || base instanceof Float32Array || !('dataset' in base)) return undefined;
+  return generatorBounds(base.dataset.rowFormula(0), req.metric, queries);
+}
+
 function baseRows(req: TruthRequest): number {
   const { base } = req;
   if (base instanceof Float32Array) return base.length / req.dim;
@@ -184,7 +315,8 @@ function baseRows(req: TruthRequest): number {
 }
 
 function taskRowsOf(req: TruthRequest): number {
-  const most = Math.max(256, Math.floor(TASK_FLOATS / req.dim));
+  const generated = !(req.base instanceof Float32Array) && 'dataset' in req.base;
+  const most = generated ? GENERATED_TASK_ROWS : Math.max(256, Math.floor(TASK_FLOATS / req.dim));
   return Math.min(req.taskRows ?? most, most);
 }
 

@@ -1,5 +1,5 @@
 import type { Metric } from '../core/types.ts';
-import type { Candidates } from './kernel.ts';
+import type { Candidates, ClusterBounds } from './kernel.ts';
 import type { RowSourceSpec } from './rows.ts';
 import type { WasmModule } from './wasm-api.ts';
 
@@ -11,6 +11,10 @@ export interface ScanSetup {
   k: number;
   queries: Float32Array;
   source: RowSourceSpec;
+  /** Exact-pruning bounds: generator clusters (bounds.ts) or a stored base's leaves (partition.ts). */
+  bounds?: ClusterBounds;
+  /** Each query's k-th badness known before the scan (rows beyond it are never kept). */
+  thresholds?: Float32Array;
 }
 
 /** Rows [position, position+count) of the source. */
@@ -22,6 +26,10 @@ export interface ScanTask {
   /** For a `slots` source: the slot the main thread copied the task's rows into. */
   slot?: number;
   rowIds?: Int32Array;
+  /** Rows at these base positions instead of [position, position+count) (a stored base's leaf). */
+  positions?: Int32Array;
+  /** The bounds' cluster all the task's rows belong to: only the queries it may serve see them. */
+  cluster?: number;
   /** One byte per row: 0 skips it (the request's filter said no). */
   mask?: Uint8Array;
 }

@@ -16,6 +16,8 @@ export type RowSourceSpec =
 export interface RowReader {
   /** Rows [position, position+count) of the source, row-major; valid until the next call. */
   read(position: number, count: number): Float32Array;
+  /** The same rows into `out` (which may be on a SharedArrayBuffer). */
+  readInto(position: number, count: number, out: Float32Array): void;
   close(): void;
 }
 
@@ -26,16 +28,24 @@ export function openFbinReader(path: string, dim: number): RowReader {
   const fd = openSync(path, 'r');
   const size = fstatSync(fd).size;
   let buffer = new Float32Array(0);
+  const readInto = (position: number, count: number, out: Float32Array): void => {
+    const bytes = count * dim * 4;
+    const at = FBIN_HEADER_BYTES + position * dim * 4;
+    if (at + bytes > size) throw new Error(`${path}: rows [${position}, ${position + count}) are past the end of the file (${size} bytes)`);
+    const view = new Uint8Array(out.buffer, out.byteOffset, bytes);
+    for (let done = 0; done < bytes; ) {
+      const got = readSync(fd, view, done, bytes - done, at + done);
+      if (got === 0) throw new Error(`${path}: the file ended at byte ${at + done} while reading rows`);
+      done += got;
+    }
+  };
   return {
     read(position, count) {
-      const bytes = count * dim * 4;
-      const at = FBIN_HEADER_BYTES + position * dim * 4;
-      if (at + bytes > size) throw new Error(`${path}: rows [${position}, ${position + count}) are past the end of the file (${size} bytes)`);
       if (buffer.length < count * dim) buffer = new Float32Array(count * dim);
-      const view = new Uint8Array(buffer.buffer, 0, bytes);
-      for (let done = 0; done < bytes; ) done += readSync(fd, view, done, bytes - done, at + done);
+      readInto(position, count, buffer);
       return buffer.subarray(0, count * dim);
     },
+    readInto,
     close() {
       closeSync(fd);
     },

@@ -5,6 +5,14 @@ import { openFbinReader, type RowReader, type RowSourceSpec } from './rows.ts';
 
 const TWO_POW_32 = 2 ** 32;
 
+/** Copies the base rows at `positions` into out, one after another. */
+export function gatherRows(base: Float32Array, dim: number, positions: Int32Array, out: Float32Array): void {
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    out.set(base.subarray(p * dim, (p + 1) * dim), i * dim);
+  }
+}
+
 /** One scan: a kernel fed task by task. Runs in a worker thread, or inline for one thread. */
 export class Scan {
   private readonly kernel: KnnKernel;
@@ -12,10 +20,13 @@ export class Scan {
   private readonly source: RowSourceSpec;
   private readonly reader: RowReader | null;
   private readonly generated: { dataset: Dataset; startId: number } | null;
+  private gathered = new Float32Array(0);
 
   constructor(setup: ScanSetup) {
     const { source } = setup;
     this.kernel = new KnnKernel(setup.module, setup);
+    if (setup.bounds) this.kernel.setBounds(setup.bounds);
+    if (setup.thresholds) this.kernel.setThresholds(setup.thresholds);
     this.dim = setup.dim;
     this.source = source;
     this.generated = source.kind === 'dataset' ? { dataset: createDataset(source.params), startId: source.startId } : null;
@@ -24,7 +35,7 @@ export class Scan {
 
   run(task: ScanTask): void {
     if (this.generated) return this.runGenerated(task, this.generated.dataset, this.generated.startId + task.position);
-    this.kernel.offer(this.rowsOf(task), task.count, task.firstId, task.rowIds ?? null, task.mask ?? null);
+    this.kernel.offer(this.rowsOf(task), task.count, task.firstId, task.rowIds ?? null, task.mask ?? null, task.cluster ?? -1);
   }
 
   finish(): Candidates {
@@ -34,7 +45,12 @@ export class Scan {
 
   private rowsOf(task: ScanTask): Float32Array {
     const { source, dim } = this;
-    if (source.kind === 'memory') return source.rows.subarray(task.position * dim, (task.position + task.count) * dim);
+    if (source.kind === 'memory') {
+      if (!task.positions) return source.rows.subarray(task.position * dim, (task.position + task.count) * dim);
+      if (this.gathered.length < task.count * dim) this.gathered = new Float32Array(task.count * dim);
+      gatherRows(source.rows, dim, task.positions, this.gathered);
+      return this.gathered;
+    }
     if (source.kind === 'slots') {
       const slot = task.slot === undefined ? undefined : source.slots[task.slot];
       if (!slot) throw new Error(`a task over copied rows names slot ${task.slot} of ${source.slots.length}`);

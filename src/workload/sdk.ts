@@ -1,12 +1,31 @@
-import { MilvusClient, DataType, ConsistencyLevelEnum, type RowData } from '@zilliz/milvus2-sdk-node';
+import { MilvusClient, DataType, ConsistencyLevelEnum, type ClientConfig, type RowData } from '@zilliz/milvus2-sdk-node';
+import type { ClientTls } from '../core/platform.ts';
 import type { CollectionSpec, DatasetSpec, OpRecord, Outcome, SearchProbeSpec } from '../core/types.ts';
 import type { Dataset } from '../dataset/index.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import { serverErrorClass } from '../checks/detectors.ts';
+import { classifyServerError, classifyTransport } from '../checks/outcomes.ts';
 import { createRequire } from 'node:module';
+import { delay, FatalProbeError, waitFor } from '../util/poll.ts';
 
 const SDK_VERSION: string = (createRequire(import.meta.url)('@zilliz/milvus2-sdk-node/package.json') as { version: string }).version;
-import { delay, pollUntil } from '../util/poll.ts';
+
+/** How a client authenticates and secures its connection; empty for an open stack. */
+export interface Connection {
+  username?: string;
+  password?: string;
+  tls?: ClientTls | null;
+}
+
+/** The SDK's client options for a connection: credentials and TLS files. */
+export function connectionOptions(c: Connection): Pick<ClientConfig, 'username' | 'password' | 'tls' | 'ssl'> {
+  const out: Pick<ClientConfig, 'username' | 'password' | 'tls' | 'ssl'> = {};
+  if (c.username !== undefined) Object.assign(out, { username: c.username, password: c.password ?? '' });
+  if (c.tls) {
+    out.ssl = true;
+    out.tls = { rootCertPath: c.tls.caPath, serverName: c.tls.serverName, ...(c.tls.certPath && c.tls.keyPath ? { certChainPath: c.tls.certPath, privateKeyPath: c.tls.keyPath } : {}) };
+  }
+  return out;
+}
 
 /** The correctness workload through the official Node SDK: every call is recorded in the history. */
 export class SdkDriver implements AsyncDisposable {
@@ -16,9 +35,10 @@ export class SdkDriver implements AsyncDisposable {
     private readonly collection: CollectionSpec,
   ) {}
 
-  static async connect(address: string, history: HistoryRecorder, collection: CollectionSpec): Promise<SdkDriver> {
+  static async connect(address: string, history: HistoryRecorder, collection: CollectionSpec, connection: Connection = {}): Promise<SdkDriver> {
     const client = new MilvusClient({
       address,
+      ...connectionOptions(connection),
       // Raw outcomes: the SDK must not retry behind our back, and must reconnect quickly after a
       // restart so recovery time measures the server, not the client's backoff.
       maxRetries: 0,
@@ -44,7 +64,7 @@ export class SdkDriver implements AsyncDisposable {
     op: OpRecord['op'],
     timeoutMs: number,
     fn: () => Promise<T>,
-    describe: (result: T) => { error?: string; ids?: number[]; scores?: number[]; versions?: number[] },
+    describe: (result: T) => { error?: string; ids?: number[]; scores?: number[]; versions?: number[]; count?: number },
     extra: Partial<Pick<OpRecord, 'ids' | 'queryIndex' | 'keys' | 'versions' | 'filter'>> = {},
   ): Promise<OpRecord> {
     const start = this.history.now();
@@ -57,9 +77,7 @@ export class SdkDriver implements AsyncDisposable {
       const d = describe(result);
       if (d.error) {
         error = d.error;
-        errorClass = serverErrorClass(d.error);
-        // The server ran out of the call's deadline itself: it may have applied the call.
-        outcome = errorClass === 'server-timeout' ? 'unknown' : 'fail';
+        ({ errorClass, outcome } = classifyServerError(d.error));
       } else {
         fields = { ...fields, ...stripUndefined(d) };
       }
@@ -171,9 +189,9 @@ export class SdkDriver implements AsyncDisposable {
   }
 
   /** Rows the server counts, with Strong consistency, to reconcile against the acknowledged writes. */
+  /** The count is part of the op as recorded: the history is streamed as ops are recorded, so nothing may be added after. */
   async count(timeoutMs = 30_000): Promise<OpRecord> {
-    let count: number | undefined;
-    const record = await this.call(
+    return this.call(
       'count',
       timeoutMs,
       () =>
@@ -184,16 +202,33 @@ export class SdkDriver implements AsyncDisposable {
         }),
       (res) => {
         const err = statusError(res);
-        if (!err.error) count = Number(res.data[0]?.['count(*)']);
-        return err;
+        return err.error ? err : { count: Number(res.data[0]?.['count(*)']) };
       },
     );
-    if (count !== undefined && record.outcome === 'ok') (record as { count?: number }).count = count;
-    return record;
   }
 
-  async flush(timeoutMs = 120_000): Promise<OpRecord> {
-    return this.call('flush', timeoutMs, () => this.client.flushSync({ collection_names: [this.collection.name] }), statusError);
+  /** Flush, then wait until its segments are flushed (the SDK's flushSync polls with no deadline, forever). */
+  async flush(timeoutMs = 120_000, signal?: AbortSignal): Promise<OpRecord> {
+    const name = this.collection.name;
+    return this.call(
+      'flush',
+      timeoutMs,
+      async () => {
+        const res = await this.client.flush({ collection_names: [name] });
+        if (statusError(res).error) return res;
+        const segments = Object.values((res.coll_segIDs ?? {}) as Record<string, { data?: (number | string)[] }>).flatMap((s) => (s.data ?? []).map(Number));
+        await waitFor(
+          async () => {
+            const state = await this.client.getFlushState({ segmentIDs: segments });
+            throwIfRefused(state, 'flush state');
+            return state.flushed;
+          },
+          { what: `the ${segments.length} segments of ${name} to be flushed`, timeoutMs, intervalMs: 100, ...(signal ? { signal } : {}) },
+        );
+        return res;
+      },
+      statusError,
+    );
   }
 
   /** Manual compaction, waited for until the server reports it completed. */
@@ -204,10 +239,10 @@ export class SdkDriver implements AsyncDisposable {
       async () => {
         const started = await this.client.compact({ collection_name: this.collection.name });
         if (statusError(started).error) return started;
-        await pollUntil(
+        await waitFor(
           async () => {
             const state = await this.client.getCompactionState({ compactionID: started.compactionID });
-            if (statusError(state).error) throw new Error(`compaction state: ${statusError(state).error}`);
+            throwIfRefused(state, 'compaction state');
             return String(state.state) === 'Completed' || Number(state.state) === 2 ? true : undefined;
           },
           { what: `compaction ${started.compactionID} to complete`, timeoutMs, intervalMs: 500, signal },
@@ -232,14 +267,15 @@ export class SdkDriver implements AsyncDisposable {
           params: index.params,
         });
         if (statusError(created).error) return created;
-        await pollUntil(
+        await waitFor(
           async () => {
             const state = await this.client.describeIndex({ collection_name: this.collection.name, field_name: 'vector' });
+            throwIfRefused(state, 'describe index');
             const info = state.index_descriptions[0];
-            if (info?.state === 'Failed') throw new Error(`index build failed: ${info.index_state_fail_reason}`);
+            if (info?.state === 'Failed') throw new FatalProbeError(`index build failed: ${info.index_state_fail_reason}`);
             return info?.state === 'Finished' && info.pending_index_rows === '0' ? true : undefined;
           },
-          { what: 'index build to finish', timeoutMs, intervalMs: 1000, signal },
+          { what: `index build on ${this.collection.name}.vector to finish`, timeoutMs, intervalMs: 1000, signal },
         );
         return created;
       },
@@ -247,8 +283,26 @@ export class SdkDriver implements AsyncDisposable {
     );
   }
 
-  async load(timeoutMs = 300_000): Promise<OpRecord> {
-    return this.call('load', timeoutMs, () => this.client.loadCollectionSync({ collection_name: this.collection.name }), statusError);
+  async load(timeoutMs = 300_000, signal?: AbortSignal): Promise<OpRecord> {
+    const collection_name = this.collection.name;
+    return this.call(
+      'load',
+      timeoutMs,
+      async () => {
+        const requested = await this.client.loadCollection({ collection_name });
+        if (statusError(requested).error) return requested;
+        await waitFor(
+          async () => {
+            const progress = await this.client.getLoadingProgress({ collection_name });
+            throwIfRefused(progress, 'loading progress');
+            return Number(progress.progress) >= 100;
+          },
+          { what: `collection ${collection_name} to load`, timeoutMs, intervalMs: 400, ...(signal ? { signal } : {}) },
+        );
+        return requested;
+      },
+      statusError,
+    );
   }
 
   async search(queries: Float32Array, dim: number, queryIndex: number, spec: SearchProbeSpec, filter?: OpRecord['filter']): Promise<OpRecord> {
@@ -318,6 +372,28 @@ export class SdkDriver implements AsyncDisposable {
     return records;
   }
 
+  /**
+   * The server's version and the collection's vector index as it describes it (type, metric,
+   * params, sorted), for comparing before and after an upgrade. Throws while the server cannot say.
+   */
+  async serverState(timeoutMs = 10_000): Promise<{ server: string; index: string | null }> {
+    const server = (await this.client.getVersion()).version;
+    const res = await this.client.describeIndex({ collection_name: this.collection.name, field_name: 'vector', timeout: timeoutMs });
+    const code = res.status?.error_code;
+    if (code === 'IndexNotExist' || /index not (exist|found)/i.test(res.status?.reason ?? '')) return { server, index: null };
+    if (code !== undefined && code !== 'Success' && code !== 0) throw new Error(`describeIndex: ${res.status.reason || String(code)}`);
+    const d = res.index_descriptions[0];
+    if (!d) return { server, index: null };
+    const params = Object.fromEntries(
+      d.params
+        .filter((p) => p.key !== 'params' && p.key !== 'mmap.enabled')
+        .concat(d.params.filter((p) => p.key === 'params').flatMap((p) => Object.entries(JSON.parse(String(p.value)) as Record<string, unknown>).map(([key, value]) => ({ key, value: String(value) }))))
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .map((p) => [p.key, p.value]),
+    );
+    return { server, index: `${d.field_name}: ${JSON.stringify(params)}` };
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.client.closeConnection();
   }
@@ -337,6 +413,16 @@ function statusError(res: unknown): { error?: string } {
   return { error: `${status.error_code}: ${status.reason ?? ''}`.trim() };
 }
 
+/** Server errors after which waiting longer cannot help; others (not ready, not loaded yet) are retried. */
+const FATAL_WHILE_WAITING = new Set(['collection-missing', 'invalid-request']);
+
+function throwIfRefused(res: unknown, what: string): void {
+  const { error } = statusError(res);
+  if (!error) return;
+  if (FATAL_WHILE_WAITING.has(classifyServerError(error).errorClass)) throw new FatalProbeError(`${what}: ${error}`);
+  throw new Error(`${what}: ${error}`);
+}
+
 class ClientTimeout extends Error {}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -347,22 +433,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** What the SDK throws for a server status some of its helpers check themselves. */
+const SDK_STATUS_ERROR = /^ErrorCode: .*Reason:/;
+
 /**
- * Connection refused means the request never left: a definite failure. A timeout or a dropped
- * connection means it may or may not have taken effect: unknown, never counted as success.
+ * A thrown error → outcome (table: checks/outcomes.ts). Only a refusal the server reported or a
+ * connection refused (the request never left) is 'fail'; a timeout, a dropped connection or an
+ * error nobody recognises may have taken effect: 'unknown', never counted as success.
  */
 export function classifyError(err: unknown): { outcome: Outcome; error: string; errorClass: string } {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof ClientTimeout || /DEADLINE_EXCEEDED|deadline/i.test(message)) {
-    return { outcome: 'unknown', error: message, errorClass: 'timeout' };
-  }
-  if (/ECONNREFUSED|No connection established|connect ECONN/i.test(message)) {
-    return { outcome: 'fail', error: message, errorClass: 'connection-refused' };
-  }
-  if (/UNAVAILABLE|ECONNRESET|Connection dropped|socket hang up|RST_STREAM/i.test(message)) {
-    return { outcome: 'unknown', error: message, errorClass: 'connection-lost' };
-  }
-  return { outcome: 'fail', error: message, errorClass: 'client-error' };
+  if (err instanceof ClientTimeout) return { outcome: 'unknown', error: message, errorClass: 'timeout' };
+  if (SDK_STATUS_ERROR.test(message)) return { ...classifyServerError(message), error: message };
+  const code = (err as { code?: unknown } | null)?.code;
+  return { ...classifyTransport(typeof code === 'number' ? code : undefined, message), error: message };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -229,7 +229,8 @@ test('a search that outlives its timeout is recorded as unknown, not as a failur
   const timedOut = searches.filter((s) => s.outcome === 'unknown');
   assert.ok(timedOut.length >= searches.length - 1, `outcomes: ${searches.map((s) => `${s.outcome}/${s.errorClass} ${s.error ?? ''}`).join('; ')}`);
   for (const s of timedOut) {
-    assert.equal(s.errorClass, 'timeout');
+    // The client's deadline, or the server's own when it noticed first: either way it may have run.
+    assert.ok(s.errorClass === 'timeout' || s.errorClass === 'server-timeout', `errorClass ${s.errorClass}`);
     assert.equal(s.ids, undefined);
   }
 });

@@ -6,8 +6,9 @@ import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Journal, processStartTicks, readLeftoverJournals, type JournalEntry } from '../../src/supervise/journal.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
-import { pollUntil } from '../../src/util/poll.ts';
-import { processesMatching, ROOT, runCli, startCli } from '../support/cli.ts';
+import { waitFor } from '../../src/util/poll.ts';
+import type { RunReport } from '../../src/core/types.ts';
+import { processesMatching, ROOT, runCli, startCli, waitForOutput } from '../support/cli.ts';
 
 /** A journal as a harness that was SIGKILLed leaves it: its owner pid no longer runs. */
 function writeCrashedJournal(state: string, runId: string, entries: JournalEntry[]): string {
@@ -41,10 +42,10 @@ setInterval(() => {}, 1000);
   const harness = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   harness.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const pid = await pollUntil(() => (/^\d+$/m.test(out) ? Number(out.trim()) : undefined), { what: 'the harness to start its child', timeoutMs: 20_000 });
+  const pid = await waitFor(() => (/^\d+$/m.test(out) ? Number(out.trim()) : undefined), { what: 'the harness to start its child', timeoutMs: 20_000 });
   assert.ok(alive(pid), 'child runs while the harness lives');
   harness.kill('SIGKILL');
-  await pollUntil(() => !alive(pid), { what: `child ${pid} to die after the harness was killed`, timeoutMs: 10_000 });
+  await waitFor(() => !alive(pid), { what: `child ${pid} to die after the harness was killed`, timeoutMs: 10_000 });
 });
 
 test('heal kills what a crashed run journalled, removes its work directory and the journal', async () => {
@@ -64,7 +65,7 @@ test('heal kills what a crashed run journalled, removes its work directory and t
   assert.match(output, /removed work directory/);
   assert.ok(output.indexOf('killed orphan') < output.indexOf('removed work directory'), 'processes are stopped before their directory goes');
   assert.equal(existsSync(workDir), false);
-  await pollUntil(() => !alive(orphan.pid!), { what: 'the orphan to die', timeoutMs: 5000 });
+  await waitFor(() => !alive(orphan.pid!), { what: 'the orphan to die', timeoutMs: 5000 });
   assert.deepEqual(readdirSync(state), []);
   const again = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
   assert.match(again.output, /nothing to heal/);
@@ -93,21 +94,24 @@ test('heal removes no directory but a run work directory under the temp dir', as
   }
 });
 
-test('a run SIGKILLed mid-run: its processes die with it, and heal removes its work directory', { timeout: 300_000 }, async () => {
+test('a run SIGKILLed mid-run: its processes die with it, its history holds the run so far, and heal removes its work directory', { timeout: 300_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'drill-int-'));
   const state = mkdtempSync(join(tmpdir(), 'drill-int-state-'));
   const run = startCli(['run', 'scenarios/smoke.ts', '--rows', '2000', '--set', 'dataset.queries=20', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
   let killed = false;
   try {
-    await pollUntil(() => /stack ready/.test(run.output()), { what: 'the stack to come up', timeoutMs: 240_000 });
+    await waitForOutput(run, /stack ready/, 'the stack to come up', 240_000);
     const runId = /run (\S+): scenario/.exec(run.output())![1]!;
     const workDir = readLeftoverJournals(state).flatMap((j) => j.entries).find((e) => e.kind === 'workdir')?.path;
     assert.equal(workDir, join(tmpdir(), `milvus-drill-${runId}`), 'the runner journals its work directory');
     assert.ok(existsSync(workDir!));
+    // Killed once searches are under way, so the history has something to score.
+    const history = join(out, 'history.jsonl');
+    await waitFor(() => existsSync(history) && readFileSync(history, 'utf8').includes('"op":"search"'), { what: 'a search in the history', timeoutMs: 240_000, intervalMs: 500 });
     run.child.kill('SIGKILL');
     killed = true;
     await run.exit;
-    await pollUntil(() => processesMatching(`milvus-drill-${runId}`).length === 0, { what: "the run's processes to die with it", timeoutMs: 15_000 });
+    await waitFor(() => processesMatching(`milvus-drill-${runId}`).length === 0, { what: "the run's processes to die with it", timeoutMs: 15_000 });
     assert.ok(existsSync(workDir!), 'a SIGKILLed run leaves its work directory');
 
     const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
@@ -115,6 +119,12 @@ test('a run SIGKILLed mid-run: its processes die with it, and heal removes its w
     assert.ok(output.includes(`removed work directory ${workDir}`), output);
     assert.equal(existsSync(workDir!), false, 'heal removed the work directory');
     assert.deepEqual(readdirSync(state), [], 'and every journal');
+
+    const analysed = await runCli(['analyze', out]);
+    assert.equal(analysed.code, 2, analysed.output);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
+    assert.equal(report.verdict, 'incomplete');
+    assert.ok(report.phases.find((p) => p.phase === 'steady')!.searches > 0, 'the searches before the kill are scored');
   } finally {
     if (!killed) run.child.kill('SIGKILL');
     rmSync(out, { recursive: true, force: true });

@@ -13,8 +13,11 @@ const REDUCED = [
   '--rows', '3000',
   '--set', 'dataset.queries=50',
   '--set', 'phases.steady=10s',
-  '--set', 'phases.fault=10s',
-  '--set', 'phases.recovered=75s', // measured: searches recover ~50 s after the restart (the dead proxy's session must expire first)
+  // Searches recover ~50 s after the restart (the dead proxy's session must expire first): the
+  // fault phase holds that, so the recovered phase (and its error-rate SLO) measures a recovered
+  // cluster, and recovery up to 75 s can be observed (55 s + 30 s, less the 10 s window).
+  '--set', 'phases.fault=60s',
+  '--set', 'phases.recovered=30s',
   '--set', 'faults.0.at=2s',
   '--set', 'faults.0.duration=3s',
 ];
@@ -24,12 +27,16 @@ const skip = localCapabilities().netns ? false : 'needs root for network namespa
 test('cluster smoke through the CLI: proxy killed and restarted in a namespaced cluster; report, logs, nothing left', { skip, timeout: 300_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'drill-cluster-run-'));
   const state = mkdtempSync(join(tmpdir(), 'drill-cluster-state-'));
-  const namespacesBefore = new Set(listNamespaces());
   const { code, output } = await runCli(['run', 'scenarios/proxy-kill.ts', ...REDUCED, '--out', out], { MILVUS_DRILL_STATE_DIR: state });
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
-  assert.ok(code === 0 || code === 1, `exit ${code} means the harness failed:\n${output}`);
+  const missed = report.slos.filter((v) => !v.pass).map((v) => `${v.slo}: ${v.reason}`);
+  assert.equal(code, 0, `the reduced proxy-kill must pass; missed: ${missed.join('; ') || 'none'}\n${output}`);
+  assert.equal(report.verdict, 'pass');
   assert.equal(report.error, null);
-  assert.match(output, /network namespaces: 11 components/);
+  assert.ok(report.slos.length >= 7 && report.slos.every((v) => v.pass && v.samples > 0), 'every SLO met, on samples');
+  // Other runs on the machine may create namespaces meanwhile: check this run's own, by its prefix.
+  const ours = /network namespaces (drill-[0-9a-f]+-)\*: 11 components/.exec(output)?.[1];
+  assert.ok(ours, `the run reports its namespaces:\n${output}`);
   console.log(`# bring-up ${report.bringUpMs} ms; verdict ${report.verdict}; ${report.slos.map((s) => `${s.slo} ${s.pass ? 'met' : 'MISSED'} (${s.reason})`).join('; ')}`);
 
   const byPhase = new Map(report.phases.map((p) => [p.phase, p]));
@@ -47,6 +54,6 @@ test('cluster smoke through the CLI: proxy killed and restarted in a namespaced 
     assert.ok(existsSync(join(out, 'logs', log)), `logs/${log} kept`);
   }
   assert.deepEqual(processesMatching(`milvus-drill-${report.runId}`), [], 'nothing of the run is left running');
-  assert.deepEqual(listNamespaces().filter((ns) => !namespacesBefore.has(ns)), [], 'every namespace deleted');
+  assert.deepEqual(listNamespaces().filter((ns) => ns.startsWith(ours)), [], 'every namespace of the run deleted');
   assert.deepEqual(readdirSync(state), [], 'the journal is gone');
 });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
@@ -8,7 +8,7 @@ import { Journal } from '../../src/supervise/journal.ts';
 import { KAFKA_VERSION, startKafka } from '../../src/platform/local/kafka.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
 import { GLOG_CONF, clusterProcessSpecs, portsNeeded, renderMilvusConfig, type ClusterLayout, type MilvusProcess } from '../../src/platform/local/roles.ts';
-import { pollUntil } from '../../src/util/poll.ts';
+import { waitFor } from '../../src/util/poll.ts';
 import { freePorts } from '../../src/util/ports.ts';
 import { EtcdCluster } from '../../src/platform/local/etcd.ts';
 import { MINIO_CREDENTIALS, MinioServer } from '../../src/platform/local/minio.ts';
@@ -36,14 +36,8 @@ function startMilvusProcess(spec: MilvusProcess, journal: Journal, logDir: strin
   return new ManagedProcess({ name: spec.name, command: join(binDir, 'milvus'), args: spec.args, env: spec.env, logFile: join(logDir, `${spec.name}.log`) }, journal);
 }
 
-async function waitHealthy(spec: MilvusProcess, proc: ManagedProcess, logDir: string): Promise<void> {
-  await pollUntil(
-    async () => {
-      if (!proc.running) throw new Error(`${spec.name} exited ${JSON.stringify(proc.status)}: ${readFileSync(join(logDir, `${spec.name}.log`), 'utf8').slice(-1_500)}`);
-      return healthy(spec.healthUrl);
-    },
-    { what: `${spec.name} healthz`, timeoutMs: 120_000, intervalMs: 250 },
-  );
+async function waitHealthy(spec: MilvusProcess, proc: ManagedProcess): Promise<void> {
+  await waitFor(() => healthy(spec.healthUrl), { what: `${spec.name} healthz`, timeoutMs: 120_000, intervalMs: 250, process: proc });
 }
 
 describe('Milvus 2.3.5 cluster of local processes', { skip }, () => {
@@ -81,7 +75,7 @@ describe('Milvus 2.3.5 cluster of local processes', { skip }, () => {
       for (const spec of specs) {
         const proc = startMilvusProcess(spec, journal, logDir);
         running.push(proc);
-        await waitHealthy(spec, proc, logDir);
+        await waitHealthy(spec, proc);
         t.diagnostic(`${spec.name} healthy at ${Date.now() - t0} ms`);
       }
       const tUp = Date.now();

@@ -7,7 +7,7 @@ import { Journal } from '../../src/supervise/journal.ts';
 import { NetnsNetwork, listNamespaces } from '../../src/platform/local/netns.ts';
 import { applyNetworkFault, type NetworkFaultContext } from '../../src/platform/local/netfault.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
-import { pollUntil } from '../../src/util/poll.ts';
+import { waitFor } from '../../src/util/poll.ts';
 import { echoServerArgv, tcpBulk, tcpRtt, udpCount } from './support/stack-netprobe.ts';
 
 const drillHome = process.env.MILVUS_DRILL_HOME ?? resolve(import.meta.dirname, '../../.drill');
@@ -28,7 +28,7 @@ describe('network faults between namespaces', { skip }, () => {
     network = await NetnsNetwork.create(journal, { components: ['client', 'server', 'bystander'], hostAccess: true });
     const logFile = join(dir, 'echo.log');
     server = new ManagedProcess(network.wrap('server', { name: 'echo', command: echoServerArgv('', 0)[0] ?? 'node', args: echoServerArgv(network.member('server').ip, PORT).slice(1), logFile }), journal);
-    await pollUntil(() => readFileSync(logFile, 'utf8').includes('listening'), { what: 'echo server', timeoutMs: 10_000, intervalMs: 50 });
+    await waitFor(() => readFileSync(logFile, 'utf8').includes('listening'), { what: 'echo server', timeoutMs: 10_000, intervalMs: 50, process: server });
     ctx = { network, journal, netemQueueBinary: netemQueue, logDir: dir };
   });
 

@@ -9,7 +9,7 @@ import { PULSAR_BOOKIES, PULSAR_COMPONENTS, PULSAR_VERSION, PulsarCluster, Pulsa
 import { DataVolume } from '../../src/platform/local/volumes.ts';
 import { Journal } from '../../src/supervise/journal.ts';
 import { DisposalStack } from '../../src/util/disposal.ts';
-import { pollUntil } from '../../src/util/poll.ts';
+import { waitFor } from '../../src/util/poll.ts';
 import { processesMatching, runCli, startCli } from '../support/cli.ts';
 
 const skip = existsSync(join(pulsarHome(), 'libs', '.complete')) ? false : `Pulsar ${PULSAR_VERSION} not installed in ${pulsarHome()}: run scripts/setup.sh`;
@@ -83,7 +83,7 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
     const out = mkdtempSync(join(tmpdir(), 'drill-pulsar-run-'));
     try {
       const run = startCli(['run', 'scenarios/pulsar-bookie-kill.ts', '--rows', '2000', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
-      await pollUntil(() => /starting Milvus .* cluster/.test(run.output()) || run.child.exitCode !== null, { what: 'the run to bring Pulsar up', timeoutMs: 180_000, intervalMs: 250 });
+      await waitFor(() => /starting Milvus .* cluster/.test(run.output()) || run.child.exitCode !== null, { what: 'the run to bring Pulsar up', timeoutMs: 180_000, intervalMs: 250 });
       const runId = /run (\S+): scenario/.exec(run.output())?.[1];
       assert.ok(runId, run.output());
       assert.ok(processesMatching(runId).length >= 5, 'Pulsar is running');
@@ -92,7 +92,7 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
       const healed = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
       t.diagnostic(healed.output.trim().split('\n').slice(-3).join(' | '));
       assert.equal(healed.code, 0, healed.output);
-      await pollUntil(() => processesMatching(runId).length === 0, { what: `every process of ${runId} to be gone`, timeoutMs: 20_000, intervalMs: 250 });
+      await waitFor(() => processesMatching(runId).length === 0, { what: `every process of ${runId} to be gone`, timeoutMs: 20_000, intervalMs: 250 });
       const namespaces = /network namespaces: \d+ components/.test(run.output()) ? [...healed.output.matchAll(/ip netns del (drill-[0-9a-f]+)-/g)].map((m) => m[1]!) : [];
       assert.ok(namespaces.length > 0, `heal deleted the run's namespaces:\n${healed.output}`);
       assert.deepEqual(listNamespaces().filter((ns) => namespaces.some((prefix) => ns.startsWith(`${prefix}-`))), [], 'every namespace deleted');
@@ -109,7 +109,7 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
     const out = mkdtempSync(join(tmpdir(), 'drill-pulsar-run-'));
     try {
       const run = startCli(['run', 'scenarios/pulsar-bookie-kill.ts', '--rows', '2000', '--out', out], { MILVUS_DRILL_STATE_DIR: state });
-      await pollUntil(() => /starting \d bookies/.test(run.output()) || run.child.exitCode !== null, { what: 'the run to start the bookies', timeoutMs: 120_000, intervalMs: 100 });
+      await waitFor(() => /starting \d bookies/.test(run.output()) || run.child.exitCode !== null, { what: 'the run to start the bookies', timeoutMs: 120_000, intervalMs: 100 });
       const runId = /run (\S+): scenario/.exec(run.output())?.[1];
       assert.ok(runId, run.output());
       run.child.kill('SIGINT');
@@ -152,5 +152,5 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
 
 /** A restarted broker refuses connections until it is up: poll its health with a deadline. */
 async function waitHealthy(endpoint: PulsarCluster['endpoint']): Promise<void> {
-  await pollUntil(async () => (await brokerHealth(endpoint, 5_000)) === 'ok', { what: 'Pulsar standalone health after the restart', timeoutMs: 90_000, intervalMs: 500 });
+  await waitFor(async () => (await brokerHealth(endpoint, 5_000)) === 'ok', { what: 'Pulsar standalone health after the restart', timeoutMs: 90_000, intervalMs: 500 });
 }

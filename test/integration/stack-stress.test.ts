@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Journal } from '../../src/supervise/journal.ts';
-import { ManagedProcess } from '../../src/supervise/process.ts';
+import { ManagedProcess, processGroupStates } from '../../src/supervise/process.ts';
 import { PausedProcess, startStress, stressNgArgs, validateStress } from '../../src/platform/local/stress.ts';
-import { delay, pollUntil } from '../../src/util/poll.ts';
+import { delay, waitFor } from '../../src/util/poll.ts';
 import { freePort } from '../../src/util/ports.ts';
 
 const skipStress = spawnSync('stress-ng', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'stress-ng not installed: run scripts/setup.sh';
@@ -50,7 +50,7 @@ describe('stress and pause', () => {
       {
         await using stress = startStress({ cpu: { workers: 1, load: 100 }, memory: { workers: 1, size }, duration: 20_000 }, { journal, logFile: join(dir, 'stress.log') });
         pgid = stress.pid ?? 0;
-        const loaded = await pollUntil(() => {
+        const loaded = await waitFor(() => {
           const usage = groupUsage(pgid);
           return usage.cpuSeconds >= 1 && usage.rssBytes >= size ? usage : undefined;
         }, { what: 'stress-ng to burn 1 CPU second and hold 64 MiB', timeoutMs: 15_000, intervalMs: 200 });
@@ -82,9 +82,10 @@ describe('stress and pause', () => {
         args: ['-e', `require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1')`],
         logFile: join(dir, 'http.log'),
       }, journal);
-      await pollUntil(answers, { what: 'http server', timeoutMs: 10_000, intervalMs: 50 });
+      await waitFor(answers, { what: 'http server', timeoutMs: 10_000, intervalMs: 50 });
       {
-        await using _paused = new PausedProcess(server, journal);
+        await using _paused = await PausedProcess.pause(server, journal);
+        assert.deepEqual(new Set(processGroupStates(server.pid!)), new Set(['T']), 'every process of the group is stopped when pause returns');
         const undo = (JSON.parse(readFileSync(journal.file, 'utf8')) as { entries: { kind: string; undo?: string[][] }[] }).entries.find((e) => e.kind === 'fault')?.undo;
         assert.deepEqual(undo, [['kill', '-CONT', '--', `-${server.pid}`]]);
         // A paused process cannot answer; there is no event to wait for, so sample for a while.
@@ -94,8 +95,9 @@ describe('stress and pause', () => {
         }
         assert.equal(server.running, true);
       }
+      assert.ok(!processGroupStates(server.pid!).includes('T'), 'no process of the group is stopped once resume returns');
       const resumedAt = Date.now();
-      await pollUntil(answers, { what: 'http server after SIGCONT', timeoutMs: 5_000, intervalMs: 20 });
+      await waitFor(answers, { what: 'http server after SIGCONT', timeoutMs: 5_000, intervalMs: 20 });
       t.diagnostic(`answers again ${Date.now() - resumedAt} ms after SIGCONT`);
     } finally {
       journal.close();

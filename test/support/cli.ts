@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FatalProbeError, waitFor } from '../../src/util/poll.ts';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const BIN = join(ROOT, 'bin', 'milvus-drill.js');
@@ -20,6 +21,20 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   return { child, output: () => out, exit };
+}
+
+/** Waits for the CLI to print `pattern`; stops at once, with its output, if it exits first. */
+export async function waitForOutput(run: CliRun, pattern: RegExp, what: string, timeoutMs: number): Promise<void> {
+  await waitFor(
+    () => {
+      if (pattern.test(run.output())) return true;
+      if (run.child.exitCode !== null || run.child.signalCode !== null) {
+        throw new FatalProbeError(`the CLI exited (${run.child.exitCode ?? run.child.signalCode}) without printing ${pattern}:\n${run.output()}`);
+      }
+      return false;
+    },
+    { what, timeoutMs },
+  );
 }
 
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {

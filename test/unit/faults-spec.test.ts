@@ -109,7 +109,7 @@ test('etcd member selection: leader and quorum choose members themselves; only e
   const errors = errorsOf([
     { kind: 'pod-kill', target: { role: 'etcd', member: 'leader', mode: 'all' }, duration: '10s' },
     { kind: 'pod-kill', target: { role: 'proxy', member: 'leader' }, duration: '10s' },
-    { kind: 'pod-kill', target: { role: 'etcd', member: 'boss' }, duration: '10s' },
+    { kind: 'pod-kill', name: 'boss-kill', target: { role: 'etcd', member: 'boss' }, duration: '10s' },
   ]);
   assert.deepEqual(paths(errors), ['faults[0].target.mode', 'faults[1].target.member', 'faults[2].target.member']);
 });

@@ -12,7 +12,7 @@ const STANDALONE: StackSpec = { ...CLUSTER, topology: 'standalone', etcd: { memb
 
 /** Faults as the scenario validator produces them (defaults filled in). */
 function faults(stack: StackSpec, ...inputs: Record<string, unknown>[]): FaultSpec[] {
-  const result = validateScenario({ name: 't', stack, phases: { fault: '60s' }, faults: inputs.map((f) => ({ duration: '10s', ...f })) });
+  const result = validateScenario({ name: 't', stack, phases: { fault: '60s' }, faults: inputs.map((f, i) => ({ duration: '10s', name: `fault-${i}`, ...f })) });
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
   return scenarioFaults(result.scenario);
 }
@@ -117,12 +117,25 @@ describe('local platform check', () => {
 });
 
 describe('local fault executor, pure parts', () => {
-  it('selects targets by Chaos Mesh mode over name-sorted components', () => {
+  it('selects targets by Chaos Mesh mode, at random from the seed and fault name, repeatably', () => {
     const qn = [{ name: 'querynode-2' }, { name: 'querynode-1' }, { name: 'querynode-3' }];
-    assert.deepEqual(selectTargets(qn, 'one').map((c) => c.name), ['querynode-1']);
-    assert.equal(selectTargets(qn, 'all').length, 3);
-    assert.equal(selectTargets(qn, { count: 2 }).length, 2);
-    assert.equal(selectTargets(qn, { percent: 10 }).length, 1);
+    const names = (mode: Parameters<typeof selectTargets>[1], seed: number, fault = 'kill-qn'): string[] => selectTargets(qn, mode, { seed, fault }).map((c) => c.name);
+    assert.deepEqual(names('all', 1), ['querynode-1', 'querynode-2', 'querynode-3']);
+    for (let seed = 0; seed < 50; seed++) {
+      assert.deepEqual(names('one', seed), names('one', seed), 'same seed and fault, same target');
+      assert.equal(names('one', seed).length, 1);
+      const two = names({ count: 2 }, seed);
+      assert.equal(new Set(two).size, 2, 'count picks distinct components');
+      assert.deepEqual(two, [...two].sort(), 'reported in name order');
+      assert.equal(names({ count: 9 }, seed).length, 3, 'count is capped at the candidates');
+      assert.equal(names({ percent: 10 }, seed).length, 1, 'percent picks at least one');
+      assert.equal(names({ percent: 67 }, seed).length, 2);
+    }
+    const picked = (fault: string): Set<string> => new Set(Array.from({ length: 50 }, (_, seed) => names('one', seed, fault)[0]!));
+    assert.deepEqual([...picked('kill-qn')].sort(), ['querynode-1', 'querynode-2', 'querynode-3'], "over seeds, 'one' hits every candidate, not always the first");
+    const perFault = Array.from({ length: 50 }, (_, seed) => names('one', seed, 'a')[0] === names('one', seed, 'b')[0]);
+    assert.ok(perFault.includes(false), 'two faults of one run draw independently');
+    assert.deepEqual(selectTargets([...qn].reverse(), 'one', { seed: 3, fault: 'kill-qn' }).map((c) => c.name), names('one', 3));
   });
 
   it('maps the vocabulary onto netfault actions', () => {

@@ -52,7 +52,7 @@ test('Milvus is pointed at the Pulsar broker, in a cluster and in standalone', (
   assert.match(cluster, /^mq:\n {2}type: "pulsar"$/m);
   assert.match(cluster, /^pulsar:\n {2}address: "10.0.0.6"\n {2}port: 6650\n {2}webport: 8080\n/m);
   assert.doesNotMatch(cluster, /kafka/);
-  const standalone = renderMilvusStandalone({ dir: '/d', etcdEndpoints: ['127.0.0.1:2379'], minioAddress: null, pulsar: { host: '127.0.0.1', port: 6650, webPort: 8080 }, ports: { grpc: 1, metrics: 2, internal: {} } });
+  const standalone = renderMilvusStandalone({ version: '2.3.5', dir: '/d', etcdEndpoints: ['127.0.0.1:2379'], minioAddress: null, pulsar: { host: '127.0.0.1', port: 6650, webPort: 8080 }, ports: { grpc: 1, metrics: 2, internal: {} } });
   assert.match(standalone, /type: pulsar|type: "pulsar"/);
   assert.match(standalone, /webport: 8080/);
 });

@@ -15,7 +15,7 @@ const valid = (input: unknown) => {
 };
 
 test('the three-phase form is sugar for steady, fault and recovered steps', () => {
-  const s = valid(smoke);
+  const s = valid({ name: 'three', phases: { steady: '45s', fault: '30s', recovered: '90s' }, faults: [{ name: 'k', kind: 'pod-kill', target: { role: 'standalone' }, at: '5s', duration: '5s' }] });
   assert.deepEqual(phaseNames(s), ['steady', 'fault', 'recovered']);
   assert.deepEqual(fixedPhaseStarts(s), [
     { phase: 'steady', at: 0 },
@@ -24,7 +24,13 @@ test('the three-phase form is sugar for steady, fault and recovered steps', () =
   ]);
   assert.equal(fixedLength(s), 165_000);
   const fault = s.steps[1]!;
-  assert.ok(fault.step === 'phase' && fault.faults[0]!.name === 'kill-milvus' && fault.faults[0]!.at === 5_000);
+  assert.ok(fault.step === 'phase' && fault.faults[0]!.name === 'k' && fault.faults[0]!.at === 5_000);
+});
+
+test('smoke: its recovered phase starts after recovery', () => {
+  const s = valid(smoke);
+  assert.deepEqual(phaseNames(s), ['steady', 'fault', 'recovering', 'recovered']);
+  assert.deepEqual(fixedPhaseStarts(s).map((p) => p.phase), ['steady', 'fault', UNSCHEDULED_PHASE]);
 });
 
 test('steps: after recovery inserts a recovering phase, and the schedule stops being known there', () => {

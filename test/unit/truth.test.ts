@@ -188,6 +188,12 @@ test('rows generated inside the WebAssembly kernel are bit-identical to the gene
     const queries = ds.queries(5);
     for (const startId of [0, 2 ** 32 - 80, 2 ** 36 + 5]) {
       const highWord = Math.floor(startId / 2 ** 32);
+      const padded = Math.ceil(dim / 4) * 4;
+      const rows = new KnnKernel(knnModule(), { metric: 'L2', dim, k: 1, queries }).generatedRows(ds.rowFormula(highWord), startId - highWord * 2 ** 32, 80);
+      const want = ds.vectors(startId, 80);
+      for (let r = 0; r < 80; r++) {
+        assert.deepEqual(rows.subarray(r * padded, r * padded + dim), want.subarray(r * dim, (r + 1) * dim), `${profile} dim ${dim} row ${startId + r}`);
+      }
       const generated = new KnnKernel(knnModule(), { metric: 'L2', dim, k: 80, queries });
       generated.offerGenerated(ds.rowFormula(highWord), startId - highWord * 2 ** 32, 80, 0, null);
       const copied = new KnnKernel(knnModule(), { metric: 'L2', dim, k: 80, queries });

@@ -74,6 +74,10 @@ export function localCheck(stack: StackSpec, faults: readonly FaultSpec[], caps:
   if (cluster && stack.objectStore !== 'minio') {
     errors.push({ path: 'stack.objectStore', message: "a local cluster needs shared object storage", fix: "use 'minio'" });
   }
+  const security = stack.security;
+  if (cluster && security && (security.authorization || security.tls !== 'off')) {
+    errors.push({ path: 'stack.security', message: 'is supported on the local standalone topology only, for now', fix: "set stack.topology to 'standalone', or remove stack.security" });
+  }
   faults.forEach((fault, i) => errors.push(...pulsarErrors(fault, `faults[${i}]`, stack), ...faultErrors(fault, `faults[${i}]`, cluster, caps)));
   return errors;
 }

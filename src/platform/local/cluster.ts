@@ -5,7 +5,7 @@ import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { RunContext } from '../../core/platform.ts';
 import type { Role, StackSpec } from '../../core/types.ts';
 import { DisposalStack } from '../../util/disposal.ts';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import { freePorts } from '../../util/ports.ts';
 import type { LocalCapabilities } from './capabilities.ts';
 import { EtcdCluster } from './etcd.ts';
@@ -81,7 +81,7 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
     const milvus = await startMilvus(spec, ctx, journal, placement, dataDir, services, resources);
     const proxy = milvus.find((m) => m.spec.sdkPort !== undefined)!;
     const proxyAddress = `${proxy.spec.host}:${proxy.spec.sdkPort}`;
-    await waitProxyServes(proxyAddress, ctx.signal);
+    await waitProxyServes(proxyAddress, ctx.signal, [...serviceProcesses(services), ...milvus.map((m) => m.process)]);
 
     const components: LocalComponent[] = [
       ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile, { inNetns: network !== null, volumes })),
@@ -99,8 +99,8 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
 }
 
 /** What the fault executor needs to act on a cluster. */
-export function clusterFaultContext(cluster: LocalCluster, journal: Journal, logDir: string): FaultContext {
-  return { components: cluster.components, journal, network: cluster.network, logDir, etcdLeader: async () => (await cluster.etcd.leader()).name };
+export function clusterFaultContext(cluster: LocalCluster, journal: Journal, logDir: string, seed: number): FaultContext {
+  return { components: cluster.components, journal, network: cluster.network, logDir, etcdLeader: async () => (await cluster.etcd.leader()).name, seed };
 }
 
 /** Data outside the run's work dir, so the runner's log copy never walks into it. */
@@ -118,7 +118,7 @@ function dataRootFor(ctx: RunContext, journal: Journal, resources: DisposalStack
 
 async function createNetwork(names: string[], journal: Journal, ctx: RunContext, resources: DisposalStack): Promise<NetnsNetwork> {
   const network = resources.use(await NetnsNetwork.create(journal, { components: names, hostAccess: true }));
-  ctx.log(`network namespaces: ${names.length} components on ${network.subnet}, harness at ${network.hostIp}`);
+  ctx.log(`network namespaces drill-${network.id}-*: ${names.length} components on ${network.subnet}, harness at ${network.hostIp}`);
   return network;
 }
 
@@ -174,6 +174,11 @@ async function startServices(spec: StackSpec, ctx: RunContext, journal: Journal,
   return { etcd, minio, mq };
 }
 
+function serviceProcesses(services: Services): ManagedProcess[] {
+  const mq = services.mq instanceof PulsarCluster ? services.mq.nodes.map((n) => n.process) : [services.mq.process];
+  return [...services.etcd.members.map((m) => m.process), services.minio.process, ...mq];
+}
+
 /** A Milvus role process that can be killed and started again with the same spec. */
 class MilvusRoleProcess {
   process: ManagedProcess;
@@ -191,14 +196,14 @@ class MilvusRoleProcess {
     this.process = new ManagedProcess(this.processSpec, this.journal);
   }
 
-  async waitHealthy(signal: AbortSignal): Promise<void> {
-    await pollUntil(
+  /** Healthy; stops at once when this or any of `alsoWatched` exits. */
+  async waitHealthy(signal: AbortSignal, alsoWatched: readonly ManagedProcess[]): Promise<void> {
+    await waitFor(
       async () => {
-        if (!this.process.running) throw new Error(`${this.spec.name} exited (${JSON.stringify(this.process.status)}): see ${this.logFile}`);
         const res = await fetch(this.spec.healthUrl, { signal: AbortSignal.timeout(1_000) });
         return (await res.text()).trim() === 'OK';
       },
-      { what: `${this.spec.name} health at ${this.spec.healthUrl}`, timeoutMs: 120_000, intervalMs: 250, signal },
+      { what: `${this.spec.name} health at ${this.spec.healthUrl}`, timeoutMs: 120_000, intervalMs: 250, signal, process: [this.process, ...alsoWatched] },
     );
   }
 }
@@ -245,16 +250,16 @@ async function startMilvus(
     const processSpec = placement.wrap(s.name)({ name: s.name, command: binary, args: s.args, env: s.env, cwd: dir, logFile: join(dir, `${s.name}.log`) });
     const proc = new MilvusRoleProcess(s, processSpec, journal);
     running.push(proc);
-    await proc.waitHealthy(ctx.signal);
+    await proc.waitHealthy(ctx.signal, [...serviceProcesses(services), ...running.map((m) => m.process)]);
   }
   return running;
 }
 
 /** Ready means the proxy answers CheckHealth for the whole cluster (coordinators included). */
-async function waitProxyServes(address: string, signal: AbortSignal): Promise<void> {
+async function waitProxyServes(address: string, signal: AbortSignal, watched: readonly ManagedProcess[]): Promise<void> {
   const client = new MilvusClient({ address, timeout: 5_000 });
   try {
-    await pollUntil(async () => (await client.checkHealth()).isHealthy, { what: `Milvus proxy at ${address} to report the cluster healthy`, timeoutMs: 60_000, intervalMs: 500, signal });
+    await waitFor(async () => (await client.checkHealth()).isHealthy, { what: `Milvus proxy at ${address} to report the cluster healthy`, timeoutMs: 60_000, intervalMs: 500, signal, process: watched });
   } finally {
     await client.closeConnection();
   }

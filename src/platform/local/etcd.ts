@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { freePorts } from '../../util/ports.ts';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import { etcdBinary } from './tools.ts';
 
 export interface EtcdMember {
@@ -124,16 +124,17 @@ export class EtcdCluster implements AsyncDisposable {
     return this.members.find((member) => member.name === name);
   }
 
+  /** Every member reports healthy; stops at once when any member exits, with its log's last lines. */
   async waitHealthy(timeoutMs: number): Promise<void> {
+    const processes = this.members.map((m) => m.process);
     for (const m of this.members) {
-      await pollUntil(
+      await waitFor(
         async () => {
-          if (!m.process.running) throw new Error(`${m.name} exited: see ${m.logFile}`);
           const res = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
           const body = (await res.json()) as { health?: string };
           return body.health === 'true';
         },
-        { what: `${m.name} health at ${m.clientUrl}/health`, timeoutMs },
+        { what: `${m.name} health at ${m.clientUrl}/health`, timeoutMs, process: processes },
       );
     }
   }

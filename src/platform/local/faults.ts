@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ActiveFault } from '../../core/platform.ts';
 import type { FaultParams, FaultSpec, Role, TargetMode } from '../../core/types.ts';
+import { hashWords } from '../../dataset/hash.ts';
 import { etcdQuorum } from '../../faults/spec.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { delay } from '../../util/poll.ts';
@@ -26,6 +27,8 @@ export interface LocalComponent {
   readonly volume: DataVolume | null;
   /** Applies milvus.yaml overrides for its next start (Milvus components that support it). */
   reconfigure?(overrides: Record<string, unknown>): void;
+  /** Replaces it with another Milvus version in place (Milvus standalone). */
+  upgrade?(version: string, overrides: Record<string, unknown>, signal: AbortSignal): Promise<void>;
 }
 
 /** A component handle whose process is looked up on each use, so a restart is seen at once. */
@@ -58,15 +61,38 @@ export interface FaultContext {
   logDir: string;
   /** Name of the current etcd leader. */
   etcdLeader(): Promise<string>;
+  /** The run's seed: which components a fault hits is drawn from it. */
+  seed: number;
 }
 
-/** Chaos Mesh's modes, applied to a stable (name-sorted) candidate list so runs repeat. */
-export function selectTargets<T extends { name: string }>(candidates: T[], mode: TargetMode): T[] {
+/** Whose dice: the run's seed and the fault's name, so each fault draws its own, repeatably. */
+export interface TargetDraw {
+  seed: number;
+  fault: string;
+}
+
+/**
+ * Chaos Mesh's modes. As Chaos Mesh does, 'one', count and percent pick at random; here the
+ * randomness is a pure function of the run's seed and the fault's name over the name-sorted
+ * candidates, so a run repeats with its seed and two faults of one run need not hit the same one.
+ */
+export function selectTargets<T extends { name: string }>(candidates: readonly T[], mode: TargetMode, draw: TargetDraw): T[] {
   const sorted = [...candidates].sort((a, b) => a.name.localeCompare(b.name));
-  if (mode === 'one') return sorted.slice(0, 1);
   if (mode === 'all') return sorted;
-  if ('count' in mode) return sorted.slice(0, Math.min(mode.count, sorted.length));
-  return sorted.slice(0, Math.max(1, Math.floor((sorted.length * mode.percent) / 100)));
+  const wanted =
+    mode === 'one' ? 1 : 'count' in mode ? Math.min(mode.count, sorted.length) : Math.max(1, Math.floor((sorted.length * mode.percent) / 100));
+  return shuffledPrefix(sorted, Math.min(wanted, sorted.length), draw);
+}
+
+/** The first n of a seeded Fisher-Yates shuffle, in their sorted order. */
+function shuffledPrefix<T>(items: T[], n: number, { seed, fault }: TargetDraw): T[] {
+  const faultHash = hashWords(...Array.from(fault, (ch) => ch.codePointAt(0)!));
+  const order = items.map((_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + (hashWords(seed, faultHash, i) % (order.length - i));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order.slice(0, n).sort((a, b) => a - b).map((i) => items[i]!);
 }
 
 /** The components a fault hits: by role and mode, or for etcd the current leader or a quorum. */
@@ -89,8 +115,9 @@ export async function faultTargets(ctx: FaultContext, fault: FaultSpec): Promise
     const leader = await ctx.etcdLeader();
     return candidates.filter((c) => c.name === leader);
   }
-  if (member === 'quorum') return selectTargets(candidates, { count: etcdQuorum(candidates.length) });
-  return selectTargets(candidates, fault.target.mode);
+  const draw = { seed: ctx.seed, fault: fault.name };
+  if (member === 'quorum') return selectTargets(candidates, { count: etcdQuorum(candidates.length) }, draw);
+  return selectTargets(candidates, fault.target.mode, draw);
 }
 
 /** Applies a fault now; it heals after fault.duration, when the run's signal aborts, or when disposed. */
@@ -117,7 +144,7 @@ async function apply(ctx: FaultContext, fault: FaultSpec, targets: LocalComponen
       });
       return;
     case 'pause':
-      for (const t of targets) undo.use(new PausedProcess(t.process, ctx.journal));
+      for (const t of targets) undo.use(await PausedProcess.pause(t.process, ctx.journal));
       return;
     case 'stress-cpu':
     case 'stress-memory':

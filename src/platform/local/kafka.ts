@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import { freePorts } from '../../util/ports.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
@@ -114,12 +114,9 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaBroker> {
   const proc = new ManagedProcess(options.wrap ? options.wrap(spec) : spec, options.journal);
   const broker = new KafkaBroker(proc, host, brokerPort, controllerPort, logFile, options.journal);
   try {
-    await pollUntil(
-      async () => {
-        if (!proc.running) throw new Error(`kafka exited (${JSON.stringify(proc.status)}); see ${logFile}`);
-        return (await kafkaMetadataBrokers(host, brokerPort)).length > 0;
-      },
-      { what: `Kafka broker on ${host}:${brokerPort} to list itself in metadata`, timeoutMs: options.readyTimeoutMs ?? 90_000, intervalMs: 250 },
+    await waitFor(
+      async () => (await kafkaMetadataBrokers(host, brokerPort)).length > 0,
+      { what: `Kafka broker on ${host}:${brokerPort} to list itself in metadata`, timeoutMs: options.readyTimeoutMs ?? 90_000, intervalMs: 250, process: proc },
     );
   } catch (err) {
     await proc.stop(5_000);
@@ -128,11 +125,22 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaBroker> {
   return broker;
 }
 
+/**
+ * A Kafka cluster id (a 16-byte UUID in base64url) that cannot begin with '-' or '_': with the top
+ * bit of the first byte clear the first character is one of A-Z, a-f. One random id in 64 began with '-'
+ * and the storage tool read it as an option.
+ */
+export function kafkaClusterId(bytes: Buffer = randomBytes(16)): string {
+  const id = Buffer.from(bytes.subarray(0, 16));
+  id[0] = id[0]! & 0x7f;
+  return id.toString('base64url');
+}
+
 async function formatStorage(libs: string, config: string): Promise<void> {
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = kafkaClusterId();
   try {
-    // --ignore-formatted: a data dir kept from an earlier start is reused as is.
-    await execFileAsync('java', kafkaJavaArgs(libs, 256, 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', clusterId, '-c', config]), { timeout: 60_000 });
+    // --ignore-formatted: a data dir kept from an earlier start is reused as is. The '=' form keeps the id an argument whatever it holds.
+    await execFileAsync('java', kafkaJavaArgs(libs, 256, 'kafka.tools.StorageTool', ['format', '--ignore-formatted', `--cluster-id=${clusterId}`, `--config=${config}`]), { timeout: 60_000 });
   } catch (err) {
     throw new Error(`kafka storage format failed: ${(err as { stderr?: string }).stderr?.trim().slice(-1_000) ?? String(err)}`);
   }

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { ManagedProcess } from '../../supervise/process.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { freePorts } from '../../util/ports.ts';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import { milvusBinary } from './tools.ts';
 import { toYaml, type YamlValue } from './yaml.ts';
+import { CHANNEL_CONFIG, versionConfig } from './milvus-versions.ts';
 import { MINIO_CREDENTIALS } from './minio.ts';
 import { pulsarSection } from './roles.ts';
 
@@ -32,6 +33,8 @@ export interface MilvusStandaloneOptions {
   /** Pulsar as the message queue; absent: Milvus's own rocksmq. */
   pulsar?: { host: string; port: number; webPort: number };
   timeoutMs?: number;
+  /** Settings the stack always has (security, TLS), under any restart's overrides. */
+  baseConfig?: Record<string, unknown>;
 }
 
 export interface MilvusPorts {
@@ -40,11 +43,13 @@ export interface MilvusPorts {
   internal: Record<string, number>;
 }
 
-/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults, then the scenario's overrides. */
-export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]; minioAddress: string | null; pulsar?: MilvusStandaloneOptions['pulsar']; ports: MilvusPorts; overrides?: Record<string, unknown> }): string {
+/** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults, what the version needs besides, then the scenario's overrides. */
+export function renderStandaloneConfig(o: { version: string; dir: string; etcdEndpoints: string[]; minioAddress: string | null; pulsar?: MilvusStandaloneOptions['pulsar']; ports: MilvusPorts; overrides?: Record<string, unknown> }): string {
   const config: Record<string, YamlValue> = {
-    etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', use: { embed: false } },
-    common: { storageType: o.minioAddress ? 'minio' : 'local' },
+    // The sub-paths spelled out: 2.2 has no built-in default for them (it panics 'key not found'),
+    // and an upgrade must find its metadata where the old version wrote it.
+    etcd: { endpoints: o.etcdEndpoints.join(','), rootPath: 'milvus-drill', metaSubPath: 'meta', kvSubPath: 'kv', use: { embed: false } },
+    common: { storageType: o.minioAddress ? 'minio' : 'local', ...CHANNEL_CONFIG.common },
     localStorage: { path: join(o.dir, 'local') },
     rocksmq: { path: join(o.dir, 'rocksmq') },
     log: { level: 'info', file: { rootPath: join(o.dir, 'logs') } },
@@ -71,7 +76,7 @@ export function renderStandaloneConfig(o: { dir: string; etcdEndpoints: string[]
     // Without an ip, each role registers the first non-loopback address; keep traffic on loopback.
     s.ip = '127.0.0.1';
   }
-  return `${toYaml(mergeConfig(config, o.overrides ?? {}))}\n`;
+  return `${toYaml(mergeConfig(mergeConfig(versionConfig(o.version) as Record<string, YamlValue>, config), o.overrides ?? {}))}\n`;
 }
 
 /** A real Milvus standalone server: one process holding every role. */
@@ -88,7 +93,7 @@ export class MilvusStandalone implements AsyncDisposable {
     const confDir = join(options.dir, 'conf');
     mkdirSync(confDir, { recursive: true });
     mkdirSync(join(options.dir, 'run'), { recursive: true });
-    writeFileSync(join(confDir, 'milvus.yaml'), renderStandaloneConfig({ ...options, ports }));
+    writeFileSync(join(confDir, 'milvus.yaml'), renderStandaloneConfig({ ...options, ports, overrides: options.baseConfig ?? {} }));
     // Knowhere's C++ logging reads this file; without it the server aborts at start.
     writeFileSync(join(confDir, 'glog.conf'), '--logtostderr=true\n--minloglevel=1\n');
     const server = new MilvusStandalone(options, ports, join(options.dir, 'milvus.log'), undefined as never);
@@ -123,6 +128,8 @@ export class MilvusStandalone implements AsyncDisposable {
           DEPLOY_MODE: 'STANDALONE',
           METRICS_PORT: String(this.ports.metrics),
           MILVUS_RUN_DIR: join(this.options.dir, 'run'),
+          // Its S3 client would otherwise ask the EC2 metadata address for a region: off loopback.
+          AWS_EC2_METADATA_DISABLED: 'true',
           LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
         },
         logFile: this.logFile,
@@ -133,7 +140,23 @@ export class MilvusStandalone implements AsyncDisposable {
 
   /** Rewrites milvus.yaml with these overrides (nested objects) for the next start. */
   reconfigure(overrides: Record<string, unknown>): void {
-    writeFileSync(join(this.options.dir, 'conf', 'milvus.yaml'), renderStandaloneConfig({ ...this.options, ports: this.ports, overrides }));
+    const merged = mergeConfig(mergeConfig({}, this.options.baseConfig ?? {}), overrides);
+    writeFileSync(join(this.options.dir, 'conf', 'milvus.yaml'), renderStandaloneConfig({ ...this.options, ports: this.ports, overrides: merged }));
+  }
+
+  /**
+   * Replaces the server with another version in place: a graceful stop (SIGKILL past the grace
+   * period: a stop can hang for minutes), that version's milvus.yaml on the same etcd root, MinIO
+   * bucket and ports, and a start, resolved once it is healthy.
+   */
+  async upgrade(version: string, overrides: Record<string, unknown>, signal: AbortSignal, timeoutMs = 180_000): Promise<void> {
+    milvusBinary(version); // a missing install fails here, before the running server is stopped
+    await this.process.stop(30_000);
+    signal.throwIfAborted();
+    this.options.version = version;
+    this.reconfigure(overrides);
+    this.process = this.spawn();
+    await this.waitReady(timeoutMs);
   }
 
   /** Starts the server again after a kill, with the same config, ports and data. */
@@ -144,13 +167,12 @@ export class MilvusStandalone implements AsyncDisposable {
 
   async waitReady(timeoutMs: number): Promise<void> {
     const url = `http://127.0.0.1:${this.ports.metrics}/healthz`;
-    await pollUntil(
+    await waitFor(
       async () => {
-        if (!this.process.running) throw new Error(`Milvus exited (${JSON.stringify(this.process.status)}): see ${this.logFile}`);
         const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
         return (await res.text()).trim() === 'OK';
       },
-      { what: `Milvus health at ${url}`, timeoutMs },
+      { what: `Milvus health at ${url}`, timeoutMs, process: this.process },
     );
   }
 

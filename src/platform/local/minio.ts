@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { freePorts } from '../../util/ports.ts';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import { minioBinary } from './tools.ts';
 
 export const MINIO_CREDENTIALS = { accessKey: 'drilladmin', secretKey: 'drilladmin-secret' } as const;
@@ -78,13 +78,12 @@ export class MinioServer implements AsyncDisposable {
   }
 
   async waitReady(timeoutMs: number): Promise<void> {
-    await pollUntil(
+    await waitFor(
       async () => {
-        if (!this.process.running) throw new Error(`minio exited: see ${this.logFile}`);
         const res = await fetch(`http://${this.address}/minio/health/ready`, { signal: AbortSignal.timeout(1000) });
         return res.ok;
       },
-      { what: `MinIO readiness at http://${this.address}/minio/health/ready`, timeoutMs },
+      { what: `MinIO readiness at http://${this.address}/minio/health/ready`, timeoutMs, process: this.process },
     );
   }
 

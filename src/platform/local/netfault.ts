@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Millis } from '../../core/types.ts';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { runCommand, runUndo, type NetnsNetwork } from './netns.ts';
 import { ManagedProcess } from '../../supervise/process.ts';
@@ -227,12 +227,9 @@ async function startNetemQueue(ctx: NetworkFaultContext, namespace: string, queu
     ctx.journal,
   );
   const ready = `serving queue ${queue} `;
-  await pollUntil(
-    () => {
-      if (!helper.running) throw new Error(`netem-queue exited early: ${tail(logFile)}`);
-      return tail(logFile).includes(ready);
-    },
-    { what: `netem-queue on queue ${queue} in ${namespace}`, timeoutMs: 10_000, intervalMs: 50 },
+  await waitFor(
+    () => tail(logFile).includes(ready),
+    { what: `netem-queue on queue ${queue} in ${namespace}`, timeoutMs: 10_000, intervalMs: 50, process: helper },
   ).catch(async (err: unknown) => {
     await helper.stop(1_000);
     throw err;

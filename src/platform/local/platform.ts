@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActiveFault, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
+import type { ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
 import type { ActionSpec, FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
@@ -21,12 +21,13 @@ export function pulsarBrokerForMq(fault: FaultSpec, messageQueue: StackSpec['mes
   const params = 'peers' in fault.params ? { ...fault.params, peers: fault.params.peers.map(role) } : fault.params;
   return { ...fault, target: { ...fault.target, role: role(fault.target.role) }, params } as FaultSpec;
 }
+import { clientTls, generateCertificates, securityConfig } from './tls.ts';
 
 export { selectTargets } from './faults.ts';
 
 export class LocalPlatform implements Platform {
   readonly name = 'local';
-  readonly actions = ['restart', 'destroy', 'up'] as const;
+  readonly actions = ['restart', 'destroy', 'up', 'upgrade'] as const;
 
   constructor(private readonly capabilities: () => LocalCapabilities = localCapabilities) {}
 
@@ -49,7 +50,7 @@ export class LocalPlatform implements Platform {
   private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<Stack> {
     const cluster = await startCluster(spec, ctx, journal, this.capabilities());
     resources.use(cluster.resources);
-    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir), resources.move());
+    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move());
   }
 }
 
@@ -66,11 +67,15 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     ctx.log(`starting Pulsar ${PULSAR_VERSION} standalone`);
     pulsar = resources.use(await PulsarStandalone.start({ dir: join(ctx.workDir, 'pulsar'), journal, signal: ctx.signal }));
   }
-  ctx.log(`starting Milvus ${spec.milvusVersion} standalone`);
+  const security = spec.security ?? { authorization: false, tls: 'off' as const };
+  const certs = security.tls === 'off' ? null : await generateCertificates(join(ctx.workDir, 'tls'), ctx.signal);
+  if (certs) ctx.log(`TLS ${security.tls}: certificates generated for this run`);
+  const baseConfig = security.authorization || certs ? securityConfig({ authorization: security.authorization, tls: security.tls, certs }) : {};
+  ctx.log(`starting Milvus ${spec.milvusVersion} standalone${security.authorization ? ' with authorization' : ''}`);
   const milvusDir = join(ctx.workDir, 'milvus');
   mkdirSync(milvusDir, { recursive: true });
   const milvus = resources.use(
-    await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null, ...(pulsar ? { pulsar: pulsar.endpoint } : {}) }),
+    await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null, baseConfig, ...(pulsar ? { pulsar: pulsar.endpoint } : {}) }),
   );
   const components: LocalComponent[] = [
     ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile)),
@@ -78,15 +83,16 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     ...(pulsar ? [localComponent('pulsar', 'mq', () => pulsar.node.process, () => pulsar.node.restart(), pulsar.node.logFile)] : []),
     Object.assign(localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile), {
       reconfigure: (overrides: Record<string, unknown>) => milvus.reconfigure(overrides),
+      upgrade: (version: string, overrides: Record<string, unknown>, signal: AbortSignal) => milvus.upgrade(version, overrides, signal),
     }),
   ];
-  const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name };
-  return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move());
+  const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
+  return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs));
 }
 
 
 class LocalStack implements Stack {
-  readonly milvusVersion: string;
+  milvusVersion: string;
   private readonly cluster: boolean;
   private readonly messageQueue: StackSpec['messageQueue'];
 
@@ -96,6 +102,7 @@ class LocalStack implements Stack {
     readonly metricsUrl: string,
     private readonly faults: FaultContext,
     private readonly resources: DisposalStack,
+    readonly clientTls: ClientTls | null = null,
   ) {
     this.milvusVersion = spec.milvusVersion;
     this.cluster = spec.topology === 'cluster';
@@ -111,6 +118,7 @@ class LocalStack implements Stack {
   }
 
   async perform(action: ActionSpec, signal: AbortSignal): Promise<void> {
+    if (action.action === 'upgrade') return this.upgrade(action, signal);
     if (action.action !== 'restart') throw new Error(`the local platform's stacks do not perform '${action.action}'`);
     const role = this.cluster && this.messageQueue === 'pulsar' && action.target.role === 'mq' ? 'pulsar-broker' : action.target.role;
     const targets = this.faults.components.filter((c) => c.role === role && (!action.target.instance || c.name === action.target.instance));
@@ -124,6 +132,14 @@ class LocalStack implements Stack {
       if (overrides) c.reconfigure!(action.config);
       c.restart();
     }
+  }
+
+  /** In place: the standalone server stops and the new version starts on the same etcd and MinIO data. */
+  private async upgrade(action: ActionSpec & { action: 'upgrade' }, signal: AbortSignal): Promise<void> {
+    const standalone = this.faults.components.find((c) => c.upgrade);
+    if (!standalone?.upgrade) throw new Error('upgrade: the local cluster topology cannot roll its roles to another version yet; use topology standalone');
+    await standalone.upgrade(action.version, action.config, signal);
+    this.milvusVersion = action.version;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

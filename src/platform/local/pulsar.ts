@@ -6,7 +6,7 @@ import { drillHome } from '../../supervise/home.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
 import { DisposalStack } from '../../util/disposal.ts';
-import { pollUntil } from '../../util/poll.ts';
+import { waitFor } from '../../util/poll.ts';
 import { freePorts } from '../../util/ports.ts';
 
 /**
@@ -295,7 +295,7 @@ export class PulsarCluster implements AsyncDisposable {
       const zookeeper = `${zkHost}:${zkPort}`;
       const zk = nodeOf('pulsar-zookeeper', 'pulsar-zookeeper', 128, 'org.apache.zookeeper.server.ZooKeeperServerMain', (d) => [join(d, 'zoo.cfg')], () => ['zoo.cfg', renderZookeeperConfig({ host: zkHost, port: zkPort, dataDir: dataDirOf('pulsar-zookeeper') })]);
       resources.defer(stopAll([zk], 5_000));
-      await pollUntil(async () => (zk.alive(), (await fourLetterWord(zkHost, zkPort, 'ruok')) === 'imok'), { what: `Pulsar's ZooKeeper at ${zookeeper}`, timeoutMs: o.readyTimeoutMs ?? 60_000, intervalMs: 250, ...signalOf(o) });
+      await waitFor(async () => (zk.alive(), (await fourLetterWord(zkHost, zkPort, 'ruok')) === 'imok'), { what: `Pulsar's ZooKeeper at ${zookeeper}`, timeoutMs: o.readyTimeoutMs ?? 60_000, intervalMs: 250, ...signalOf(o) });
       await initializeMetadata(o, libs, log4j, wrap, zookeeper, hostOf('pulsar-broker'), brokerPort, webPort);
 
       o.log?.(`Pulsar: ZooKeeper at ${zookeeper}; starting ${PULSAR_BOOKIES} bookies`);
@@ -308,7 +308,7 @@ export class PulsarCluster implements AsyncDisposable {
         ]);
       });
       resources.defer(stopAll(bookies, 10_000));
-      await Promise.all(bookies.map((b, i) => pollUntil(async () => (b.alive(), await tcpOpen(hostOf(b.name), bookiePorts[i]!)), { what: `${b.name} on ${hostOf(b.name)}:${bookiePorts[i]}`, timeoutMs: o.readyTimeoutMs ?? 90_000, intervalMs: 250, ...signalOf(o) })));
+      await Promise.all(bookies.map((b, i) => waitFor(async () => (b.alive(), await tcpOpen(hostOf(b.name), bookiePorts[i]!)), { what: `${b.name} on ${hostOf(b.name)}:${bookiePorts[i]}`, timeoutMs: o.readyTimeoutMs ?? 90_000, intervalMs: 250, ...signalOf(o) })));
 
       const brokerHost = hostOf('pulsar-broker');
       const broker = nodeOf('pulsar-broker', 'pulsar-broker', 384, 'org.apache.pulsar.PulsarBrokerStarter', (d) => ['--broker-conf', join(d, 'broker.conf')], () => [
@@ -355,7 +355,7 @@ async function initializeMetadata(o: PulsarClusterOptions, libs: string, log4j: 
 
 /** Ready when the broker's health check passes: it writes and reads a heartbeat topic through the bookies. */
 async function waitBrokerHealthy(node: PulsarNode, endpoint: PulsarEndpoint, o: PulsarCommonOptions): Promise<void> {
-  await pollUntil(
+  await waitFor(
     async () => {
       node.alive();
       return (await brokerHealth(endpoint)) === 'ok';

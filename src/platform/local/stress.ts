@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, totalmem } from 'node:os';
 import type { Millis } from '../../core/types.ts';
 import type { Journal } from '../../supervise/journal.ts';
-import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
+import { ManagedProcess, processGroupStates, type ProcessSpec } from '../../supervise/process.ts';
+import { waitFor } from '../../util/poll.ts';
 
 /**
  * Resource faults next to a component, shaped after Chaos Mesh's StressChaos (stressors.cpu:
@@ -57,29 +58,66 @@ export function startStress(spec: StressSpec, options: StressOptions): ManagedPr
   return new ManagedProcess(options.wrap ? options.wrap(processSpec) : processSpec, options.journal);
 }
 
+const STOPPED = new Set(['T', 't']);
+const SIGNAL_LANDS_MS = 10_000;
+
 /**
  * Freezes a process group with SIGSTOP (Chaos Mesh: pause); disposing sends SIGCONT. The resume
  * command is journalled first, so `milvus-drill heal` resumes it even if the run dies meanwhile.
+ * Neither pausing nor resuming reports done before every process of the group is in that state.
  */
 export class PausedProcess implements AsyncDisposable {
-  private resumed = false;
+  private resuming: Promise<void> | null = null;
   private readonly journalId = randomUUID();
 
-  constructor(readonly target: ManagedProcess, private readonly journal: Journal) {
+  private constructor(readonly target: ManagedProcess, private readonly journal: Journal) {}
+
+  static async pause(target: ManagedProcess, journal: Journal): Promise<PausedProcess> {
     const pid = target.pid;
     if (pid === undefined || !target.running) throw new Error(`cannot pause ${target.spec.name}: it is not running`);
-    journal.add({ id: this.journalId, kind: 'fault', name: `pause ${target.spec.name}`, undo: [['kill', '-CONT', '--', `-${pid}`]] });
+    const paused = new PausedProcess(target, journal);
+    journal.add({ id: paused.journalId, kind: 'fault', name: `pause ${target.spec.name}`, undo: [['kill', '-CONT', '--', `-${pid}`]] });
     target.signal('SIGSTOP');
+    try {
+      await waitFor(() => groupIn(pid, (states) => states.every((s) => STOPPED.has(s))), {
+        what: `every process of ${target.spec.name} (group ${pid}) to be stopped (state T) after SIGSTOP`,
+        timeoutMs: SIGNAL_LANDS_MS,
+        intervalMs: 5,
+        process: target,
+      });
+    } catch (err) {
+      await paused.resume();
+      throw err;
+    }
+    return paused;
   }
 
-  resume(): void {
-    if (this.resumed) return;
-    this.resumed = true;
+  /** SIGCONT; resolves when no process of the group is stopped any more (or it has exited). */
+  resume(): Promise<void> {
+    this.resuming ??= this.sendContinue();
+    return this.resuming;
+  }
+
+  private async sendContinue(): Promise<void> {
+    const pid = this.target.pid!;
     this.target.signal('SIGCONT');
     this.journal.remove(this.journalId);
+    await waitFor(() => !this.target.running || groupIn(pid, (states) => !states.some((s) => STOPPED.has(s))), {
+      what: `${this.target.spec.name} (group ${pid}) to run again after SIGCONT`,
+      timeoutMs: SIGNAL_LANDS_MS,
+      intervalMs: 5,
+    });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    this.resume();
+    await this.resume();
   }
+}
+
+/** Dead processes (zombies not yet reaped) neither stop nor run: only the live ones count. */
+const DEAD = new Set(['Z', 'X', 'x']);
+
+function groupIn(pgid: number, test: (states: string[]) => boolean): boolean {
+  const states = processGroupStates(pgid).filter((s) => !DEAD.has(s));
+  return states.length > 0 && test(states);
 }

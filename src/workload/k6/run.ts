@@ -1,5 +1,6 @@
 // Runs k6 against a Milvus gRPC endpoint as a managed process and ingests what it records as it
 // records it.
+import type { Connection } from '../sdk.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -38,6 +39,8 @@ export interface K6RunOptions {
    * here stops k6, and runK6 rejects with it.
    */
   onOp?: (op: OpRecord) => void;
+  /** Credentials (passed to k6 in its environment, never in a file) and TLS files, when the stack has them. */
+  connection?: Connection;
 }
 
 export interface K6RunResult {
@@ -105,7 +108,9 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     summary: join(o.runDir, 'k6-summary.json'),
     log: join(o.runDir, 'k6.log'),
   };
-  const config: K6ScriptConfig & { address: string; protoDir: string } = { ...rendered.script, address: o.address, protoDir };
+  const tls = o.connection?.tls ? { ca: o.connection.tls.caPath, cert: o.connection.tls.certPath, key: o.connection.tls.keyPath } : null;
+  const config: K6ScriptConfig & { address: string; protoDir: string; tls: typeof tls } = { ...rendered.script, address: o.address, protoDir, tls };
+  const auth: Record<string, string> = o.connection?.username ? { DRILL_K6_AUTH: Buffer.from(`${o.connection.username}:${o.connection.password ?? ''}`).toString('base64') } : {};
   writeFileSync(files.options, `${JSON.stringify(rendered.options, null, 2)}\n`);
   writeFileSync(files.config, `${JSON.stringify(config, null, 2)}\n`);
   writeFileSync(files.output, ''); // k6 truncates and appends to this same file, which we follow
@@ -127,7 +132,7 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
         name: 'k6',
         command: k6,
         args: k6Args(files),
-        env: { DRILL_K6_CONFIG: files.config, K6_AUTO_EXTENSION_RESOLUTION: 'false', K6_NO_USAGE_REPORT: 'true' },
+        env: { DRILL_K6_CONFIG: files.config, K6_AUTO_EXTENSION_RESOLUTION: 'false', K6_NO_USAGE_REPORT: 'true', ...auth },
         cwd: o.runDir,
         logFile: files.log,
       },
@@ -135,6 +140,7 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     );
     const onAbort = (): void => void proc.stop();
     o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (o.signal?.aborted) onAbort(); // aborted while k6 was being set up: no event will come
     output.done.catch(() => void proc.stop()); // ops that cannot be ingested are not worth more load
     status = await proc.exited.finally(() => o.signal?.removeEventListener('abort', onAbort));
   } finally {

@@ -15,7 +15,7 @@ export interface TestMilvus extends AsyncDisposable {
 export async function startTestMilvus(dir: string): Promise<TestMilvus> {
   const stack = await new LocalPlatform().up(
     { milvusVersion: MILVUS_VERSION, topology: 'standalone', etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'local' },
-    { runId: `k6-test-${process.pid}-${Date.now()}`, workDir: dir, signal: new AbortController().signal, log: () => {} },
+    { runId: `k6-test-${process.pid}-${Date.now()}`, workDir: dir, signal: new AbortController().signal, log: () => {}, seed: 1 },
   );
   return { address: stack.milvusAddress, [Symbol.asyncDispose]: () => stack[Symbol.asyncDispose]() };
 }

@@ -7,6 +7,7 @@ import { sdkProtoDir } from '../../../src/workload/k6/run.ts';
 import {
   batchFields,
   classifyCall,
+  classifyThrown,
   encodeFloatPlaceholderGroup,
   phaseAt,
   PLACEHOLDER_FLOAT_VECTOR,
@@ -92,10 +93,15 @@ test('a call is ok only when gRPC and Milvus both report success', () => {
   assert.equal(classifyCall({ grpcCode: 0, grpcMessage: '', milvusStatus: undefined }).outcome, 'ok');
   assert.deepEqual(classifyCall({ grpcCode: 0, grpcMessage: '', milvusStatus: { errorCode: 'UnexpectedError', code: 65535, reason: 'collection not loaded' } }), {
     outcome: 'fail',
-    errorClass: 'milvus:65535',
-    error: 'collection not loaded',
+    errorClass: 'collection-not-loaded',
+    error: 'UnexpectedError: collection not loaded',
   });
-  assert.equal(classifyCall({ grpcCode: 0, grpcMessage: '', milvusStatus: { errorCode: 'RateLimit', code: 0 } }).errorClass, 'milvus:RateLimit');
+  assert.deepEqual(classifyCall({ grpcCode: 0, grpcMessage: '', milvusStatus: { errorCode: 'RateLimit', code: 0 } }), { outcome: 'fail', errorClass: 'rate-limited', error: 'RateLimit:' });
+  assert.deepEqual(
+    classifyCall({ grpcCode: 0, grpcMessage: '', milvusStatus: { errorCode: 'UnexpectedError', code: 65535, reason: 'failed to insert: segment lost' } }),
+    { outcome: 'unknown', errorClass: 'server-error', error: 'UnexpectedError: failed to insert: segment lost' },
+    'an error nobody recognises may have been applied',
+  );
 });
 
 test('timeouts and connections lost mid-call are unknown; refused dials and rejections fail', () => {
@@ -110,14 +116,19 @@ test('timeouts and connections lost mid-call are unknown; refused dials and reje
     classify(14, 'connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:1: connect: connection refused"'),
     'fail/connection-refused',
   );
-  assert.equal(classify(3, 'bad request'), 'fail/grpc:3');
+  assert.equal(classify(3, 'bad request'), 'fail/grpc:INVALID_ARGUMENT');
+  assert.equal(classify(13, 'grpc: error while marshaling'), 'unknown/grpc:INTERNAL');
+  assert.equal(classify(2, 'stream terminated'), 'unknown/grpc:UNKNOWN');
+  assert.equal(classify(99, 'a code from the future'), 'unknown/client-error');
+  assert.deepEqual(classifyThrown(false, 'dial tcp: i/o timeout'), { outcome: 'fail', errorClass: 'connection-refused', error: 'dial tcp: i/o timeout' }, 'connect() threw: nothing was sent');
+  assert.deepEqual(classifyThrown(true, 'TypeError: x'), { outcome: 'unknown', errorClass: 'client-error', error: 'TypeError: x' }, 'invoke() threw after connecting: unknown');
   const server = (reason: string): string => {
     const c = classifyCall({ grpcCode: 0, grpcMessage: '', milvusStatus: { code: 65535, errorCode: 'UnexpectedError', reason } });
     return `${c.outcome}/${c.errorClass}`;
   };
-  assert.equal(server('context deadline exceeded'), 'unknown/timeout', 'the server hit the deadline: it may have applied the call');
-  assert.equal(server('proxy TaskCondition context Done'), 'unknown/timeout', "Milvus 2.3's proxy words its own deadline so");
-  assert.equal(server('collection not loaded'), 'fail/milvus:65535');
+  assert.equal(server('context deadline exceeded'), 'unknown/server-timeout', 'the server hit the deadline: it may have applied the call');
+  assert.equal(server('proxy TaskCondition context Done'), 'unknown/server-timeout', "Milvus 2.3's proxy words its own deadline so");
+  assert.equal(server('collection not loaded'), 'fail/collection-not-loaded');
 });
 
 test('an op belongs to the last phase started at or before it', () => {

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileFollower } from '../../../src/util/follow.ts';
-import { pollUntil } from '../../../src/util/poll.ts';
+import { waitFor } from '../../../src/util/poll.ts';
 
 function tempFile(): { file: string; [Symbol.dispose]: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'drill-follow-'));
@@ -18,7 +18,7 @@ test('text appended while following arrives before end(), and end() reads what w
   let seen = '';
   const follower = await FileFollower.start(tmp.file, (text) => (seen += text), { pollMs: 50 });
   appendFileSync(tmp.file, 'first line\nsecond li');
-  await pollUntil(() => seen === 'first line\nsecond li', { what: 'the appended text to be followed', timeoutMs: 5000, intervalMs: 10 });
+  await waitFor(() => seen === 'first line\nsecond li', { what: 'the appended text to be followed', timeoutMs: 5000, intervalMs: 10 });
   appendFileSync(tmp.file, 'ne\n');
   appendFileSync(tmp.file, 'last, no newline');
   await follower.end();
@@ -31,7 +31,7 @@ test('a UTF-8 character split across two writes arrives whole', async () => {
   const follower = await FileFollower.start(tmp.file, (text) => chunks.push(text), { pollMs: 50 });
   const euro = Buffer.from('€', 'utf8');
   appendFileSync(tmp.file, Buffer.concat([Buffer.from('price '), euro.subarray(0, 1)]));
-  await pollUntil(() => chunks.join('') === 'price ', { what: 'the first write to be followed', timeoutMs: 5000, intervalMs: 10 });
+  await waitFor(() => chunks.join('') === 'price ', { what: 'the first write to be followed', timeoutMs: 5000, intervalMs: 10 });
   appendFileSync(tmp.file, euro.subarray(1));
   await follower.end();
   assert.equal(chunks.join(''), 'price €');

@@ -18,10 +18,13 @@ import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import { SharedArray } from 'k6/data';
 import { Rate, Trend } from 'k6/metrics';
-import { batchFields, classifyCall, encodeFloatPlaceholderGroup, phaseAt, readFbin } from './wire.ts';
+import { batchFields, classifyCall, classifyThrown, encodeFloatPlaceholderGroup, phaseAt, readFbin } from './wire.ts';
 
 const config = JSON.parse(open(__ENV.DRILL_K6_CONFIG));
 const client = new grpc.Client();
+// TLS files are named in the config; the credentials come in the environment only, never a file.
+const tls = config.tls ? { cacerts: [open(config.tls.ca)], ...(config.tls.cert ? { cert: open(config.tls.cert), key: open(config.tls.key) } : {}) } : null;
+const authMetadata = __ENV.DRILL_K6_AUTH ? { authorization: __ENV.DRILL_K6_AUTH } : {};
 client.load([config.protoDir], 'milvus.proto');
 
 const queryVectors = readFbin(open(config.queryVectorsFile, 'b'), config.dim, 'queryVectorsFile');
@@ -43,7 +46,7 @@ let callsInVu = 0;
 
 function connect() {
   if (connected) return;
-  client.connect(config.address, { plaintext: true, timeout: CONNECT_TIMEOUT });
+  client.connect(config.address, tls ? { plaintext: false, tls, timeout: CONNECT_TIMEOUT } : { plaintext: true, timeout: CONNECT_TIMEOUT });
   connected = true;
 }
 
@@ -67,6 +70,7 @@ function call(op, method, request, metadata) {
     const response = client.invoke(`${SERVICE}/${method}`, request, {
       timeout: `${config.timeoutMs}ms`,
       tags: { op, phase },
+      metadata: authMetadata,
     });
     message = response.message;
     result = classifyCall({
@@ -76,7 +80,8 @@ function call(op, method, request, metadata) {
       milvusStatus: message ? message.status : undefined,
     });
   } catch (err) {
-    result = { outcome: 'fail', errorClass: connected ? 'client-error' : 'connect', error: String(err) };
+    // connect() throws only when the dial failed: nothing was sent. invoke() throwing is unexplained.
+    result = classifyThrown(connected, String(err));
   }
   const elapsed = Date.now() - started;
   if (result.outcome === 'ok' && op === 'search' && config.recordSearchResults) Object.assign(meta, searchResultMeta(message));

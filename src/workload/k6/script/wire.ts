@@ -1,5 +1,7 @@
 // Pure helpers the k6 script imports (k6 strips the types itself) and Node unit-tests directly.
-// Nothing here may import Node or k6 modules: this file runs inside both.
+// Nothing here may import Node or k6 modules: this file runs inside both. It imports only the
+// outcome tables, which import nothing either.
+import { classifyServerError, classifyTransport } from '../../../checks/outcomes.ts';
 
 /** milvus.proto.common.PlaceholderType.FloatVector (common.proto, Milvus 2.3). */
 export const PLACEHOLDER_FLOAT_VECTOR = 101;
@@ -91,36 +93,25 @@ export interface Classified {
   error: string;
 }
 
-const GRPC_CANCELLED = 1;
-const GRPC_DEADLINE_EXCEEDED = 4;
-const GRPC_UNAVAILABLE = 14;
-const NEVER_SENT = /Error while dialing|connection refused|no such host/i;
-// 'proxy TaskCondition context Done': the proxy stopped waiting for the task when the call's context ended.
-const SERVER_DEADLINE = /deadline exceeded|context canceled|context Done/i;
-
 /**
- * ok only when both gRPC and Milvus say success. A call that timed out or whose connection broke
- * after it was sent is unknown: the server may or may not have applied it. A call that could not
- * even be dialled, or that Milvus rejected, failed.
+ * ok only when both gRPC and Milvus say success. Otherwise the tables in checks/outcomes.ts say
+ * whether it failed (a refusal, or a dial that never connected) or is unknown (a timeout, a
+ * connection broken after sending, an error nobody recognises): it may have been applied.
  */
 export function classifyCall(facts: CallFacts): Classified {
   const { grpcCode, grpcMessage, milvusStatus } = facts;
-  if (grpcCode === GRPC_DEADLINE_EXCEEDED) return { outcome: 'unknown', errorClass: 'timeout', error: grpcMessage };
-  if (grpcCode === GRPC_CANCELLED) return { outcome: 'unknown', errorClass: 'cancelled', error: grpcMessage };
-  if (grpcCode === GRPC_UNAVAILABLE) {
-    return NEVER_SENT.test(grpcMessage)
-      ? { outcome: 'fail', errorClass: 'connection-refused', error: grpcMessage }
-      : { outcome: 'unknown', errorClass: 'connection-lost', error: grpcMessage };
-  }
-  if (grpcCode !== 0) return { outcome: 'fail', errorClass: `grpc:${grpcCode}`, error: grpcMessage };
+  if (grpcCode !== 0) return { ...classifyTransport(grpcCode, grpcMessage), error: grpcMessage };
   const milvusCode = milvusStatus?.code ?? 0;
   const errorCode = milvusStatus?.errorCode ?? 'Success';
   if (milvusCode === 0 && (errorCode === 'Success' || errorCode === 0)) return { outcome: 'ok', errorClass: '', error: '' };
-  const cls = milvusCode !== 0 ? String(milvusCode) : String(errorCode);
-  const reason = milvusStatus?.reason ?? '';
-  // The server ran out of the call's deadline itself: as with a client timeout, it may have applied it.
-  if (SERVER_DEADLINE.test(reason)) return { outcome: 'unknown', errorClass: 'timeout', error: reason };
-  return { outcome: 'fail', errorClass: `milvus:${cls}`, error: reason };
+  // Worded as the Node SDK driver words a status, so both drivers' errors read and class alike.
+  const error = `${errorCode}: ${milvusStatus?.reason ?? ''}`.trim();
+  return { ...classifyServerError(error), error };
+}
+
+/** A call that threw in the script: before connecting, it never left (failed); after, unknown. */
+export function classifyThrown(connected: boolean, message: string): Classified {
+  return connected ? { outcome: 'unknown', errorClass: 'client-error', error: message } : { outcome: 'fail', errorClass: 'connection-refused', error: message };
 }
 
 /** The phase an operation belongs to: the last phase started at or before `nowMs`. */
