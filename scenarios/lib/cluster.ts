@@ -34,3 +34,23 @@ export function baselineSlos(): SloInput[] {
     { kind: 'durability', threshold: 0 },
   ];
 }
+
+/**
+ * The same cluster with Pulsar 2.10.5 as the message queue, as the Milvus Helm chart deploys it:
+ * ZooKeeper, three bookies (ensemble, write and ack quorum 2) and one broker, each its own process
+ * in its own network namespace and, except the broker, on its own data volume.
+ */
+export const PULSAR_CLUSTER: typeof CLUSTER = { ...CLUSTER, stack: { ...CLUSTER.stack, messageQueue: 'pulsar' } };
+
+/**
+ * What every Pulsar scenario reports: the error rate while the fault holds (a figure, bounded only
+ * loosely), the error rate once it is healed, the recovery time, and durability (in baselineSlos).
+ */
+export function pulsarSlos(o: { faultErrorRate: number; recoveredErrorRate: number; recoveryMs: number }): SloInput[] {
+  return [
+    ...baselineSlos(),
+    { kind: 'errorRate', phase: 'fault', threshold: o.faultErrorRate },
+    { kind: 'errorRate', phase: 'recovered', threshold: o.recoveredErrorRate },
+    { kind: 'recoveryTime', threshold: o.recoveryMs },
+  ];
+}

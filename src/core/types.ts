@@ -138,8 +138,8 @@ export interface WorkloadSpec {
 }
 
 
-/** Every role a component can have; fault targets name one. */
-export const ROLES = ['standalone', 'proxy', 'querynode', 'datanode', 'indexnode', 'coordinator', 'etcd', 'mq', 'minio'] as const;
+/** Every role a component can have; fault targets name one. With Pulsar, 'mq' is the broker. */
+export const ROLES = ['standalone', 'proxy', 'querynode', 'datanode', 'indexnode', 'coordinator', 'etcd', 'mq', 'minio', 'pulsar-broker', 'pulsar-bookie', 'pulsar-zookeeper'] as const;
 export type Role = (typeof ROLES)[number];
 
 export type TargetMode = 'one' | 'all' | { count: number } | { percent: number };

@@ -373,15 +373,21 @@ export function duplicateFaultNames(faults: readonly FaultSpec[]): ValidationErr
 function missingRole(role: Role, stack: StackSpec, present: Set<Role>): Omit<ValidationError, 'path'> {
   const others = `or target one of: ${[...present].join(', ')}`;
   if (role === 'mq') return { message: `'mq' does not exist: rocksmq runs inside Milvus`, fix: `set stack.messageQueue to 'kafka' or 'pulsar', ${others}` };
+  if ((PULSAR_ROLES as readonly Role[]).includes(role)) return { message: `'${role}' does not exist: stack.messageQueue is '${stack.messageQueue}'`, fix: `set stack.messageQueue to 'pulsar', ${others}` };
   if (role === 'minio') return { message: `'minio' does not exist: stack.objectStore is 'local'`, fix: `set stack.objectStore to 'minio', ${others}` };
   return { message: `'${role}' does not exist in a ${stack.topology} stack`, fix: `set stack.topology to '${stack.topology === 'cluster' ? 'standalone' : 'cluster'}', ${others}` };
 }
+
+/** Pulsar's parts, each a fault target of its own; 'mq' names the broker. */
+export const PULSAR_ROLES = ['pulsar-broker', 'pulsar-bookie', 'pulsar-zookeeper'] as const satisfies readonly Role[];
 
 /** The roles that run as their own component in a stack. */
 export function rolesIn(stack: StackSpec): Set<Role> {
   const roles = new Set<Role>(stack.topology === 'cluster' ? ['proxy', 'querynode', 'datanode', 'indexnode', 'coordinator'] : ['standalone']);
   roles.add('etcd');
   if (stack.messageQueue !== 'rocksmq') roles.add('mq');
+  // Pulsar's parts run as their own pods on Kubernetes whatever Milvus's topology.
+  if (stack.messageQueue === 'pulsar') for (const r of PULSAR_ROLES) roles.add(r);
   if (stack.objectStore === 'minio') roles.add('minio');
   return roles;
 }

@@ -19,10 +19,17 @@ export async function planRun(s: Scenario, platform: string): Promise<PlanStep[]
     ...(s.stack.objectStore === 'minio' ? [setup('start MinIO object storage')] : []),
     ...(s.stack.topology === 'cluster'
       ? [
-          setup(`start ${s.stack.messageQueue === 'kafka' ? 'Kafka (KRaft)' : s.stack.messageQueue} message queue`),
+          setup(
+            s.stack.messageQueue === 'kafka'
+              ? 'start Kafka (KRaft) message queue'
+              : 'start Pulsar: ZooKeeper, 3 bookies (ensemble/write/ack 2/2/2), a broker (local: each in its own network namespace)',
+          ),
           setup(`start Milvus ${s.stack.milvusVersion} roles: coordinators, proxy, 2 query nodes, data node, index node (local: each in its own network namespace); wait for every /healthz`),
         ]
-      : [setup(`start Milvus ${s.stack.milvusVersion} standalone (message queue: ${s.stack.messageQueue}); wait for /healthz`)]),
+      : [
+          ...(s.stack.messageQueue === 'pulsar' ? [setup('start Pulsar standalone (one JVM) for Milvus to use as its message queue')] : []),
+          setup(`start Milvus ${s.stack.milvusVersion} standalone (message queue: ${s.stack.messageQueue}); wait for /healthz`),
+        ]),
     setup(
       `create collection '${c.name}': ${c.shards} shards, ${c.consistency} consistency` +
         (c.partitionKey ? `, partition key '${c.partitionKey.field}' (${c.partitionKey.partitions} partitions)` : '') +

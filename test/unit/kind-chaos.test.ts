@@ -45,9 +45,20 @@ const EVERY_FAULT = [
   { kind: 'disk-latency', target: { role: 'mq' }, duration: '1m', params: { delay: '1s' } },
 ];
 
+/** Faults on Pulsar's parts (Pulsar stacks only): kill, pause, partition, fill and slow a disk. */
+const PULSAR_FAULTS = [
+  { kind: 'pod-kill', target: { role: 'pulsar-broker' }, duration: '15s' },
+  { kind: 'pod-kill', target: { role: 'pulsar-bookie', mode: 'one' }, duration: '30s' },
+  { kind: 'pod-failure', target: { role: 'pulsar-zookeeper' }, duration: '20s' },
+  { kind: 'pause', target: { role: 'pulsar-bookie' }, duration: '20s' },
+  { kind: 'network-partition', target: { role: 'pulsar-broker' }, duration: '20s', params: { peers: ['pulsar-bookie'] } },
+  { kind: 'disk-fill', target: { role: 'pulsar-bookie' }, duration: '40s' },
+  { kind: 'disk-latency', target: { role: 'pulsar-zookeeper' }, duration: '40s', params: { delay: '100ms' } },
+];
+
 function compileAll(method: DeploymentMethod, mq: 'pulsar' | 'kafka'): ChaosObject[] {
   const stack = stackOf(mq);
-  const input = mq === 'kafka' ? EVERY_FAULT : EVERY_FAULT.filter((f) => !(f.kind === 'disk-latency' && f.target.role === 'mq'));
+  const input = mq === 'kafka' ? EVERY_FAULT : [...EVERY_FAULT.filter((f) => !(f.kind === 'disk-latency' && f.target.role === 'mq')), ...PULSAR_FAULTS];
   const result = compileFaults(faults(input, stack), ctxFor(method, stack, { etcdLeaderPod: 'drill-etcd-1' }));
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
   return result.objects;
@@ -69,8 +80,8 @@ test('every compiled object is valid against the Chaos Mesh v2.8.3 CRD schemas a
       }
     }
   }
-  // The three-peer partition fans out into three objects; the Pulsar stacks skip the Kafka-only disk fault.
-  assert.equal(checked, 4 * (EVERY_FAULT.length + 2) - 2);
+  // The three-peer partition fans out into three objects; the Pulsar stacks skip the Kafka-only disk fault and add their own.
+  assert.equal(checked, 4 * (EVERY_FAULT.length + 2) - 2 + 2 * PULSAR_FAULTS.length);
 });
 
 test('the schema check would catch a wrong object', { skip: upstreamMissing }, () => {
@@ -111,6 +122,26 @@ test('roles select the labels each deployment method puts on its pods', () => {
   assert.deepEqual(select('helm', 'mq'), { app: 'pulsarv3', release: 'drill', component: 'broker' });
   assert.deepEqual(select('operator', 'mq'), { app: 'pulsar', release: 'drill-pulsar', component: 'broker' });
   assert.deepEqual(select('operator', 'mq', 'kafka'), { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': 'drill-kafka' });
+});
+
+test("Pulsar's parts select the chart's component labels; 'mq' is the broker", () => {
+  const select = (method: DeploymentMethod, role: string) =>
+    (only(method, stackOf('pulsar'), { kind: 'pod-kill', target: { role }, duration: '10s' })[0]!.spec.selector as { labelSelectors: Record<string, string> }).labelSelectors;
+  assert.deepEqual(select('helm', 'pulsar-broker'), select('helm', 'mq'));
+  assert.deepEqual(select('helm', 'pulsar-bookie'), { app: 'pulsarv3', release: 'drill', component: 'bookie' });
+  assert.deepEqual(select('helm', 'pulsar-zookeeper'), { app: 'pulsarv3', release: 'drill', component: 'zookeeper' });
+  assert.deepEqual(select('operator', 'pulsar-bookie'), { app: 'pulsar', release: 'drill-pulsar', component: 'bookie' });
+  const [kill] = only('helm', stackOf('pulsar'), { kind: 'container-kill', target: { role: 'pulsar-bookie' }, duration: '10s' });
+  assert.deepEqual(kill!.spec.containerNames, ['drill-pulsarv3-bookie']);
+  const [fill] = only('helm', stackOf('pulsar'), { kind: 'disk-fill', target: { role: 'pulsar-bookie' }, duration: '10s' });
+  assert.equal(fill!.spec.volumePath, '/pulsar/data/bookkeeper/ledgers');
+});
+
+test("Pulsar's parts are refused without Pulsar, naming the fix", () => {
+  const result = validateScenario({ name: 'k', stack: stackOf('kafka'), phases: { fault: '1m' }, faults: [{ kind: 'pod-kill', target: { role: 'pulsar-bookie' }, duration: '10s' }] });
+  assert.equal(result.ok, false);
+  const error = !result.ok ? result.errors.find((e) => e.path === 'faults[0].target.role') : undefined;
+  assert.match(error?.fix ?? '', /messageQueue to 'pulsar'/);
 });
 
 test('etcd leader is targeted by pod name, a quorum by a fixed count', () => {

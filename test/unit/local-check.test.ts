@@ -62,14 +62,35 @@ describe('local platform check', () => {
     assert.match(noHelper[0]!.message, /netem-queue/);
   });
 
-  it('keeps standalone to process faults and rocksmq, and refuses pulsar', () => {
+  it('keeps standalone to process faults, with rocksmq or a Pulsar standalone', () => {
     const fs = faults(STANDALONE, { kind: 'pod-kill', target: { role: 'standalone' } }, { kind: 'pause', target: { role: 'etcd' } }, { kind: 'stress-cpu', target: { role: 'standalone' } });
     assert.deepEqual(localCheck(STANDALONE, fs, ALL), []);
     const net = faults(STANDALONE, { kind: 'network-loss', target: { role: 'standalone' }, params: { percent: 5 } }, { kind: 'disk-fill', target: { role: 'minio' } });
     assert.deepEqual(localCheck(STANDALONE, net, ALL).map((e) => e.path), ['faults[0].kind', 'faults[1].kind']);
-    const pulsar = localCheck({ ...CLUSTER, messageQueue: 'pulsar' }, [], ALL);
-    assert.equal(pulsar[0]?.path, 'stack.messageQueue');
-    assert.match(pulsar[0]!.fix, /kafka/);
+    const kafka = localCheck({ ...STANDALONE, messageQueue: 'kafka' }, [], ALL);
+    assert.equal(kafka[0]?.path, 'stack.messageQueue');
+    assert.match(kafka[0]!.fix, /pulsar/);
+    const pulsarStandalone: StackSpec = { ...STANDALONE, messageQueue: 'pulsar' };
+    const whole = faults(pulsarStandalone, { kind: 'pod-kill', target: { role: 'mq' } }, { kind: 'pod-kill', target: { role: 'pulsar-bookie' } });
+    const errors = localCheck(pulsarStandalone, whole, ALL);
+    assert.deepEqual(errors.map((e) => e.path), ['faults[1].target.role'], 'the whole Pulsar standalone can be killed, not its bookie alone');
+    assert.match(errors[0]!.fix, /'mq'|cluster/);
+  });
+
+  it("takes faults on each of Pulsar's parts in a cluster; the broker has no disk to fill", () => {
+    const pulsar: StackSpec = { ...CLUSTER, messageQueue: 'pulsar' };
+    const fs = faults(
+      pulsar,
+      { kind: 'pod-kill', target: { role: 'pulsar-broker' } },
+      { kind: 'pod-kill', target: { role: 'pulsar-bookie' } },
+      { kind: 'pause', target: { role: 'pulsar-zookeeper' } },
+      { kind: 'disk-fill', target: { role: 'pulsar-bookie' } },
+      { kind: 'network-partition', target: { role: 'pulsar-broker' }, params: { peers: ['pulsar-bookie'] } },
+      { kind: 'disk-fill', target: { role: 'mq' } },
+    );
+    const errors = localCheck(pulsar, fs, ALL);
+    assert.deepEqual(errors.map((e) => e.path), ['faults[5].target.role']);
+    assert.match(errors[0]!.fix, /pulsar-bookie/);
   });
 
   it('refuses parameters the local mechanisms cannot honour', () => {

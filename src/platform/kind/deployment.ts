@@ -32,8 +32,13 @@ export function placeRole(deployment: KindDeployment, role: Role, stack: StackSp
   if (component) return { ok: true, labels: milvusLabels(deployment, component), container: component };
   if (role === 'etcd') return { ok: true, labels: bitnamiLabels('etcd', dependencyRelease(deployment, 'etcd')), container: 'etcd' };
   if (role === 'minio') return { ok: true, labels: { app: 'minio', release: dependencyRelease(deployment, 'minio') }, container: 'minio' };
+  const pulsarComponent = PULSAR_COMPONENT[role];
+  if (pulsarComponent) {
+    if (stack.messageQueue !== 'pulsar') return { ok: false, message: `'${role}' needs Pulsar as the message queue, not '${stack.messageQueue}'`, fix: "set stack.messageQueue to 'pulsar', or target 'mq'" };
+    return { ok: true, ...pulsarPart(deployment, pulsarComponent) };
+  }
   if (stack.messageQueue === 'kafka') return { ok: true, labels: bitnamiLabels('kafka', dependencyRelease(deployment, 'kafka')), container: 'kafka' };
-  if (stack.messageQueue === 'pulsar') return { ok: true, ...pulsarBroker(deployment) };
+  if (stack.messageQueue === 'pulsar') return { ok: true, ...pulsarPart(deployment, 'broker') };
   return { ok: false, message: 'rocksmq runs inside Milvus: there is no message queue pod', fix: "set stack.messageQueue to 'kafka' or 'pulsar'" };
 }
 
@@ -52,12 +57,18 @@ function dependencyRelease(deployment: KindDeployment, dependency: 'etcd' | 'min
   return deployment.method === 'helm' ? deployment.name : `${deployment.name}-${dependency}`;
 }
 
-/** Pulsar's broker is what Milvus writes through; the chart names it 'pulsarv3', the operator 'pulsar'. */
-function pulsarBroker(deployment: KindDeployment): { labels: Record<string, string>; container: string } {
+/** The Apache Pulsar chart's `component` label of each Pulsar part ('mq' is the broker). */
+const PULSAR_COMPONENT: Partial<Record<Role, string>> = { 'pulsar-broker': 'broker', 'pulsar-bookie': 'bookie', 'pulsar-zookeeper': 'zookeeper' };
+
+/**
+ * A Pulsar part's pods: the chart names the subchart 'pulsarv3', the operator 'pulsar'; each
+ * part's container is '<fullname>-<component>'. The broker is what Milvus writes through.
+ */
+function pulsarPart(deployment: KindDeployment, component: string): { labels: Record<string, string>; container: string } {
   const chartName = deployment.method === 'helm' ? 'pulsarv3' : 'pulsar';
   const release = dependencyRelease(deployment, 'pulsar');
   const fullname = release.includes(chartName) ? release : `${release}-${chartName}`;
-  return { labels: { app: chartName, release, component: 'broker' }, container: `${fullname}-broker` };
+  return { labels: { app: chartName, release, component }, container: `${fullname}-${component}` };
 }
 
 /**
@@ -77,6 +88,11 @@ export function dataVolume(deployment: KindDeployment, role: Role, stack: StackS
       return '/export';
     case 'mq':
       return stack.messageQueue === 'kafka' ? '/bitnami/kafka' : null;
+    // The Pulsar chart's volume mounts: a bookie's ledgers (its journal is a second volume), ZooKeeper's data.
+    case 'pulsar-bookie':
+      return '/pulsar/data/bookkeeper/ledgers';
+    case 'pulsar-zookeeper':
+      return '/pulsar/data';
     default:
       return null;
   }

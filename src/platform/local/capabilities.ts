@@ -61,17 +61,15 @@ function readFileSafe(path: string): string {
 }
 
 /** Roles whose data sits on a volume disk-fill can exhaust. */
-const ROLES_WITH_DATA = new Set(['etcd', 'minio', 'mq', 'querynode', 'datanode', 'indexnode']);
+const ROLES_WITH_DATA = new Set(['etcd', 'minio', 'mq', 'pulsar-bookie', 'pulsar-zookeeper', 'querynode', 'datanode', 'indexnode']);
+const PULSAR_PARTS = new Set(['pulsar-broker', 'pulsar-bookie', 'pulsar-zookeeper']);
 
 /** Every reason a valid scenario cannot run on the local platform here, each with a fix. */
 export function localCheck(stack: StackSpec, faults: readonly FaultSpec[], caps: LocalCapabilities): ValidationError[] {
   const errors: ValidationError[] = [];
   const cluster = stack.topology === 'cluster';
-  if (cluster && stack.messageQueue === 'pulsar') {
-    errors.push({ path: 'stack.messageQueue', message: "'pulsar' is not available on the local platform", fix: "use 'kafka' (the local cluster runs Kafka 3.7 in KRaft mode)" });
-  }
-  if (!cluster && stack.messageQueue !== 'rocksmq') {
-    errors.push({ path: 'stack.messageQueue', message: `'${stack.messageQueue}' is not supported by the local standalone stack`, fix: "use 'rocksmq', or set stack.topology to 'cluster' for Kafka" });
+  if (!cluster && stack.messageQueue === 'kafka') {
+    errors.push({ path: 'stack.messageQueue', message: "'kafka' is not supported by the local standalone stack", fix: "use 'rocksmq' or 'pulsar' (a Pulsar standalone), or set stack.topology to 'cluster' for Kafka" });
   }
   if (cluster && stack.objectStore !== 'minio') {
     errors.push({ path: 'stack.objectStore', message: "a local cluster needs shared object storage", fix: "use 'minio'" });
@@ -83,8 +81,23 @@ export function localCheck(stack: StackSpec, faults: readonly FaultSpec[], caps:
   for (const component of Object.keys(stack.images ?? {})) {
     errors.push({ path: `stack.images.${component}`, message: 'the local platform runs processes, not images', fix: 'run with --platform containers, or remove stack.images' });
   }
-  faults.forEach((fault, i) => errors.push(...faultErrors(fault, `faults[${i}]`, cluster, caps)));
+  faults.forEach((fault, i) => errors.push(...pulsarErrors(fault, `faults[${i}]`, stack), ...faultErrors(fault, `faults[${i}]`, cluster, caps)));
   return errors;
+}
+
+/** Pulsar standalone is one process; the broker keeps no data of its own. */
+function pulsarErrors(fault: FaultSpec, path: string, stack: StackSpec): ValidationError[] {
+  if (stack.messageQueue !== 'pulsar') return [];
+  const role = fault.target.role;
+  if (stack.topology !== 'cluster') {
+    const peers = 'peers' in fault.params ? fault.params.peers : [];
+    const split = [role, ...peers].find((r) => PULSAR_PARTS.has(r));
+    if (split) return [{ path: `${path}.target.role`, message: `'${split}' is not a process of its own in the local standalone stack: Pulsar standalone runs broker, bookie and ZooKeeper in one JVM`, fix: "target 'mq' (the whole Pulsar standalone), or set stack.topology to 'cluster'" }];
+  }
+  if (fault.kind === 'disk-fill' && (role === 'mq' || role === 'pulsar-broker')) {
+    return [{ path: `${path}.target.role`, message: "the Pulsar broker keeps no data on disk (its ledgers live in the bookies)", fix: "target 'pulsar-bookie' (ledgers and journal) or 'pulsar-zookeeper'" }];
+  }
+  return [];
 }
 
 function faultErrors(fault: FaultSpec, path: string, cluster: boolean, caps: LocalCapabilities): ValidationError[] {

@@ -13,6 +13,7 @@ import { localComponent, type FaultContext, type LocalComponent } from './faults
 import type { Journal } from '../../supervise/journal.ts';
 import { KAFKA_VERSION, startKafka, type KafkaBroker } from './kafka.ts';
 import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
+import { PULSAR_BOOKIES, PULSAR_COMPONENTS, PULSAR_VERSION, PulsarCluster } from './pulsar.ts';
 import { NetnsNetwork } from './netns.ts';
 import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
 import { GLOG_CONF, clusterProcessNames, clusterProcessSpecs, portsNeeded, renderMilvusConfig, type ClusterLayout, type MilvusProcess } from './roles.ts';
@@ -29,7 +30,16 @@ export const CLUSTER_LAYOUT: ClusterLayout = { coordinators: 'mixture', proxies:
 
 const GIB = 2 ** 30;
 /** Sparse images: they cost host disk only for what is written (or filled). */
-const VOLUME_BYTES: Partial<Record<Role, number>> = { etcd: 1 * GIB, minio: 4 * GIB, mq: 2 * GIB, querynode: 2 * GIB, datanode: 2 * GIB, indexnode: 2 * GIB };
+const VOLUME_BYTES: Partial<Record<Role, number>> = {
+  etcd: 1 * GIB,
+  minio: 4 * GIB,
+  mq: 2 * GIB,
+  'pulsar-zookeeper': 1 * GIB,
+  'pulsar-bookie': 2 * GIB,
+  querynode: 2 * GIB,
+  datanode: 2 * GIB,
+  indexnode: 2 * GIB,
+};
 
 /** Seconds a Milvus process drains on SIGTERM; the cluster is thrown away after the run. */
 const GRACEFUL_STOP_SECONDS = 5;
@@ -56,24 +66,29 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
     const dataRoot = dataRootFor(ctx, journal, resources);
     const etcdNames = Array.from({ length: spec.etcd.members }, (_, i) => `etcd-${i}`);
     const milvusNames = clusterProcessNames(CLUSTER_LAYOUT);
-    const network = caps.netns ? await createNetwork([...etcdNames, 'minio', 'kafka', ...milvusNames], journal, ctx, resources) : null;
+    const mqNames = spec.messageQueue === 'pulsar' ? PULSAR_COMPONENTS : ['kafka'];
+    const network = caps.netns ? await createNetwork([...etcdNames, 'minio', ...mqNames, ...milvusNames], journal, ctx, resources) : null;
     if (!network) ctx.log('network namespaces unavailable: the cluster runs on loopback (no network faults)');
     const placement = placementOf(network);
-    const volumes = caps.volumes ? await createVolumes([...etcdNames, 'minio', 'kafka', ...milvusNames], dataRoot, journal, resources) : new Map<string, DataVolume>();
+    const volumes = caps.volumes ? await createVolumes([...etcdNames, 'minio', ...mqNames, ...milvusNames], dataRoot, journal, resources) : new Map<string, DataVolume>();
     const dataDir = (name: string): string => volumes.get(name)?.dataDir ?? join(dataRoot, name);
 
-    ctx.log(`starting etcd (${spec.etcd.members} members), MinIO and Kafka ${KAFKA_VERSION}`);
-    const { etcd, minio, kafka } = await startServices(spec, ctx, journal, placement, dataDir, resources);
+    const queue = spec.messageQueue === 'pulsar' ? `Pulsar ${PULSAR_VERSION} (ZooKeeper, ${PULSAR_BOOKIES} bookies, broker)` : `Kafka ${KAFKA_VERSION}`;
+    ctx.log(`starting etcd (${spec.etcd.members} members), MinIO and ${queue}`);
+    const services = await startServices(spec, ctx, journal, placement, dataDir, resources);
+    const { etcd, minio, mq } = services;
     ctx.log(`starting Milvus ${spec.milvusVersion} cluster: ${milvusNames.join(', ')}`);
-    const milvus = await startMilvus(spec, ctx, journal, placement, dataDir, { etcd, minio, kafka }, resources);
+    const milvus = await startMilvus(spec, ctx, journal, placement, dataDir, services, resources);
     const proxy = milvus.find((m) => m.spec.sdkPort !== undefined)!;
     const proxyAddress = `${proxy.spec.host}:${proxy.spec.sdkPort}`;
-    await waitProxyServes(proxyAddress, ctx.signal, [...serviceProcesses({ etcd, minio, kafka }), ...milvus.map((m) => m.process)]);
+    await waitProxyServes(proxyAddress, ctx.signal, [...serviceProcesses(services), ...milvus.map((m) => m.process)]);
 
     const components: LocalComponent[] = [
       ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile, { inNetns: network !== null, volumes })),
       localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile, { inNetns: network !== null, volumes }),
-      localComponent('kafka', 'mq', () => kafka.process, () => kafka.restart(), kafka.logFile, { inNetns: network !== null, volumes }),
+      ...(mq instanceof PulsarCluster
+        ? mq.nodes.map((n) => localComponent(n.name, n.role, () => n.process, () => n.restart(), n.logFile, { inNetns: network !== null, volumes }))
+        : [localComponent('kafka', 'mq', () => mq.process, () => mq.restart(), mq.logFile, { inNetns: network !== null, volumes })]),
       ...milvus.map((m) => localComponent(m.spec.name, faultRole(m.spec), () => m.process, () => m.restart(), m.logFile, { inNetns: network !== null, volumes })),
     ];
     return { components, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, resources: resources.move() };
@@ -134,26 +149,34 @@ function roleOfName(name: string): Role {
 interface Services {
   etcd: EtcdCluster;
   minio: MinioServer;
-  kafka: KafkaBroker;
+  mq: KafkaBroker | PulsarCluster;
 }
 
-/** etcd, MinIO and Kafka depend on nothing: started together, stopped together. */
+function startQueue(spec: StackSpec, ctx: RunContext, journal: Journal, placement: Placement, dataDir: (name: string) => string): Promise<KafkaBroker | PulsarCluster> {
+  if (spec.messageQueue === 'pulsar') {
+    return PulsarCluster.start({ dir: join(ctx.workDir, 'pulsar'), journal, signal: ctx.signal, log: ctx.log, hostOf: placement.host, wrap: (name, s) => placement.wrap(name)(s), dataDirOf: dataDir });
+  }
+  return startKafka({ kafkaHome: join(drillHome(), 'kafka', KAFKA_VERSION), dir: join(ctx.workDir, 'kafka'), dataDir: dataDir('kafka'), journal, host: placement.host('kafka'), wrap: placement.wrap('kafka'), heapMb: 384 });
+}
+
+/** etcd, MinIO and the message queue depend on nothing: started together, stopped together. */
 async function startServices(spec: StackSpec, ctx: RunContext, journal: Journal, placement: Placement, dataDir: (name: string) => string, resources: DisposalStack): Promise<Services> {
   const started = await Promise.allSettled([
     EtcdCluster.start({ members: spec.etcd.members, dir: ctx.workDir, journal, hostOf: placement.host, dataDirOf: dataDir, wrap: (name, s) => placement.wrap(name)(s) }),
     MinioServer.start({ dir: ctx.workDir, journal, host: placement.host('minio'), dataDir: dataDir('minio'), wrap: placement.wrap('minio') }),
-    startKafka({ kafkaHome: join(drillHome(), 'kafka', KAFKA_VERSION), dir: join(ctx.workDir, 'kafka'), dataDir: dataDir('kafka'), journal, host: placement.host('kafka'), wrap: placement.wrap('kafka'), heapMb: 384 }),
+    startQueue(spec, ctx, journal, placement, dataDir),
   ]);
   const ok = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   resources.defer(async () => void (await Promise.allSettled(ok.map((s) => s[Symbol.asyncDispose]()))));
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [etcd, minio, kafka] = ok as [EtcdCluster, MinioServer, KafkaBroker];
-  return { etcd, minio, kafka };
+  const [etcd, minio, mq] = ok as [EtcdCluster, MinioServer, KafkaBroker | PulsarCluster];
+  return { etcd, minio, mq };
 }
 
 function serviceProcesses(services: Services): ManagedProcess[] {
-  return [...services.etcd.members.map((m) => m.process), services.minio.process, services.kafka.process];
+  const mq = services.mq instanceof PulsarCluster ? services.mq.nodes.map((n) => n.process) : [services.mq.process];
+  return [...services.etcd.members.map((m) => m.process), services.minio.process, ...mq];
 }
 
 /** A Milvus role process that can be killed and started again with the same spec. */
@@ -204,7 +227,7 @@ async function startMilvus(
     etcdEndpoints: services.etcd.endpoints,
     etcdRootPath: 'milvus-drill',
     minio: { address: services.minio.host, port: services.minio.port, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: 'milvus-drill', rootPath: 'files' },
-    kafkaBrokerList: services.kafka.brokerList,
+    ...(services.mq instanceof PulsarCluster ? { pulsar: services.mq.endpoint } : { kafkaBrokerList: services.mq.brokerList }),
     localStoragePath: dataDir('milvus-local'),
     gracefulStopSeconds: GRACEFUL_STOP_SECONDS,
   }));

@@ -8,6 +8,7 @@ import { milvusBinary } from './tools.ts';
 import { toYaml, type YamlValue } from './yaml.ts';
 import { CHANNEL_CONFIG, versionConfig } from './milvus-versions.ts';
 import { MINIO_CREDENTIALS } from './minio.ts';
+import { pulsarSection } from './roles.ts';
 
 /** Every gRPC port Milvus opens; all must be set, because the built-in defaults collide. */
 const PORT_KEYS = [
@@ -29,6 +30,8 @@ export interface MilvusStandaloneOptions {
   etcdEndpoints: string[];
   /** null: Milvus keeps its segments on the local disk instead of object storage. */
   minioAddress: string | null;
+  /** Pulsar as the message queue; absent: Milvus's own rocksmq. */
+  pulsar?: { host: string; port: number; webPort: number };
   timeoutMs?: number;
   /** Settings the stack always has (security, TLS), under any restart's overrides. */
   baseConfig?: Record<string, unknown>;
@@ -41,7 +44,7 @@ export interface MilvusPorts {
 }
 
 /** Our own minimal milvus.yaml: only what differs from Milvus's built-in defaults, what the version needs besides, then the scenario's overrides. */
-export function renderStandaloneConfig(o: { version: string; dir: string; etcdEndpoints: string[]; minioAddress: string | null; ports: MilvusPorts; overrides?: Record<string, unknown> }): string {
+export function renderStandaloneConfig(o: { version: string; dir: string; etcdEndpoints: string[]; minioAddress: string | null; pulsar?: MilvusStandaloneOptions['pulsar']; ports: MilvusPorts; overrides?: Record<string, unknown> }): string {
   const config: Record<string, YamlValue> = {
     // The sub-paths spelled out: 2.2 has no built-in default for them (it panics 'key not found'),
     // and an upgrade must find its metadata where the old version wrote it.
@@ -51,6 +54,10 @@ export function renderStandaloneConfig(o: { version: string; dir: string; etcdEn
     rocksmq: { path: join(o.dir, 'rocksmq') },
     log: { level: 'info', file: { rootPath: join(o.dir, 'logs') } },
   };
+  if (o.pulsar) {
+    config.mq = { type: 'pulsar' };
+    config.pulsar = pulsarSection(o.pulsar);
+  }
   if (o.minioAddress) {
     const [address, port] = o.minioAddress.split(':') as [string, string];
     config.minio = {

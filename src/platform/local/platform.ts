@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
-import type { ActionSpec, FaultSpec, StackSpec } from '../../core/types.ts';
+import type { ActionSpec, FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
 import { EtcdCluster } from './etcd.ts';
@@ -12,6 +12,15 @@ import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
 import { clusterFaultContext, startCluster } from './cluster.ts';
 import { localComponent, startFault, type FaultContext, type LocalComponent } from './faults.ts';
+import { PULSAR_VERSION, PulsarStandalone } from './pulsar.ts';
+
+/** In a cluster with Pulsar, 'mq' (as a target or a peer) is the Pulsar broker. */
+export function pulsarBrokerForMq(fault: FaultSpec, messageQueue: StackSpec['messageQueue']): FaultSpec {
+  if (messageQueue !== 'pulsar') return fault;
+  const role = (r: Role): Role => (r === 'mq' ? 'pulsar-broker' : r);
+  const params = 'peers' in fault.params ? { ...fault.params, peers: fault.params.peers.map(role) } : fault.params;
+  return { ...fault, target: { ...fault.target, role: role(fault.target.role) }, params } as FaultSpec;
+}
 import { clientTls, generateCertificates, securityConfig } from './tls.ts';
 
 export { selectTargets } from './faults.ts';
@@ -53,6 +62,11 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     ctx.log('starting MinIO');
     minio = resources.use(await MinioServer.start({ dir: ctx.workDir, journal }));
   }
+  let pulsar: PulsarStandalone | null = null;
+  if (spec.messageQueue === 'pulsar') {
+    ctx.log(`starting Pulsar ${PULSAR_VERSION} standalone`);
+    pulsar = resources.use(await PulsarStandalone.start({ dir: join(ctx.workDir, 'pulsar'), journal, signal: ctx.signal }));
+  }
   const security = spec.security ?? { authorization: false, tls: 'off' as const };
   const certs = security.tls === 'off' ? null : await generateCertificates(join(ctx.workDir, 'tls'), ctx.signal);
   if (certs) ctx.log(`TLS ${security.tls}: certificates generated for this run`);
@@ -61,11 +75,12 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
   const milvusDir = join(ctx.workDir, 'milvus');
   mkdirSync(milvusDir, { recursive: true });
   const milvus = resources.use(
-    await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null, baseConfig }),
+    await MilvusStandalone.start({ version: spec.milvusVersion, dir: milvusDir, journal, etcdEndpoints: etcd.endpoints, minioAddress: minio?.address ?? null, baseConfig, ...(pulsar ? { pulsar: pulsar.endpoint } : {}) }),
   );
   const components: LocalComponent[] = [
     ...etcd.members.map((m) => localComponent(m.name, 'etcd', () => m.process, () => etcd.restart(m), m.logFile)),
     ...(minio ? [localComponent('minio', 'minio', () => minio.process, () => minio.restart(), minio.logFile)] : []),
+    ...(pulsar ? [localComponent('pulsar', 'mq', () => pulsar.node.process, () => pulsar.node.restart(), pulsar.node.logFile)] : []),
     Object.assign(localComponent('milvus-standalone', 'standalone', () => milvus.process, () => milvus.restart(), milvus.logFile), {
       reconfigure: (overrides: Record<string, unknown>) => milvus.reconfigure(overrides),
       upgrade: (version: string, overrides: Record<string, unknown>, signal: AbortSignal) => milvus.upgrade(version, overrides, signal),
@@ -78,6 +93,8 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
 
 class LocalStack implements Stack {
   milvusVersion: string;
+  private readonly cluster: boolean;
+  private readonly messageQueue: StackSpec['messageQueue'];
 
   constructor(
     spec: StackSpec,
@@ -88,6 +105,8 @@ class LocalStack implements Stack {
     readonly clientTls: ClientTls | null = null,
   ) {
     this.milvusVersion = spec.milvusVersion;
+    this.cluster = spec.topology === 'cluster';
+    this.messageQueue = spec.messageQueue;
   }
 
   components(): ComponentInfo[] {
@@ -95,13 +114,14 @@ class LocalStack implements Stack {
   }
 
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
-    return startFault(this.faults, fault, signal);
+    return startFault(this.faults, this.cluster ? pulsarBrokerForMq(fault, this.messageQueue) : fault, signal);
   }
 
   async perform(action: ActionSpec, signal: AbortSignal): Promise<void> {
     if (action.action === 'upgrade') return this.upgrade(action, signal);
     if (action.action !== 'restart') throw new Error(`the local platform's stacks do not perform '${action.action}'`);
-    const targets = this.faults.components.filter((c) => c.role === action.target.role && (!action.target.instance || c.name === action.target.instance));
+    const role = this.cluster && this.messageQueue === 'pulsar' && action.target.role === 'mq' ? 'pulsar-broker' : action.target.role;
+    const targets = this.faults.components.filter((c) => c.role === role && (!action.target.instance || c.name === action.target.instance));
     if (targets.length === 0) throw new Error(`restart: no component ${action.target.instance ?? `with role '${action.target.role}'`}`);
     const overrides = Object.keys(action.config).length > 0;
     for (const c of targets) {

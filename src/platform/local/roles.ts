@@ -34,7 +34,9 @@ export interface MilvusClusterConfig {
   /** Prefix of every key Milvus writes to etcd; one per cluster so clusters can share an etcd. */
   etcdRootPath: string;
   minio: { address: string; port: number; accessKey: string; secretKey: string; bucket: string; rootPath: string };
-  kafkaBrokerList: string;
+  /** The message queue: Kafka's broker list, or Pulsar's broker (binary and web ports). */
+  kafkaBrokerList?: string;
+  pulsar?: { host: string; port: number; webPort: number };
   /** Local scratch space (segment caches, index build files). */
   localStoragePath: string;
   /** How long a process drains on SIGTERM before it exits anyway (Milvus's default is 30 s). */
@@ -68,14 +70,24 @@ export function renderMilvusConfig(c: MilvusClusterConfig): string {
       useIAM: false,
       cloudProvider: 'aws',
     },
-    mq: { type: 'kafka' },
-    kafka: { brokerList: c.kafkaBrokerList },
+    ...messageQueueConfig(c),
     common: { storageType: 'minio', gracefulStopTimeout, security: { authorizationEnabled: false } },
     localStorage: { path: c.localStoragePath },
     log: { level: 'info', format: 'text', stdout: true, file: { rootPath: '' } },
     ...roleSections,
   };
   return toYaml(config, 0);
+}
+
+function messageQueueConfig(c: MilvusClusterConfig): Record<string, YamlValue> {
+  if (c.pulsar) return { mq: { type: 'pulsar' }, pulsar: pulsarSection(c.pulsar) };
+  if (c.kafkaBrokerList === undefined) throw new Error('renderMilvusConfig: set kafkaBrokerList or pulsar');
+  return { mq: { type: 'kafka' }, kafka: { brokerList: c.kafkaBrokerList } };
+}
+
+/** Milvus 2.3's `pulsar` section: it builds pulsar://address:port and http://address:webport itself. */
+export function pulsarSection(p: { host: string; port: number; webPort: number }): Record<string, YamlValue> {
+  return { address: p.host, port: p.port, webport: p.webPort, maxMessageSize: 5 * 1024 * 1024, tenant: 'public', namespace: 'default' };
 }
 
 function toYaml(value: Record<string, YamlValue>, depth: number): string {
