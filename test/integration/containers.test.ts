@@ -90,7 +90,7 @@ test('SIGKILL of the runner mid-run, then heal: nothing labelled with the run is
   // Stop waiting at once if the run exits early (its output says why).
   const exited = new AbortController();
   void run.exit.then((code) => exited.abort(new Error(`the run exited (${code}) before its steady phase:\n${run.output()}`)));
-  await waitFor(() => /steady phase/.test(run.output()), { what: 'the steady phase to start', timeoutMs: 300_000, signal: exited.signal });
+  await waitFor(() => /phase 'steady'/.test(run.output()), { what: 'the steady phase to start', timeoutMs: 300_000, signal: exited.signal });
   const runId = /run (\S+): scenario/.exec(run.output())![1]!;
   const before = leftOf(runId);
   assert.equal(before.filter((o) => o.startsWith('container')).length, 3, before.join(', '));
@@ -130,7 +130,7 @@ test('containers cluster: a partition cuts a query node off inside its own names
     // bash's /dev/tcp: can a container open a TCP connection to another's port (Milvus metrics 9091, etcd 2379)?
     const reach = (from: string, to: string, port = 9091): Promise<number> => exec(`${prefix}-${from}`, `timeout 3 bash -c 'exec 3<>/dev/tcp/${to}/${port}'`);
     assert.equal(await reach('querynode-1', 'coordinators'), 0, 'connected before the fault');
-    const cut = await stack.inject(fault({ kind: 'network-partition', target: { role: 'querynode', mode: 'one' }, duration: '20s', params: { peers: ['coordinator'] } }, CLUSTER_INPUT), signal);
+    const cut = await stack.inject(fault({ kind: 'network-partition', target: { role: 'querynode', instance: 'querynode-1' }, duration: '20s', params: { peers: ['coordinator'] } }, CLUSTER_INPUT), signal);
     assert.notEqual(await reach('querynode-1', 'coordinators'), 0, 'cut off from the coordinators');
     assert.equal(await reach('querynode-1', 'etcd-0', 2379), 0, 'but not from etcd');
     assert.equal(await reach('querynode-2', 'coordinators'), 0, 'and the other query node is untouched');
