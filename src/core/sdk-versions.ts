@@ -20,9 +20,9 @@ export const SDK_FOR_SERVER: readonly SdkLine[] = [
   { servers: ['2.6'], package: 'milvus2-sdk-node-2.6', version: '2.6.17' },
 ];
 
-/** '2.3.5', 'v2.3.5-lite', 'v2.5.4' → '2.3', '2.3', '2.5'; null when it is not a version. */
+/** '2.3.5', 'v2.3.5-lite', 'v2.5.4', 'v2.2-testing-…' (what the 2.3.0 PyPI build reports) → '2.3', '2.3', '2.5', '2.2'; null when it is not a version. */
 export function serverLine(version: string): string | null {
-  const m = /^v?(\d+)\.(\d+)(\.|$)/.exec(version.trim());
+  const m = /^v?(\d+)\.(\d+)([.-]|$)/.exec(version.trim());
   return m ? `${m[1]}.${m[2]}` : null;
 }
 

@@ -30,6 +30,7 @@ describe('SDK by server version', () => {
     assert.equal(sdkForServer('v2.5.4')?.package, 'milvus2-sdk-node-2.5');
     assert.equal(sdkForServer('2.6.15')?.package, 'milvus2-sdk-node-2.6');
     assert.equal(serverLine('v2.10.1'), '2.10');
+    assert.equal(serverLine('v2.2-testing-20230824-68-ga34a9d6-lite'), '2.2', 'what the 2.3.0 PyPI build reports');
   });
 
   it('has no line for an unknown server, and validate refuses it naming the field', () => {
