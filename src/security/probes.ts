@@ -169,6 +169,9 @@ async function revokeProbe(t: SecurityTarget, probe: Probe, admin: Connection): 
     await probe('revoking a privilege takes effect', 'refused', 'permission', user, () => Promise.reject(new Error(`could not grant Query to set the probe up: ${granted.error}`)));
     return;
   }
+  // A grant, like a revoke, reaches the proxy's privilege cache asynchronously (right after a
+  // restart or an upgrade it took longer than an immediate retry): wait for it, bounded, then record it.
+  await waitFor(async () => (await attemptCall(t.address, user, query)).outcome === 'ok', { what: 'the grant to take effect', timeoutMs: 10_000, intervalMs: 500 }).catch(() => undefined);
   await probe('granted privilege works before revoke', 'allowed', 'permission', user, query);
   const revoked = await attemptCall(t.address, admin, (c) => c.revokeRolePrivilege(grant));
   if (revoked.outcome !== 'ok') {
