@@ -3,7 +3,7 @@ import type { ActiveFault } from '../../core/platform.ts';
 import type { FaultSpec } from '../../core/types.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { DisposalStack } from '../../util/disposal.ts';
-import { holdFault, pickTargets } from '../local/faults.ts';
+import { applyAndHold, pickTargets } from '../local/faults.ts';
 import type { ContainerComponent, ContainerRun } from './runtime.ts';
 import { applyContainerNetworkFault } from './netfault.ts';
 
@@ -25,14 +25,7 @@ export function containerTargets(ctx: ContainerFaultContext, fault: FaultSpec): 
 /** Applies a fault now; it heals after fault.duration, when the run's signal aborts, or when disposed. */
 export async function startContainerFault(ctx: ContainerFaultContext, fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
   const targets = await containerTargets(ctx, fault);
-  const undo = new DisposalStack();
-  try {
-    await apply(ctx, fault, targets, undo);
-  } catch (err) {
-    await undo.disposeAsync().catch(() => undefined);
-    throw new Error(`fault '${fault.name}' (${fault.kind} on ${targets.map((t) => t.name).join(', ')}): ${(err as Error).message}`, { cause: err });
-  }
-  return holdFault(fault, undo, signal);
+  return applyAndHold(fault, targets, (undo) => apply(ctx, fault, targets, undo), signal);
 }
 
 /** The CLI command that would undo a fault on a container after a crash (`heal` runs it before removing the run's containers). */

@@ -131,9 +131,17 @@ export async function pickTargets<T extends { name: string; role: Role }>(compon
 /** Applies a fault now; it heals after fault.duration, when the run's signal aborts, or when disposed. */
 export async function startFault(ctx: FaultContext, fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
   const targets = await faultTargets(ctx, fault);
+  return applyAndHold(fault, targets, (undo) => apply(ctx, fault, targets, undo), signal);
+}
+
+/**
+ * Applies a fault to its targets (every undo step pushed on `undo` as it is taken), then holds it
+ * until its heal; a fault that fails half-way is undone at once and the error names it.
+ */
+export async function applyAndHold(fault: FaultSpec, targets: readonly { name: string }[], applyTo: (undo: DisposalStack) => Promise<void>, signal: AbortSignal): Promise<ActiveFault> {
   const undo = new DisposalStack();
   try {
-    await apply(ctx, fault, targets, undo);
+    await applyTo(undo);
   } catch (err) {
     await undo.disposeAsync().catch(() => undefined);
     throw new Error(`fault '${fault.name}' (${fault.kind} on ${targets.map((t) => t.name).join(', ')}): ${(err as Error).message}`, { cause: err });
