@@ -11,7 +11,8 @@ import { processStartTicks } from '../supervise/journal.ts';
  * by another harness on the machine. So each port handed out is also reserved, machine-wide, for
  * as long as the process that took it lives: a file named after the port holding its owner.
  */
-const RESERVATIONS = join(tmpdir(), 'milvus-drill-ports');
+// Not under the run work-directory prefix ('milvus-drill-'): it outlives runs and is no run's leftover.
+const RESERVATIONS = join(tmpdir(), 'drill-port-reservations');
 const OWNER = `${process.pid} ${processStartTicks(process.pid)}`;
 const ours = new Set<number>();
 
