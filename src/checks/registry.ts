@@ -1,4 +1,5 @@
-import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import type { FaultWindow, Finding, OpLatency, PhaseStats, RebalanceStep, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import { rebalances } from './rebalance.ts';
 import { upgradeSteps } from './upgrade.ts';
 import { detect } from './detectors.ts';
 import { durability, type DurabilityResult } from './durability.ts';
@@ -23,6 +24,7 @@ export interface Measures {
   server: ServerPhaseView[];
   security: SecurityResult | null;
   upgrades: UpgradeStep[];
+  rebalances: RebalanceStep[];
 }
 
 /** A check: a pure function of the recorded history that yields one measure. */
@@ -46,9 +48,10 @@ export const CHECKS: readonly Check[] = [
   define('server', ({ run }) => serverView(run.scrapes, phaseWindows(run.history))),
   define('security', ({ run }) => securityResult(run.history.ops)),
   define('upgrades', ({ run }) => upgradeSteps(run.history, run.header.scenario.stack.milvusVersion)),
+  define('rebalances', ({ run }) => rebalances(run.history)),
 ];
 
-const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [] };
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [], rebalances: [] };
 
 /** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
 export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {

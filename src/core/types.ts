@@ -33,6 +33,11 @@ export interface StackSpec {
   /** Absent means SECURITY_OFF (validated scenarios always carry it). */
   security?: SecuritySpec;
   /**
+   * milvus.yaml overrides (nested objects) for every Milvus process from bring-up on, e.g.
+   * { dataCoord: { segment: { maxSize: 2 } } }; absent or empty: none. Local platform only.
+   */
+  config?: Record<string, unknown>;
+  /**
    * Container image per component (containers platform); a missing one is the image
    * `milvus-drill images build` makes. Other platforms refuse it.
    */
@@ -262,7 +267,9 @@ export type SloKind =
   /** The longest time without a successful search around any upgrade step (ms). */
   | 'downtime'
   /** Upgrade steps whose result is off: index missing or changed, server reporting another version. */
-  | 'upgrade';
+  | 'upgrade'
+  /** The longest time (ms) a query-node scale step took to balance segments over the nodes (src/checks/rebalance.ts). */
+  | 'rebalanceTime';
 
 /**
  * A threshold relative to another phase of the same run: base × times + plus, where base is the
@@ -501,6 +508,48 @@ export interface RecordedRun {
   end: { finishedAt: string; error: string | null; interrupted: boolean } | null;
 }
 
+/** Rows and sealed segments per query node id, from the query coordinator's view. */
+export interface NodeBalanceView {
+  rowsByNode: Record<string, number>;
+  segmentsByNode: Record<string, number>;
+  nodes: number;
+  segments: number;
+  rows: number;
+  maxDeviation: number | null;
+}
+
+/** One scale step, measured from the history around its action. */
+export interface RebalanceStep {
+  role: string;
+  from: number;
+  to: number;
+  added: readonly string[];
+  removed: readonly string[];
+  /** ms since the run's start: the step's start; when its processes were up (scale out) or stopped (scale in). */
+  start: number;
+  nodesReadyAt: number | null;
+  /** The first sample, from the rebalance's start, in which the query nodes were balanced. */
+  balancedAt: number | null;
+  /**
+   * Time to balance: from the new nodes being up to balanced (scale out), or from the step's
+   * start, where the drain begins, to balanced (scale in). Null when never balanced.
+   */
+  rebalanceMs: number | null;
+  /** Sealed segments and rows served at the first sample and once balanced (or at the last). */
+  before: NodeBalanceView | null;
+  after: NodeBalanceView | null;
+  /** At least 4 sealed segments per node at the larger node count. */
+  enoughSegments: boolean;
+  /** Searches (probes and k6) that started between the step's start and balanced (or its end). */
+  searches: number;
+  failed: number;
+  unknown: number;
+  availability: number | null;
+  p99Ms: number | null;
+  samples: number;
+  problems: readonly string[];
+}
+
 /** One upgrade (or rollback) step, measured from the history around its action. */
 export interface UpgradeStep {
   from: string | null;
@@ -577,6 +626,8 @@ export interface RunReport {
   expectation: { expected: Expectation; outcome: 'pass' | 'fail' | 'aborted'; met: boolean; reason: string } | null;
   /** Each upgrade step, in order; empty without upgrade steps. */
   upgrades: readonly UpgradeStep[];
+  /** Each scale step, in order (src/checks/rebalance.ts); absent or empty without scale steps. */
+  rebalances?: readonly RebalanceStep[];
   /** Time series for charts: [ms since epoch, value]. */
   series: {
     searchLatency: readonly (readonly [number, number, Outcome])[];

@@ -11,10 +11,12 @@ import { SdkDriver } from '../workload/sdk.ts';
 import { delay, waitFor } from '../util/poll.ts';
 import { sdkForServer } from '../core/sdk-versions.ts';
 import { UPGRADE_AFTER, UPGRADE_BEFORE } from '../checks/upgrade.ts';
+import { SCALE_NODES } from '../checks/rebalance.ts';
 import type { BreachWatch } from './breach.ts';
 import type { GroundTruth } from './truth.ts';
 import type { RunSecurity } from './security.ts';
 import { securityResult } from '../checks/security.ts';
+import { DistributionSampler } from './rebalance.ts';
 
 /** The Node SDK package the correctness driver imports. */
 const LOADED_SDK = '@zilliz/milvus2-sdk-node';
@@ -154,6 +156,8 @@ export class RunHost implements StepHost {
         return this.d.security.probe(this.requireStack('security'), action.point);
       case 'upgrade':
         return this.upgrade(action, signal);
+      case 'scale':
+        return this.scale(action, signal);
       default:
         return this.requireStack(action.action).perform(action, signal);
     }
@@ -181,6 +185,27 @@ export class RunHost implements StepHost {
     const state = await waitFor(() => driver.serverState(), { what: `Milvus ${version} to describe its index`, timeoutMs: 180_000, intervalMs: 1000, signal: this.d.signal }).catch(() => null);
     this.d.history.event('note', UPGRADE_AFTER, JSON.stringify(state ?? { server: null, index: null }));
     this.d.log(state ? `server now reports ${state.server}` : `Milvus ${version} never described its index`);
+  }
+
+  /**
+   * The stack adds or removes nodes; meanwhile the query coordinator's segment distribution is
+   * sampled into the history, and for query nodes the step ends once the segments are balanced
+   * over the new number of nodes (src/checks/rebalance.ts), so a phase entered before the step
+   * and one after it bracket the rebalance.
+   */
+  private async scale(action: ActionSpec & { action: 'scale' }, signal: AbortSignal): Promise<void> {
+    const stack = this.requireStack('scale');
+    const driver = this.requireDriver('scale');
+    const role = action.target.role;
+    const names = (): string[] => stack.components().filter((c) => c.role === role).map((c) => c.name);
+    const before = names();
+    await using sampler = role === 'querynode' ? new DistributionSampler(driver, this.d.history, this.d.log) : null;
+    await stack.perform(action, signal);
+    const after = names();
+    const readyAt = this.d.history.now();
+    this.d.history.event('note', SCALE_NODES, JSON.stringify({ role, from: before.length, to: action.replicas, added: after.filter((n) => !before.includes(n)), removed: before.filter((n) => !after.includes(n)) }));
+    this.d.log(`scale: ${role} ${before.length} → ${after.length} (${after.join(', ')})`);
+    if (sampler) await sampler.untilBalanced(action.replicas, action.replicas > before.length ? readyAt : 0, signal);
   }
 
   /** Waits for what an upgrade step still records in the background. */

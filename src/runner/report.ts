@@ -24,7 +24,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, fail
   const truth = truthSource?.withHistory(history.ops) ?? null;
   const { measures: m, errors } = runChecks({ run, truth });
   const checkErrors = [...failedBefore, ...errors];
-  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, security: m.security, upgrades: m.upgrades }), ...stepVerdicts(run.stepFailure)];
+  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, security: m.security, upgrades: m.upgrades, rebalances: m.rebalances }), ...stepVerdicts(run.stepFailure)];
   const windows = phaseWindows(history);
   let verdict: Verdict;
   let exitCode: number;
@@ -82,6 +82,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, fail
     security: m.security && { probes: m.security.probes.map((p) => ({ ...p.probe, outcome: p.outcome, status: p.status, at: p.at, evidence: p.evidence })) },
     expectation,
     upgrades: m.upgrades,
+    rebalances: m.rebalances,
     series: {
       searchLatency: history.ops.filter((o) => o.op === 'search').map((o) => [o.start, round(o.latencyMs), o.outcome] as const),
       recall: truth

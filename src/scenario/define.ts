@@ -30,6 +30,8 @@ export interface ScenarioInput {
     security?: { authorization?: boolean; rootPassword?: 'generated' | null; tls?: 'off' | 'one-way' | 'mutual'; rbacSurvivesRestore?: boolean };
     /** Container image per component for --platform containers, e.g. { milvus: 'milvusdb/milvus:v2.5.4' }. */
     images?: { milvus?: string; etcd?: string; minio?: string; kafka?: string };
+    /** milvus.yaml overrides for every Milvus process from bring-up on (local platform), e.g. { dataCoord: { segment: { maxSize: 2 } } }. */
+    config?: Record<string, unknown>;
   };
   collection?: {
     name?: string;

@@ -45,7 +45,7 @@ const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'rest
 const VERDICTS = ['pass', 'fail', 'aborted'] as const;
 /** How long a wait may take when the scenario does not say. */
 const DEFAULT_WAIT_TIMEOUT = 300_000;
-const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade'] as const;
+const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade', 'rebalanceTime'] as const;
 const TLS_MODES = ['off', 'one-way', 'mutual'] as const;
 const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;
 
@@ -328,7 +328,7 @@ function readExpect(r: Reader, o: Obj): Expectation {
 }
 
 function readStack(r: Reader, o: Obj): StackSpec {
-  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security', 'images']);
+  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security', 'images', 'config']);
   const etcd = r.object(o.etcd, 'stack.etcd');
   r.unknownKeys(etcd, 'stack.etcd', ['members']);
   return {
@@ -339,6 +339,7 @@ function readStack(r: Reader, o: Obj): StackSpec {
     objectStore: r.oneOf(o, 'objectStore', 'stack', STORES, 'minio'),
     security: readSecurity(r, r.object(o.security, 'stack.security')),
     images: readImages(r, r.object(o.images, 'stack.images')),
+    ...(o.config === undefined ? {} : { config: r.object(o.config, 'stack.config') }),
   };
 }
 
@@ -584,7 +585,7 @@ function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind']): 
   if (o.threshold === null || typeof o.threshold !== 'object') return r.num(o, 'threshold', path, kind === 'durability' || kind === 'security' || kind === 'upgrade' ? 0 : undefined);
   const t = r.object(o.threshold, `${path}.threshold`);
   r.unknownKeys(t, `${path}.threshold`, ['phase', 'times', 'plus']);
-  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade') {
+  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade' || kind === 'rebalanceTime') {
     r.fail(`${path}.threshold`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
   }
   return { phase: r.str(t, 'phase', `${path}.threshold`, undefined), times: r.num(t, 'times', `${path}.threshold`, 1), plus: r.num(t, 'plus', `${path}.threshold`, 0) };
@@ -632,6 +633,8 @@ function crossChecks(
   s.slos.forEach((slo, i) => {
     const upgrades = s.steps.some((st) => st.step === 'action' && st.spec.action === 'upgrade');
     if ((slo.kind === 'downtime' || slo.kind === 'upgrade') && !upgrades) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs an upgrade step`, "add a step { action: 'upgrade', version: '...' } or remove this SLO");
+    const scales = s.steps.some((st) => st.step === 'action' && st.spec.action === 'scale' && st.spec.target.role === 'querynode');
+    if (slo.kind === 'rebalanceTime' && !scales) r.fail(`slos[${i}]`, 'a rebalanceTime SLO needs a step that scales query nodes', "add a step { action: 'scale', target: { role: 'querynode' }, replicas: 4 } or remove this SLO");
   });
   const load = s.workload.load;
   const moves = s.steps.some((st) => st.step === 'action' && (st.spec.action === 'destroy' || st.spec.action === 'up'));

@@ -1,4 +1,4 @@
-import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict, type UpgradeStep } from '../core/types.ts';
+import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type RebalanceStep, type SloSpec, type SloVerdict, type UpgradeStep } from '../core/types.ts';
 import { countDiscrepancy, durabilityViolations, type DurabilityResult } from '../checks/durability.ts';
 import { describeProbe, type SecurityResult } from '../checks/security.ts';
 
@@ -9,6 +9,7 @@ export interface Measurements {
   /** Absent: no security probes were scored (a gate before any ran). */
   security?: SecurityResult | null;
   upgrades?: readonly UpgradeStep[];
+  rebalances?: readonly RebalanceStep[];
 }
 
 /** Every SLO gets a verdict with its measured value and sample count. No samples: fail. */
@@ -111,6 +112,15 @@ function measure(slo: SloSpec, m: Measurements): { measured: number | null; samp
       const problems = steps.flatMap((st) => st.problems);
       return { measured: problems.length, samples: steps.length, reason: problems.length === 0 ? `${steps.length} upgrade step${steps.length > 1 ? 's' : ''}: server at the new version, index unchanged` : problems.join('; ') };
     }
+    case 'rebalanceTime': {
+      const steps = (m.rebalances ?? []).filter((st) => st.role === 'querynode');
+      if (steps.length === 0) return { measured: null, samples: 0, reason: 'no query-node scale step ran' };
+      const unbalanced = steps.filter((st) => st.rebalanceMs === null || !st.enoughSegments);
+      if (unbalanced.length > 0) return { measured: null, samples: steps.length, reason: unbalanced.flatMap((st) => st.problems.map((p) => `scale ${st.from} → ${st.to}: ${p}`)).join('; ') };
+      const worst = Math.max(...steps.map((st) => st.rebalanceMs!));
+      const each = steps.map((st) => `${st.from} → ${st.to}: ${round(st.rebalanceMs! / 1000)} s, ${st.searches} searches, availability ${st.availability === null ? '—' : `${round(st.availability * 100)}%`}, p99 ${st.p99Ms === null ? '—' : `${round(st.p99Ms)} ms`}`);
+      return { measured: worst, samples: steps.length, reason: `worst ${round(worst / 1000)} s (threshold ${slo.op} ${typeof slo.threshold === 'number' ? `${round(slo.threshold / 1000)} s` : 'relative'}): ${each.join('; ')}` };
+    }
   }
 }
 
@@ -134,7 +144,7 @@ export function meetsExpectation(expect: Expectation | null, verdict: 'pass' | '
 
 function fmt(kind: SloVerdict['kind'], n: number): string {
   if (kind === 'latency') return `${round(n)} ms`;
-  if (kind === 'recoveryTime' || kind === 'downtime') return `${round(n / 1000)} s`;
+  if (kind === 'recoveryTime' || kind === 'downtime' || kind === 'rebalanceTime') return `${round(n / 1000)} s`;
   if (kind === 'errorRate') return `${round(n * 100)}%`;
   return round(n);
 }

@@ -20,6 +20,7 @@ import { GLOG_CONF, clusterProcessNames, clusterProcessSpecs, portsNeeded, rende
 import { drillHome } from '../../supervise/home.ts';
 import { milvusBinary } from './tools.ts';
 import { DataVolume } from './volumes.ts';
+import { NodeScaler } from './scale.ts';
 
 /**
  * One mixture process for the three coordinators: Milvus 2.6 (what the kind platform deploys)
@@ -50,6 +51,8 @@ export interface LocalCluster {
   metricsUrl: string;
   network: NetnsNetwork | null;
   etcd: EtcdCluster;
+  /** Adds and removes query and data nodes (scale steps). */
+  scaler: NodeScaler;
   resources: DisposalStack;
 }
 
@@ -91,7 +94,19 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
         : [localComponent('kafka', 'mq', () => mq.process, () => mq.restart(), mq.logFile, { inNetns: network !== null, volumes })]),
       ...milvus.map((m) => localComponent(m.spec.name, faultRole(m.spec), () => m.process, () => m.restart(), m.logFile, { inNetns: network !== null, volumes })),
     ];
-    return { components, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, resources: resources.move() };
+    const scaler = resources.use(new NodeScaler({
+      journal,
+      binary: milvusBinary(spec.milvusVersion).binary,
+      milvusDir: join(ctx.workDir, 'milvus'),
+      runRoot: dataDir('milvus-run'),
+      dataDir,
+      network,
+      processes: milvus,
+      components,
+      start: (s, processSpec) => new MilvusRoleProcess(s, processSpec, journal),
+      log: ctx.log,
+    }));
+    return { components, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, scaler, resources: resources.move() };
   } catch (err) {
     await resources.disposeAsync();
     throw err;
@@ -180,7 +195,7 @@ function serviceProcesses(services: Services): ManagedProcess[] {
 }
 
 /** A Milvus role process that can be killed and started again with the same spec. */
-class MilvusRoleProcess {
+export class MilvusRoleProcess {
   process: ManagedProcess;
 
   constructor(readonly spec: MilvusProcess, private readonly processSpec: ProcessSpec, private readonly journal: Journal) {
@@ -230,6 +245,7 @@ async function startMilvus(
     ...(services.mq instanceof PulsarCluster ? { pulsar: services.mq.endpoint } : { kafkaBrokerList: services.mq.brokerList }),
     localStoragePath: dataDir('milvus-local'),
     gracefulStopSeconds: GRACEFUL_STOP_SECONDS,
+    ...(spec.config ? { overrides: spec.config } : {}),
   }));
   const specs = clusterProcessSpecs({
     layout: CLUSTER_LAYOUT,

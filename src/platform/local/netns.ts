@@ -63,12 +63,13 @@ const MAX_MEMBERS = 250;
  */
 export class NetnsNetwork implements AsyncDisposable {
   private disposed = false;
+  private readonly memberJournalIds: string[] = [];
 
   private constructor(
     readonly id: string,
     readonly subnet: string,
     readonly hostIp: string | null,
-    private readonly members: ReadonlyMap<string, NetnsMember>,
+    private readonly members: Map<string, NetnsMember>,
     private readonly undo: string[][],
     private readonly journal: Journal,
     private readonly journalId: string,
@@ -110,6 +111,27 @@ export class NetnsNetwork implements AsyncDisposable {
     return [...this.members.keys()];
   }
 
+  /**
+   * Plugs one more component into the network (a node added by a scale step): its own namespace
+   * on the same bridge, at the next free address. Its undo is journalled before it is created and
+   * runs with the network's; removing a scaled-in node keeps its (idle) namespace until then.
+   */
+  async addMember(component: string): Promise<NetnsMember> {
+    validateComponents([...this.members.keys(), component]);
+    const base = this.subnet.replace(/\.0\/24$/, '');
+    const index = this.members.size;
+    const member: NetnsMember = { component, namespace: `drill-${this.id}-${component}`, ip: `${base}.${index + 2}`, device: 'eth0' };
+    const undo = ['ip', 'netns', 'del', member.namespace];
+    const journalId = randomUUID();
+    this.journal.add({ id: journalId, kind: 'netns', name: `netns member ${member.namespace}`, undo: [undo] });
+    this.members.set(component, member);
+    // Deleted before the hub, like the members created with the network.
+    this.undo.splice(this.undo.length - 1, 0, undo);
+    this.memberJournalIds.push(journalId);
+    await attachMember(`drill-${this.id}-hub`, `p${index}`, member);
+    return member;
+  }
+
   member(component: string): NetnsMember {
     const member = this.members.get(component);
     if (!member) {
@@ -137,6 +159,7 @@ export class NetnsNetwork implements AsyncDisposable {
     if (leftover.length > 0) {
       throw new AggregateError(failures, `netns network ${this.id}: could not delete ${leftover.join(', ')}`);
     }
+    for (const id of this.memberJournalIds) this.journal.remove(id);
     this.journal.remove(this.journalId);
   }
 }

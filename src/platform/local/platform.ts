@@ -6,13 +6,14 @@ import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
 import { EtcdCluster } from './etcd.ts';
 import { MinioServer } from './minio.ts';
-import { MilvusStandalone } from './milvus.ts';
+import { MilvusStandalone, mergeConfig } from './milvus.ts';
 import { stateDir } from '../../supervise/home.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
 import { clusterFaultContext, startCluster } from './cluster.ts';
 import { localComponent, startFault, type FaultContext, type LocalComponent } from './faults.ts';
 import { PULSAR_VERSION, PulsarStandalone } from './pulsar.ts';
+import { SCALABLE_ROLES, type NodeScaler, type ScalableRole } from './scale.ts';
 
 /** In a cluster with Pulsar, 'mq' (as a target or a peer) is the Pulsar broker. */
 export function pulsarBrokerForMq(fault: FaultSpec, messageQueue: StackSpec['messageQueue']): FaultSpec {
@@ -27,7 +28,7 @@ export { selectTargets } from './faults.ts';
 
 export class LocalPlatform implements Platform {
   readonly name = 'local';
-  readonly actions = ['restart', 'destroy', 'up', 'upgrade'] as const;
+  readonly actions = ['restart', 'destroy', 'up', 'upgrade', 'scale'] as const;
 
   constructor(private readonly capabilities: () => LocalCapabilities = localCapabilities) {}
 
@@ -50,7 +51,7 @@ export class LocalPlatform implements Platform {
   private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<Stack> {
     const cluster = await startCluster(spec, ctx, journal, this.capabilities());
     resources.use(cluster.resources);
-    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move());
+    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move(), null, cluster.scaler);
   }
 }
 
@@ -70,7 +71,8 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
   const security = spec.security ?? { authorization: false, tls: 'off' as const };
   const certs = security.tls === 'off' ? null : await generateCertificates(join(ctx.workDir, 'tls'), ctx.signal);
   if (certs) ctx.log(`TLS ${security.tls}: certificates generated for this run`);
-  const baseConfig = security.authorization || certs ? securityConfig({ authorization: security.authorization, tls: security.tls, certs }) : {};
+  const secured = security.authorization || certs ? securityConfig({ authorization: security.authorization, tls: security.tls, certs }) : {};
+  const baseConfig = mergeConfig(mergeConfig({}, spec.config ?? {}), secured);
   ctx.log(`starting Milvus ${spec.milvusVersion} standalone${security.authorization ? ' with authorization' : ''}`);
   const milvusDir = join(ctx.workDir, 'milvus');
   mkdirSync(milvusDir, { recursive: true });
@@ -103,6 +105,7 @@ class LocalStack implements Stack {
     private readonly faults: FaultContext,
     private readonly resources: DisposalStack,
     readonly clientTls: ClientTls | null = null,
+    private readonly scaler: NodeScaler | null = null,
   ) {
     this.milvusVersion = spec.milvusVersion;
     this.cluster = spec.topology === 'cluster';
@@ -119,6 +122,7 @@ class LocalStack implements Stack {
 
   async perform(action: ActionSpec, signal: AbortSignal): Promise<void> {
     if (action.action === 'upgrade') return this.upgrade(action, signal);
+    if (action.action === 'scale') return this.scale(action, signal);
     if (action.action !== 'restart') throw new Error(`the local platform's stacks do not perform '${action.action}'`);
     const role = this.cluster && this.messageQueue === 'pulsar' && action.target.role === 'mq' ? 'pulsar-broker' : action.target.role;
     const targets = this.faults.components.filter((c) => c.role === role && (!action.target.instance || c.name === action.target.instance));
@@ -132,6 +136,15 @@ class LocalStack implements Stack {
       if (overrides) c.reconfigure!(action.config);
       c.restart();
     }
+  }
+
+  /** Adds or removes query or data node processes (see src/platform/local/scale.ts). */
+  private async scale(action: ActionSpec & { action: 'scale' }, signal: AbortSignal): Promise<void> {
+    if (!this.scaler) throw new Error("scale: the local standalone stack is one process; set stack.topology to 'cluster' to scale query and data nodes");
+    const role = action.target.role;
+    if (!(SCALABLE_ROLES as readonly string[]).includes(role)) throw new Error(`scale: the local cluster scales ${SCALABLE_ROLES.join(' and ')} only, not '${role}'`);
+    if (action.replicas < 1) throw new Error(`scale: replicas must be at least 1 (a cluster with no ${role} cannot serve)`);
+    await this.scaler.scale(role as ScalableRole, action.replicas, signal);
   }
 
   /** In place: the standalone server stops and the new version starts on the same etcd and MinIO data. */

@@ -41,6 +41,8 @@ export interface MilvusClusterConfig {
   localStoragePath: string;
   /** How long a process drains on SIGTERM before it exits anyway (Milvus's default is 30 s). */
   gracefulStopSeconds?: number;
+  /** The scenario's milvus.yaml overrides (nested objects), merged over everything above. */
+  overrides?: Record<string, unknown>;
 }
 
 type YamlValue = string | number | boolean | readonly (string | number)[] | { [key: string]: YamlValue };
@@ -76,7 +78,18 @@ export function renderMilvusConfig(c: MilvusClusterConfig): string {
     log: { level: 'info', format: 'text', stdout: true, file: { rootPath: '' } },
     ...roleSections,
   };
-  return toYaml(config, 0);
+  return toYaml(mergeOverrides(config, c.overrides ?? {}), 0);
+}
+
+/** Nested objects merge key by key; scalars and lists replace. */
+function mergeOverrides(base: Record<string, YamlValue>, overrides: Record<string, unknown>): Record<string, YamlValue> {
+  const out: Record<string, YamlValue> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const prev = out[key];
+    const nested = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    out[key] = nested(value) && nested(prev) ? mergeOverrides(prev as Record<string, YamlValue>, value) : (value as YamlValue);
+  }
+  return out;
 }
 
 function messageQueueConfig(c: MilvusClusterConfig): Record<string, YamlValue> {

@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isBalanced, nodeBalance, rebalances, SCALE_NODES, SEGMENT_DISTRIBUTION, type DistributionSample } from '../../src/checks/rebalance.ts';
+import { evaluateSlos } from '../../src/slo/verdicts.ts';
+import { nodeProcessSpec } from '../../src/platform/local/scale.ts';
+import { renderMilvusConfig } from '../../src/platform/local/roles.ts';
+import { validateScenario } from '../../src/scenario/validate.ts';
+import type { HistoryEvent, SloSpec } from '../../src/core/types.ts';
+import { history, search } from '../support/history.ts';
+
+/** `layout[i]` rows per segment on node i (one segment per entry). */
+function sample(at: number, layout: Record<number, number[]>): DistributionSample {
+  let id = 0;
+  return { at, segments: Object.entries(layout).flatMap(([node, rows]) => rows.map((r) => ({ id: id++, nodes: [Number(node)], rows: r, memBytes: r * 600 }))) };
+}
+const note = (at: number, name: string, detail: unknown): HistoryEvent => ({ at, kind: 'note', name, detail: JSON.stringify(detail) });
+const rebalanceTime: SloSpec = { name: 'rebalanceTime', kind: 'rebalanceTime', phase: null, op: '<=', threshold: 120_000 };
+
+test('balanced means every expected node within 20% of the mean row count', () => {
+  const even = sample(0, { 1: [1000, 1000, 1000, 1000], 2: [1000, 1000, 1000, 1000], 3: [1000, 1000, 1000, 1000], 4: [1000, 1000, 1000, 900] });
+  assert.equal(isBalanced(even, 4), true);
+  assert.equal(isBalanced(even, 2), false, 'four nodes serve, two were expected');
+  const skewed = sample(0, { 1: [1000, 1000, 1000, 1000, 1000, 1000], 2: [1000, 1000, 1000, 1000, 1000, 1000], 3: [1000, 1000], 4: [1000, 1000] });
+  assert.equal(isBalanced(skewed, 4), false);
+  assert.equal(nodeBalance(skewed).maxDeviation, 0.5);
+  assert.equal(nodeBalance(skewed).rows, 16_000);
+  // A segment served by two replicas counts on both nodes.
+  assert.deepEqual(nodeBalance({ at: 0, segments: [{ id: 1, nodes: [1, 2], rows: 10, memBytes: 1 }] }).rowsByNode, { 1: 10, 2: 10 });
+});
+
+test('scale out: rebalance time runs from the new nodes being up to the first balanced sample; searches in between are scored', () => {
+  const h = history(
+    [search(1_000, 'ok', { latencyMs: 10 }), search(5_000, 'ok', { latencyMs: 30 }), search(20_000, 'fail'), search(50_000, 'ok', { latencyMs: 8 }), search(70_000, 'ok')],
+    [
+      { at: 1_000, kind: 'action-start', name: 'scale' },
+      note(1_000, SEGMENT_DISTRIBUTION, sample(1_000, { 1: [1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000], 2: [1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000] })),
+      note(10_000, SCALE_NODES, { role: 'querynode', from: 2, to: 4, added: ['querynode-3', 'querynode-4'], removed: [] }),
+      note(30_000, SEGMENT_DISTRIBUTION, sample(30_000, { 1: [1000, 1000, 1000, 1000, 1000, 1000], 2: [1000, 1000, 1000, 1000, 1000, 1000], 3: [1000, 1000], 4: [1000, 1000] })),
+      note(60_000, SEGMENT_DISTRIBUTION, sample(60_000, { 1: [1000, 1000, 1000, 1000], 2: [1000, 1000, 1000, 1000], 3: [1000, 1000, 1000, 1000], 4: [1000, 1000, 1000, 1000] })),
+      { at: 60_500, kind: 'action-end', name: 'scale', detail: 'ok' },
+    ],
+  );
+  const [r] = rebalances(h);
+  assert.ok(r);
+  assert.equal(r.nodesReadyAt, 10_000);
+  assert.equal(r.balancedAt, 60_000);
+  assert.equal(r.rebalanceMs, 50_000);
+  assert.equal(r.enoughSegments, true);
+  assert.equal(r.searches, 4, 'the searches from the step start until balanced');
+  assert.equal(r.failed, 1);
+  assert.equal(r.availability, 0.75);
+  assert.deepEqual(r.added, ['querynode-3', 'querynode-4']);
+  assert.match(r.problems.join(';'), /1 of 4 searches during the rebalance did not succeed/);
+  const [v] = evaluateSlos([rebalanceTime], { phases: [], faults: [], durability: null, rebalances: [r] });
+  assert.equal(v!.pass, true);
+  assert.equal(v!.measured, 50_000);
+  assert.match(v!.reason, /2 → 4: 50 s, 4 searches, availability 75%/);
+});
+
+test('scale in: from the step start; rows lost from the served set, too few segments and never balancing are named', () => {
+  const before = sample(0, { 1: [1000, 1000], 2: [1000, 1000], 3: [1000, 1000], 4: [1000, 1000] });
+  const h = history([search(100, 'ok')], [
+    { at: 0, kind: 'action-start', name: 'scale' },
+    note(0, SEGMENT_DISTRIBUTION, before),
+    note(40_000, SEGMENT_DISTRIBUTION, sample(40_000, { 1: [1000, 1000, 1000], 2: [1000, 1000, 1000] })),
+    note(45_000, SCALE_NODES, { role: 'querynode', from: 4, to: 2, added: [], removed: ['querynode-4', 'querynode-3'] }),
+    { at: 46_000, kind: 'action-end', name: 'scale', detail: 'failed: did not finish within 300 s' },
+  ]);
+  const [r] = rebalances(h);
+  assert.equal(r!.balancedAt, 40_000, 'the drain starts at the step: balanced counts from there');
+  assert.equal(r!.rebalanceMs, 40_000);
+  assert.equal(r!.enoughSegments, false);
+  const problems = r!.problems.join('\n');
+  assert.match(problems, /only 8 sealed segments for 4 query nodes/);
+  assert.match(problems, /rows served fell from 8000 to 6000/);
+  assert.match(problems, /failed: did not finish/);
+  const [v] = evaluateSlos([rebalanceTime], { phases: [], faults: [], durability: null, rebalances: [r!] });
+  assert.equal(v!.pass, false, 'too few segments: the measurement means nothing and the SLO fails');
+
+  const never = rebalances(history([], [{ at: 0, kind: 'action-start', name: 'scale' }, note(1, SCALE_NODES, { role: 'querynode', from: 2, to: 4, added: [], removed: [] })]))[0]!;
+  assert.equal(never.rebalanceMs, null);
+  assert.match(never.problems.join(), /no sample of the query coordinator/);
+  assert.equal(evaluateSlos([rebalanceTime], { phases: [], faults: [], durability: null, rebalances: [] })[0]!.pass, false, 'no scale step: no samples, fails');
+});
+
+test('a new node copies its role template with its own name, ports, address, storage and a long drain', () => {
+  const template = {
+    name: 'querynode-1', roles: ['querynode' as const], args: ['run', 'querynode', '-alias=querynode-1'],
+    env: { MILVUSCONF: '/c/', METRICS_PORT: '1', QUERYNODE_PORT: '2', QUERYNODE_IP: '10.0.0.5', LOCALSTORAGE_PATH: '/d/querynode-1', MILVUS_RUN_DIR: '/r/run-querynode-1', DEPLOY_MODE: 'CLUSTER' },
+    ports: { querynode: 2 }, metricsPort: 1, host: '10.0.0.5', healthUrl: 'http://10.0.0.5:1/healthz', runDir: '/r/run-querynode-1',
+  };
+  const spec = nodeProcessSpec(template, 'querynode', { name: 'querynode-3', host: '10.0.0.14', metricsPort: 91, port: 92, runDir: '/r/run-querynode-3', localStorage: '/d/querynode-3', drainSeconds: 90 });
+  assert.deepEqual(spec.args, ['run', 'querynode', '-alias=querynode-3']);
+  assert.equal(spec.env.QUERYNODE_PORT, '92');
+  assert.equal(spec.env.QUERYNODE_IP, '10.0.0.14');
+  assert.equal(spec.env.METRICS_PORT, '91');
+  assert.equal(spec.env.LOCALSTORAGE_PATH, '/d/querynode-3');
+  assert.equal(spec.env.QUERYNODE_GRACEFULSTOPTIMEOUT, '90');
+  assert.equal(spec.env.MILVUSCONF, '/c/');
+  assert.equal(spec.healthUrl, 'http://10.0.0.14:91/healthz');
+  assert.equal(template.env.QUERYNODE_PORT, '2', 'the template is not changed');
+});
+
+test('stack.config overrides merge into the cluster milvus.yaml; a rebalanceTime SLO needs a query-node scale step', () => {
+  const yaml = renderMilvusConfig({
+    host: '127.0.0.1', etcdEndpoints: ['127.0.0.1:2379'], etcdRootPath: 'r', localStoragePath: '/tmp/x', kafkaBrokerList: 'k:9092',
+    minio: { address: 'm', port: 9000, accessKey: 'a', secretKey: 's', bucket: 'b', rootPath: 'f' },
+    overrides: { dataCoord: { segment: { maxSize: 1 } }, queryNode: { gracefulStopTimeout: 7 } },
+  });
+  assert.match(yaml, /dataCoord:\n {2}ip: "127.0.0.1"\n {2}segment:\n {4}maxSize: 1\n/);
+  assert.match(yaml, /queryNode:\n {2}ip: "127.0.0.1"\n {2}gracefulStopTimeout: 7\n/);
+  const base = { name: 'x', stack: { topology: 'cluster', messageQueue: 'kafka', config: { dataCoord: { segment: { maxSize: 1 } } } }, phases: { steady: '10s', fault: '1s', recovered: '1s' } };
+  const bad = validateScenario({ ...base, slos: [{ kind: 'rebalanceTime', threshold: 1000 }] });
+  assert.ok(!bad.ok);
+  assert.match(JSON.stringify(bad.errors), /needs a step that scales query nodes/);
+  const ok = validateScenario({ ...base, phases: undefined, steps: [{ phase: 'a', duration: '1s' }, { action: 'scale', target: { role: 'querynode' }, replicas: 4 }], slos: [{ kind: 'rebalanceTime', threshold: 1000 }] });
+  assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.errors));
+  assert.deepEqual(ok.scenario.stack.config, { dataCoord: { segment: { maxSize: 1 } } });
+});
