@@ -46,6 +46,7 @@ ${r.security ? `<h2>Security probes</h2>\n${securityTable(r.security)}` : ''}
 <h2>Durability</h2>
 ${durabilityText(r)}
 ${upgradeSection(r)}
+${rebalanceSection(r)}
 <h2>Search latency over time</h2>
 <div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#fbe7d3"></i>until recovered</span></div>
 ${latencyChart(r, domain)}
@@ -67,6 +68,22 @@ function upgradeSection(r: RunReport): string {
   return `<h2>Upgrade</h2>
 <p class="meta">Times on the run's clock, as the charts below. Downtime: the longest time without a successful search from before the step until searchable again; availability and p99 over the probe searches meanwhile.</p>
 <table><tr><th>step</th><th>started</th><th>took</th><th>searchable at</th><th>downtime</th><th>searches</th><th>availability</th><th>p99 ms</th><th>server after</th><th style="text-align:left">index and version</th></tr>${rows.join('')}</table>`;
+}
+
+/** Each scale step: when the nodes were up (or gone), rebalance time, and the searches meanwhile. */
+function rebalanceSection(r: RunReport): string {
+  const steps = r.rebalances ?? [];
+  if (steps.length === 0) return '';
+  const s = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+  const nodes = (b: NonNullable<RunReport['rebalances']>[number]['before']): string =>
+    b ? `${b.nodes} nodes, ${b.segments} segments: ${Object.entries(b.rowsByNode).map(([n, rows]) => `${rows} rows / ${b.segmentsByNode[n]} seg`).join(', ')}` : '—';
+  const rows = steps.map(
+    (st) =>
+      `<tr><td>${esc(st.role)} ${st.from} → ${st.to}</td><td style="text-align:left">${esc([...st.added.map((n) => `+${n}`), ...st.removed.map((n) => `−${n}`)].join(' '))}</td><td>${s(st.start)}</td><td>${s(st.nodesReadyAt)}</td><td>${s(st.balancedAt)}</td><td>${s(st.rebalanceMs)}</td><td>${st.searches}</td><td>${st.availability === null ? '—' : `${(st.availability * 100).toFixed(2)}%`}</td><td>${num(st.p99Ms, 0)}</td><td style="text-align:left">${esc(nodes(st.before))}</td><td style="text-align:left">${esc(nodes(st.after))}</td><td class="${st.problems.length ? 'bad' : 'ok'}" style="text-align:left">${st.problems.length ? st.problems.map(esc).join('<br>') : 'balanced, no failed search'}</td></tr>`,
+  );
+  return `<h2>Scale and rebalance</h2>
+<p class="meta">Times on the run's clock. Balanced: each query node serves within 20% of the mean row count of the sealed segments (the query coordinator's view, sampled every second). Rebalance time runs from the new nodes being up (scale out) or from the step's start, where the drain begins (scale in). Availability and p99 over every search (probes and k6) from the step's start until balanced.</p>
+<table><tr><th>step</th><th style="text-align:left">nodes</th><th>started</th><th>nodes up / gone</th><th>balanced at</th><th>rebalance time</th><th>searches</th><th>availability</th><th>p99 ms</th><th style="text-align:left">before</th><th style="text-align:left">after</th><th style="text-align:left">result</th></tr>${rows.join('')}</table>`;
 }
 
 function num(v: number | null, digits = 1): string {
@@ -94,7 +111,7 @@ function formatMeasured(kind: string, v: number): string {
   if (kind === 'recall') return v.toFixed(4);
   if (kind === 'errorRate') return `${(v * 100).toFixed(2)}%`;
   if (kind === 'latency') return `${v.toFixed(1)} ms`;
-  if (kind === 'recoveryTime') return `${(v / 1000).toFixed(1)} s`;
+  if (kind === 'recoveryTime' || kind === 'rebalanceTime') return `${(v / 1000).toFixed(1)} s`;
   return String(v);
 }
 
