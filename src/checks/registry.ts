@@ -1,5 +1,6 @@
-import type { FaultWindow, Finding, OpLatency, PhaseStats, RebalanceStep, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import type { FaultWindow, Finding, OpLatency, PhaseStats, RebalanceStep, RecordedRun, SizingReport, ServerPhaseView, UpgradeStep } from '../core/types.ts';
 import { rebalances } from './rebalance.ts';
+import { sizingProjection } from './sizing.ts';
 import { upgradeSteps } from './upgrade.ts';
 import { detect } from './detectors.ts';
 import { durability, type DurabilityResult } from './durability.ts';
@@ -25,6 +26,7 @@ export interface Measures {
   security: SecurityResult | null;
   upgrades: UpgradeStep[];
   rebalances: RebalanceStep[];
+  sizing: SizingReport | null;
 }
 
 /** A check: a pure function of the recorded history that yields one measure. */
@@ -49,9 +51,13 @@ export const CHECKS: readonly Check[] = [
   define('security', ({ run }) => securityResult(run.history.ops)),
   define('upgrades', ({ run }) => upgradeSteps(run.history, run.header.scenario.stack.milvusVersion)),
   define('rebalances', ({ run }) => rebalances(run.history)),
+  define('sizing', ({ run }) => {
+    const s = run.header.scenario;
+    return s.sizing ? sizingProjection(run.history, s.sizing, s.dataset.dim, s.collection.index.type) : null;
+  }),
 ];
 
-const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [], rebalances: [] };
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [], rebalances: [], sizing: null };
 
 /** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
 export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {

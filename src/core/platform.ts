@@ -48,6 +48,15 @@ export interface Stack extends AsyncDisposable {
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault>;
   /** Performs one of the platform's `stackActions` (e.g. restart); resolves once it is done. */
   perform(action: ActionSpec, signal: AbortSignal): Promise<void>;
+  /** What the stack's processes use now, for sizing; absent where the platform cannot tell. */
+  usage?(): Promise<StackUsage>;
+}
+
+export interface StackUsage {
+  /** Resident memory per component process (null: not running or unreadable). */
+  processes: { name: string; role: string; rssBytes: number | null }[];
+  /** Bytes in the object store's data directory; null where it cannot be read. */
+  objectStoreBytes: number | null;
 }
 
 export interface Platform {

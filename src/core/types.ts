@@ -72,8 +72,11 @@ export const SECURITY_OFF: SecuritySpec = { authorization: false, rootPassword: 
 /** Where a probe set ran: a scenario step, or one of the default points. */
 export type SecurityPoint = string;
 
+/** Index types a scenario can name (Milvus 2.3 has them all; DISKANN needs queryNode.enableDisk). */
+export type IndexType = 'HNSW' | 'IVF_FLAT' | 'IVF_SQ8' | 'DISKANN' | 'FLAT';
+
 export interface IndexSpec {
-  type: 'HNSW' | 'IVF_FLAT' | 'FLAT';
+  type: IndexType;
   params: Record<string, number>;
   /** Search-time parameters, e.g. { ef: 64 } for HNSW. */
   searchParams: Record<string, number>;
@@ -314,6 +317,23 @@ export interface Scenario {
   recovery: { window: Millis };
   slos: readonly SloSpec[];
   expect: Expectation | null;
+  /** A sizing projection (src/checks/sizing.ts); absent: none. */
+  sizing?: SizingSpec;
+}
+
+/**
+ * Measure memory and object storage at several dataset sizes in one run and project them to a
+ * target scale: the setup loads `sizes` in turn (the last is dataset.rows) and measures each once
+ * the query nodes serve it; after the run each of `indexes` is built and measured at full size.
+ */
+export interface SizingSpec {
+  target: { rows: number; dim: number };
+  /** Ascending row counts, at least two, the last dataset.rows. */
+  sizes: readonly number[];
+  /** Further index types measured at full size after the run (the scenario's own is measured at every size). */
+  indexes: readonly IndexType[];
+  /** One query node's memory for the node count (GiB). */
+  nodeMemoryGiB: number;
 }
 
 /** One client operation, as Jepsen records it: it ended ok, failed, or we do not know. */
@@ -550,6 +570,48 @@ export interface RebalanceStep {
   problems: readonly string[];
 }
 
+/** One sizing measurement: what the query nodes serve and what it costs (src/checks/sizing.ts). */
+export interface SizingSample {
+  at: number;
+  index: IndexType;
+  /** Rows in the sealed segments the query nodes serve (each segment once). */
+  rows: number;
+  /** Resident memory of each query-node process. */
+  queryNodes: readonly { name: string; rssBytes: number }[];
+  /** Milvus's own memory size of the served segments (GetQuerySegmentInfo mem_size). */
+  segmentMemBytes: number;
+  /** Bytes in the object store's data directory; null where the platform cannot tell. */
+  objectStoreBytes: number | null;
+}
+
+/** A projection to the target scale for one index type. */
+export interface SizingProjection {
+  index: IndexType;
+  /** 'fit': per row from the line through every size; 'full size': one size, less the fitted fixed cost. */
+  basis: 'fit' | 'full size';
+  /** Query-node memory per row at the measured dim, and scaled to the target dim. */
+  perRowBytes: number;
+  perRowBytesAtTarget: number;
+  /** Milvus's own segment memory per row at the measured dim. */
+  segmentBytesPerRow: number | null;
+  queryNodes: number | null;
+  memoryBytes: number;
+  formula: string;
+}
+
+export interface SizingReport {
+  target: { rows: number; dim: number };
+  measuredDim: number;
+  nodeMemoryGiB: number;
+  samples: readonly SizingSample[];
+  /** Query-node RSS = nodes × fixedPerNodeBytes + rows × perRowBytes, fitted over the sizes. */
+  memory: { nodes: number; fixedPerNodeBytes: number; perRowBytes: number; r2: number | null } | null;
+  /** Object store bytes = fixedBytes + rows × perRowBytes, fitted; targetBytes at the target scale. */
+  storage: { fixedBytes: number; perRowBytes: number; perRowBytesAtTarget: number; targetBytes: number; formula: string } | null;
+  projections: readonly SizingProjection[];
+  problems: readonly string[];
+}
+
 /** One upgrade (or rollback) step, measured from the history around its action. */
 export interface UpgradeStep {
   from: string | null;
@@ -628,6 +690,8 @@ export interface RunReport {
   upgrades: readonly UpgradeStep[];
   /** Each scale step, in order (src/checks/rebalance.ts); absent or empty without scale steps. */
   rebalances?: readonly RebalanceStep[];
+  /** The sizing projection, when the scenario asked for one. */
+  sizing?: SizingReport | null;
   /** Time series for charts: [ms since epoch, value]. */
   series: {
     searchLatency: readonly (readonly [number, number, Outcome])[];

@@ -82,7 +82,8 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, fail
     security: m.security && { probes: m.security.probes.map((p) => ({ ...p.probe, outcome: p.outcome, status: p.status, at: p.at, evidence: p.evidence })) },
     expectation,
     upgrades: m.upgrades,
-    rebalances: m.rebalances,
+    ...(m.rebalances.length > 0 ? { rebalances: m.rebalances } : {}),
+    ...(m.sizing ? { sizing: m.sizing } : {}),
     series: {
       searchLatency: history.ops.filter((o) => o.op === 'search').map((o) => [o.start, round(o.latencyMs), o.outcome] as const),
       recall: truth

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync, cpSync, rmSync, existsSync, lstatSync, readFi
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Scenario } from '../core/types.ts';
-import type { Platform } from '../core/platform.ts';
+import type { Platform, Stack } from '../core/platform.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import { createDataset, type Dataset } from '../dataset/index.ts';
 import { SdkDriver } from '../workload/sdk.ts';
@@ -17,6 +17,7 @@ import { describeLoad, k6Spec, runChurn, runLoad, writeQueries } from './workloa
 import { BreachWatch } from './breach.ts';
 import { RunHost, type StackSlot } from './host.ts';
 import { RunSecurity } from './security.ts';
+import { measureOtherIndexes, measureSizing } from './sizing.ts';
 import { redactSecrets } from './redact.ts';
 import { GateMissed, runSteps, StepFailed } from '../plan/interpreter.ts';
 import { fixedLength, fixedPhaseStarts, longestLength } from '../scenario/steps.ts';
@@ -141,7 +142,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   history.note({ type: 'versions', ...versions });
   log(`server ${versions.server}, Node SDK ${versions.sdk}`);
   const dataset = createDataset({ profile: s.dataset.profile, dim: s.dataset.dim, metric: s.dataset.metric, seed: s.seed });
-  const acknowledged = await load(s, driver, dataset, signal, log);
+  const acknowledged = await load(s, stack, driver, history, dataset, signal, log);
   await security.setUpRbac(stack);
   const queries = dataset.queries(s.dataset.queries);
   const filtered = s.workload.search.filtered;
@@ -207,10 +208,11 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   if (state.breach || !slot.driver) return;
   log('verifying durability: every row ever written, with Strong consistency');
   await verify(slot.driver, writtenIds(history), signal);
+  if (slot.stack && s.sizing) await measureOtherIndexes(s, slot.stack, slot.driver, history, signal, log);
 }
 
 /** Creates the collection and loads the initial rows; returns the acknowledged ids. */
-async function load(s: Scenario, driver: SdkDriver, dataset: Dataset, signal: AbortSignal, log: (m: string) => void): Promise<number[]> {
+async function load(s: Scenario, stack: Stack, driver: SdkDriver, history: HistoryRecorder, dataset: Dataset, signal: AbortSignal, log: (m: string) => void): Promise<number[]> {
   const step = async (what: string, record: Promise<{ outcome: string; error?: string }>): Promise<void> => {
     const r = await record;
     if (r.outcome !== 'ok') throw new Error(`${what} failed: ${r.error ?? r.outcome}`);
@@ -218,13 +220,22 @@ async function load(s: Scenario, driver: SdkDriver, dataset: Dataset, signal: Ab
   };
   await step('create collection', driver.createCollection(s.dataset));
   const progress = throttled(log, 5000);
-  const acknowledged = await driver.insertAll(dataset, s.dataset, (n) => progress(`inserted ${n}/${s.dataset.rows} rows`), signal);
-  log(`inserted ${acknowledged.length} rows; flushing`);
-  await step('flush', driver.flush());
-  log(`building ${s.collection.index.type} index`);
-  await step('build index', driver.buildIndex(s.dataset.metric, signal));
-  log('loading collection');
-  await step('load collection', driver.load());
+  // With a sizing projection the rows go in by sizes, each measured once served; else at once.
+  const sizes = s.sizing?.sizes ?? [s.dataset.rows];
+  const acknowledged: number[] = [];
+  for (const [i, size] of sizes.entries()) {
+    const from = i === 0 ? 0 : sizes[i - 1]!;
+    acknowledged.push(...(await driver.insertAll(dataset, { ...s.dataset, rows: size }, (n) => progress(`inserted ${n}/${s.dataset.rows} rows`), signal, 60_000, from)));
+    log(`inserted ${acknowledged.length} rows; flushing`);
+    await step('flush', driver.flush());
+    if (i === 0) {
+      log(`building ${s.collection.index.type} index`);
+      await step('build index', driver.buildIndex(s.dataset.metric, signal));
+      log('loading collection');
+      await step('load collection', driver.load());
+    }
+    if (s.sizing) await measureSizing(stack, driver, history, s.collection.index.type, size, signal, log);
+  }
   return acknowledged;
 }
 

@@ -4,6 +4,7 @@ import type {
   EtcdMember,
   FaultKind,
   IndexSpec,
+  IndexType,
   Metric,
   PhaseName,
   Role,
@@ -80,6 +81,8 @@ export interface ScenarioInput {
   slos?: SloInput[];
   /** A negative drill: the run passes only when exactly this verdict and these missed SLOs happen. */
   expect?: { verdict: 'pass' | 'fail' | 'aborted'; slos?: string[] } | null;
+  /** A sizing projection: sizes loaded in turn during setup, further index types measured after the run, the target to project to. */
+  sizing?: { target: { rows: number; dim: number }; sizes: number[]; indexes?: IndexType[]; nodeMemoryGiB?: number } | null;
 }
 
 export type StepInput =

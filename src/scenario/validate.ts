@@ -4,10 +4,12 @@ import type {
   DatasetSpec,
   Expectation,
   FaultSpec,
+  IndexSpec,
   LoadWriteSpec,
   Scenario,
   SloSpec,
   SecuritySpec,
+  SizingSpec,
   StackSpec,
   StepSpec,
   TargetMode,
@@ -37,7 +39,7 @@ const CONSISTENCY = ['Strong', 'Bounded', 'Session', 'Eventually'] as const;
 const TOPOLOGIES = ['standalone', 'cluster'] as const;
 const QUEUES = ['rocksmq', 'kafka', 'pulsar'] as const;
 const STORES = ['minio', 'local'] as const;
-const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'FLAT'] as const;
+const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'IVF_SQ8', 'DISKANN', 'FLAT'] as const;
 const SCALARS = ['tenant', 'category', 'ts', 'num'] as const;
 const PHASES = ['steady', 'fault', 'recovered'] as const;
 const WAIT_CONDITIONS = ['recovered', 'healed', 'searchable'] as const satisfies readonly WaitCondition[];
@@ -161,7 +163,7 @@ class Reader {
 export function validateScenario(input: unknown): ValidationResult {
   const r = new Reader();
   const root = r.object(input, 'scenario');
-  r.unknownKeys(root, '', ['name', 'description', 'seed', 'stack', 'collection', 'dataset', 'workload', 'phases', 'faults', 'steps', 'recovery', 'slos', 'expect']);
+  r.unknownKeys(root, '', ['name', 'description', 'seed', 'stack', 'collection', 'dataset', 'workload', 'phases', 'faults', 'steps', 'recovery', 'slos', 'expect', 'sizing']);
 
   const name = r.str(root, 'name', '', undefined);
   const description = typeof root.description === 'string' ? root.description : '';
@@ -177,13 +179,14 @@ export function validateScenario(input: unknown): ValidationResult {
   const slos = r.array(root.slos, 'slos').map((s, i) => readSlo(r, s, `slos[${i}]`));
   const expect = root.expect === undefined || root.expect === null ? null : readExpect(r, r.object(root.expect, 'expect'));
 
+  const sizing = root.sizing === undefined || root.sizing === null ? null : readSizing(r, r.object(root.sizing, 'sizing'), dataset.rows);
   crossChecks(r, { collection, dataset, workload, steps: written, slos, recovery, stack, expect });
   const steps = withSecurityPoints(written, stack.security!);
 
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
   return {
     ok: true,
-    scenario: { name, description, seed, stack, collection, dataset, workload, steps, recovery, slos, expect },
+    scenario: { name, description, seed, stack, collection, dataset, workload, steps, recovery, slos, expect, ...(sizing ? { sizing } : {}) },
   };
 }
 
@@ -314,6 +317,29 @@ function readRollback(r: Reader, o: Obj, path: string): boolean {
   return o.rollback === true;
 }
 
+function readSizing(r: Reader, o: Obj, rows: number): SizingSpec {
+  r.unknownKeys(o, 'sizing', ['target', 'sizes', 'indexes', 'nodeMemoryGiB']);
+  const t = r.object(o.target, 'sizing.target');
+  if (o.target === undefined) r.fail('sizing.target', 'is required', 'set sizing.target to e.g. { rows: 2_000_000_000, dim: 768 }');
+  r.unknownKeys(t, 'sizing.target', ['rows', 'dim']);
+  const target = { rows: r.int(t, 'rows', 'sizing.target', undefined, 1, 1e13), dim: r.int(t, 'dim', 'sizing.target', undefined, 1, 32_768) };
+  const sizes = r.array(o.sizes, 'sizing.sizes').filter((v, i): v is number => {
+    if (Number.isInteger(v) && (v as number) >= 1) return true;
+    r.fail(`sizing.sizes[${i}]`, `must be a whole number of rows, got ${describe(v)}`, 'write row counts, e.g. [10000, 20000, 40000]');
+    return false;
+  });
+  const ascending = sizes.every((v, i) => i === 0 || v > sizes[i - 1]!);
+  if (sizes.length < 2 || !ascending || sizes.at(-1) !== rows) {
+    r.fail('sizing.sizes', `must be at least two ascending row counts ending with dataset.rows (${rows}), got ${describe(o.sizes)}`, `write e.g. [${Math.round(rows / 4)}, ${Math.round(rows / 2)}, ${rows}]: two sizes at least separate a process's fixed cost from the cost per row`);
+  }
+  const indexes = r.array(o.indexes, 'sizing.indexes').filter((v, i): v is IndexSpec['type'] => {
+    if ((INDEX_TYPES as readonly unknown[]).includes(v)) return true;
+    r.fail(`sizing.indexes[${i}]`, `is not an index type: ${describe(v)}`, `use one of ${INDEX_TYPES.join(', ')}`);
+    return false;
+  });
+  return { target, sizes, indexes, nodeMemoryGiB: r.num(o, 'nodeMemoryGiB', 'sizing', 32) };
+}
+
 function readExpect(r: Reader, o: Obj): Expectation {
   r.unknownKeys(o, 'expect', ['verdict', 'slos']);
   const verdict = r.oneOf(o, 'verdict', 'expect', VERDICTS, undefined);
@@ -437,6 +463,8 @@ function readCollection(r: Reader, o: Obj, scenarioName: string): CollectionSpec
 const INDEX_DEFAULTS: Record<(typeof INDEX_TYPES)[number], { params: Record<string, number>; searchParams: Record<string, number> }> = {
   HNSW: { params: { M: 16, efConstruction: 200 }, searchParams: { ef: 64 } },
   IVF_FLAT: { params: { nlist: 128 }, searchParams: { nprobe: 16 } },
+  IVF_SQ8: { params: { nlist: 128 }, searchParams: { nprobe: 16 } },
+  DISKANN: { params: {}, searchParams: { search_list: 100 } },
   FLAT: { params: {}, searchParams: {} },
 };
 

@@ -151,9 +151,10 @@ export class SdkDriver implements AsyncDisposable {
     onBatch: (done: number) => void,
     signal: AbortSignal,
     timeoutMs = 60_000,
+    firstRow = 0,
   ): Promise<number[]> {
     const acknowledged: number[] = [];
-    for (let start = 0; start < spec.rows; start += spec.batchSize) {
+    for (let start = firstRow; start < spec.rows; start += spec.batchSize) {
       signal.throwIfAborted();
       const count = Math.min(spec.batchSize, spec.rows - start);
       const rows = this.rowsFor(dataset, start, count);
@@ -272,8 +273,7 @@ export class SdkDriver implements AsyncDisposable {
     );
   }
 
-  async buildIndex(metric: string, signal: AbortSignal, timeoutMs = 600_000): Promise<OpRecord> {
-    const index = this.collection.index;
+  async buildIndex(metric: string, signal: AbortSignal, timeoutMs = 600_000, index: CollectionSpec['index'] = this.collection.index): Promise<OpRecord> {
     return this.call(
       'index',
       timeoutMs,
@@ -297,6 +297,21 @@ export class SdkDriver implements AsyncDisposable {
           { what: `index build on ${this.collection.name}.vector to finish`, timeoutMs, intervalMs: 1000, signal },
         );
         return created;
+      },
+      statusError,
+    );
+  }
+
+  /** Releases the collection and drops its vector index (to build another: sizing measures index types in turn). */
+  async releaseAndDropIndex(timeoutMs = 120_000): Promise<OpRecord> {
+    const collection_name = this.collection.name;
+    return this.call(
+      'ddl',
+      timeoutMs,
+      async () => {
+        const released = await this.client.releaseCollection({ collection_name });
+        if (statusError(released).error) return released;
+        return this.client.dropIndex({ collection_name, field_name: 'vector' });
       },
       statusError,
     );

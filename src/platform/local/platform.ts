@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
+import type { ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack, StackUsage } from '../../core/platform.ts';
+import { directoryBytes, residentBytes } from './usage.ts';
 import type { ActionSpec, FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
@@ -89,7 +90,7 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     }),
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
-  return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs));
+  return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs), null, minio?.dataDir ?? null);
 }
 
 
@@ -106,6 +107,8 @@ class LocalStack implements Stack {
     private readonly resources: DisposalStack,
     readonly clientTls: ClientTls | null = null,
     private readonly scaler: NodeScaler | null = null,
+    /** The MinIO data directory when it is not on a component volume. */
+    private readonly objectStoreDir: string | null = null,
   ) {
     this.milvusVersion = spec.milvusVersion;
     this.cluster = spec.topology === 'cluster';
@@ -114,6 +117,14 @@ class LocalStack implements Stack {
 
   components(): ComponentInfo[] {
     return this.faults.components.map((c) => ({ name: c.name, role: c.role, pid: c.process.pid ?? null, logFile: c.logFile }));
+  }
+
+  /** RSS from /proc of each component's process; the object store's bytes from MinIO's data directory (its volume's). */
+  async usage(): Promise<StackUsage> {
+    const processes = this.faults.components.map((c) => ({ name: c.name, role: c.role, rssBytes: c.process.running && c.process.pid !== undefined ? residentBytes(c.process.pid) : null }));
+    const minio = this.faults.components.find((c) => c.role === 'minio');
+    const dir = minio?.volume?.dataDir ?? this.objectStoreDir;
+    return { processes, objectStoreBytes: dir ? directoryBytes(dir) : null };
   }
 
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
