@@ -60,7 +60,7 @@ test('one size, no growth, missing index or storage: each is named and nothing i
 });
 
 test('sizing is validated with the field and a fix', () => {
-  const base = { name: 'x', dataset: { rows: 40_000 }, phases: { steady: '10s', fault: '1s', recovered: '1s' } };
+  const base = { name: 'x', dataset: { rows: 40_000 }, phases: { steady: '10s', fault: '1s', recovered: '20s' } };
   const bad = validateScenario({ ...base, sizing: { target: { rows: 2e9 }, sizes: [40_000], indexes: ['ANNOY'] } });
   assert.ok(!bad.ok);
   const paths = bad.errors.map((e) => e.path);
