@@ -51,10 +51,16 @@ export function sizingProjection(history: History, spec: SizingSpec, measuredDim
   if (main.some((s) => s.queryNodes.length !== nodes)) problems.push('the number of query nodes changed between sizes; the fixed cost per node is an average');
   const memFit = fitLine(main.map((s) => ({ x: s.rows, y: rss(s) })));
   if (!memFit) problems.push(`memory needs ${index} measured at two or more dataset sizes; got ${new Set(main.map((s) => s.rows)).size}`);
-  else if (memFit.b <= 0) problems.push(`query-node memory did not grow with the rows (slope ${memFit.b.toFixed(1)} bytes/row): the sizes are too close for this machine's noise; use sizes further apart`);
+  else if (memFit.b <= 0) problems.push(`query-node memory did not grow with the rows (slope ${memFit.b.toFixed(1)} bytes/row): the sizes are too close for this machine's noise (use sizes further apart); projected from Milvus's segment memory per row instead, with the rest of the RSS as the fixed cost`);
   const memory = memFit && nodes > 0 ? { nodes, fixedPerNodeBytes: memFit.a / nodes, perRowBytes: memFit.b, r2: memFit.r2 } : null;
 
   const projections: SizingProjection[] = [];
+  const largest = main.reduce<SizingSample | null>((best, s) => (!best || s.rows > best.rows ? s : best), null);
+  if (memory && memory.perRowBytes <= 0 && largest && largest.segmentMemBytes > 0) {
+    // RSS is too noisy at these sizes to give a slope; Milvus's own segment accounting still does.
+    const fixed = Math.max(0, (rss(largest) - largest.segmentMemBytes) / largest.queryNodes.length);
+    projections.push(project(index, 'segment size', largest.segmentMemBytes / largest.rows, largest, fixed, spec, dimScale, measuredDim));
+  }
   if (memory && memory.perRowBytes > 0) {
     const indexes = [index, ...new Set(samples.map((s) => s.index).filter((i) => i !== index))];
     for (const ix of indexes) {

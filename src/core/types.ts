@@ -587,8 +587,11 @@ export interface SizingSample {
 /** A projection to the target scale for one index type. */
 export interface SizingProjection {
   index: IndexType;
-  /** 'fit': per row from the line through every size; 'full size': one size, less the fitted fixed cost. */
-  basis: 'fit' | 'full size';
+  /**
+   * 'fit': per row from the line through every size; 'full size': one size, less the fitted fixed
+   * cost; 'segment size': Milvus's own segment memory per row, where RSS did not grow cleanly.
+   */
+  basis: 'fit' | 'full size' | 'segment size';
   /** Query-node memory per row at the measured dim, and scaled to the target dim. */
   perRowBytes: number;
   perRowBytesAtTarget: number;

@@ -47,6 +47,7 @@ ${r.security ? `<h2>Security probes</h2>\n${securityTable(r.security)}` : ''}
 ${durabilityText(r)}
 ${upgradeSection(r)}
 ${rebalanceSection(r)}
+${sizingSection(r)}
 <h2>Search latency over time</h2>
 <div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#fbe7d3"></i>until recovered</span></div>
 ${latencyChart(r, domain)}
@@ -84,6 +85,39 @@ function rebalanceSection(r: RunReport): string {
   return `<h2>Scale and rebalance</h2>
 <p class="meta">Times on the run's clock. Balanced: each query node serves within 20% of the mean row count of the sealed segments (the query coordinator's view, sampled every second). Rebalance time runs from the new nodes being up (scale out) or from the step's start, where the drain begins (scale in). Availability and p99 over every search (probes and k6) from the step's start until balanced.</p>
 <table><tr><th>step</th><th style="text-align:left">nodes</th><th>started</th><th>nodes up / gone</th><th>balanced at</th><th>rebalance time</th><th>searches</th><th>availability</th><th>p99 ms</th><th style="text-align:left">before</th><th style="text-align:left">after</th><th style="text-align:left">result</th></tr>${rows.join('')}</table>`;
+}
+
+/** The sizing projection: what was measured, the fitted line, and the projection with its formula. */
+function sizingSection(r: RunReport): string {
+  const z = r.sizing;
+  if (!z) return '';
+  const b = (n: number | null): string => (n === null ? '—' : bytesText(n));
+  const samples = z.samples.map(
+    (s) => `<tr><td>${esc(s.index)}</td><td>${s.rows}</td><td style="text-align:left">${esc(s.queryNodes.map((q) => `${q.name} ${bytesText(q.rssBytes)}`).join(', '))}</td><td>${b(s.queryNodes.reduce((a, q) => a + q.rssBytes, 0))}</td><td>${b(s.segmentMemBytes)}</td><td>${b(s.objectStoreBytes)}</td></tr>`,
+  );
+  const m = z.memory;
+  const fit = m ? `<p>Fitted over the sizes: query-node RSS = ${m.nodes} × ${bytesText(m.fixedPerNodeBytes)} (fixed per process) + rows × ${m.perRowBytes.toFixed(1)} B${m.r2 === null ? '' : ` (r² ${m.r2.toFixed(3)})`}.${z.storage ? ` Object store = ${bytesText(z.storage.fixedBytes)} + rows × ${z.storage.perRowBytes.toFixed(1)} B.` : ''}</p>` : '';
+  const proj = z.projections.map(
+    (p) => `<tr><td>${esc(p.index)}</td><td>${esc(p.basis)}</td><td>${p.perRowBytes.toFixed(1)}</td><td>${p.perRowBytesAtTarget.toFixed(1)}</td><td>${p.segmentBytesPerRow === null ? '—' : p.segmentBytesPerRow.toFixed(1)}</td><td>${p.queryNodes ?? '—'}</td><td>${bytesText(p.memoryBytes)}</td><td style="text-align:left">${esc(p.formula)}</td></tr>`,
+  );
+  return `<h2>Sizing projection</h2>
+<p class="meta">Target: ${z.target.rows.toLocaleString('en')} rows of ${z.target.dim}-d, measured at ${z.measuredDim}-d; query nodes of ${z.nodeMemoryGiB} GiB, filled to 90% (the query coordinator's overload threshold). A row's cost is scaled by target dim / measured dim (vectors dominate a row).</p>
+<table><tr><th>index</th><th>rows served</th><th style="text-align:left">query-node RSS</th><th>RSS total</th><th>segment memory</th><th>object store</th></tr>${samples.join('')}</table>
+${fit}
+<table><tr><th>index</th><th>basis</th><th>B/row measured</th><th>B/row at target dim</th><th>segment B/row</th><th>query nodes</th><th>memory</th><th style="text-align:left">formula</th></tr>${proj.join('')}</table>
+${z.storage ? `<p>Object storage at the target: ${esc(z.storage.formula)}.</p>` : ''}
+${z.problems.length ? `<p class="bad">${z.problems.map(esc).join('<br>')}</p>` : ''}`;
+}
+
+function bytesText(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
 
 function num(v: number | null, digits = 1): string {
