@@ -2,6 +2,8 @@ import type { History, IndexType, SizingProjection, SizingReport, SizingSample, 
 
 /** The note the runner writes for each sizing measurement (JSON SizingSample in its detail). */
 export const SIZING_SAMPLE = 'sizing-sample';
+/** A further index type that could not be measured; the detail says why. */
+export const SIZING_SKIPPED = 'sizing-skipped';
 
 /**
  * The share of a query node's memory Milvus will fill: the query coordinator stops loading onto a
@@ -67,9 +69,10 @@ export function sizingProjection(history: History, spec: SizingSpec, measuredDim
       const own = samples.filter((s) => s.index === ix);
       const full = own.reduce<SizingSample | null>((best, s) => (!best || s.rows > best.rows ? s : best), null);
       if (!full) continue;
-      const perRow = ix === index ? memory.perRowBytes : (rss(full) - memory.fixedPerNodeBytes * full.queryNodes.length) / full.rows;
+      // A further index: what loading it added to the same, released query nodes (their count may differ from the fit's).
+      const perRow = ix === index ? memory.perRowBytes : full.releasedRssBytes === undefined ? 0 : (rss(full) - full.releasedRssBytes) / full.rows;
       if (perRow <= 0) {
-        problems.push(`${ix}: query-node memory at ${full.rows} rows is below the fitted fixed cost; no projection`);
+        problems.push(`${ix}: loading it at ${full.rows} rows added no measurable query-node memory (the allocator may have kept what the release freed); no projection`);
         continue;
       }
       projections.push(project(ix, ix === index ? 'fit' : 'full size', perRow, full, memory.fixedPerNodeBytes, spec, dimScale, measuredDim));
@@ -77,7 +80,8 @@ export function sizingProjection(history: History, spec: SizingSpec, measuredDim
   }
 
   for (const ix of spec.indexes) {
-    if (ix !== index && !samples.some((s) => s.index === ix)) problems.push(`${ix} was named in sizing.indexes but not measured (its build or load failed; the run log says why)`);
+    const why = history.events.find((e) => e.kind === 'note' && e.name === SIZING_SKIPPED && e.detail?.startsWith(`${ix}:`))?.detail;
+    if (ix !== index && !samples.some((s) => s.index === ix)) problems.push(why ? `${why}; not measured` : `${ix} was named in sizing.indexes but not measured (the run ended first)`);
   }
 
   const withStore = main.filter((s) => s.objectStoreBytes !== null);
@@ -106,7 +110,7 @@ function project(ix: IndexType, basis: SizingProjection['basis'], perRow: number
     queryNodes === null
       ? `a ${spec.nodeMemoryGiB} GiB node cannot hold one process's fixed cost (${bytes(fixed)})`
       : `per row ${perRow.toFixed(1)} B × ${target.dim}/${measuredDim} (dim) = ${perRowAtTarget.toFixed(1)} B; ${fmtRows(target.rows)} rows → ${bytes(data)}; nodes = ⌈${bytes(data)} / (${spec.nodeMemoryGiB} GiB × ${USABLE_MEMORY} − ${bytes(fixed)} fixed)⌉ = ${queryNodes}; memory = ${queryNodes} × ${bytes(fixed)} + ${bytes(data)} = ${bytes(memoryBytes)}`;
-  return { index: ix, basis, perRowBytes: perRow, perRowBytesAtTarget: perRowAtTarget, segmentBytesPerRow: full.rows > 0 ? full.segmentMemBytes / full.rows : null, queryNodes, memoryBytes, formula };
+  return { index: ix, basis, perRowBytes: perRow, perRowBytesAtTarget: perRowAtTarget, segmentBytesPerRow: full.rows > 0 && full.segmentMemBytes > 0 ? full.segmentMemBytes / full.rows : null, queryNodes, memoryBytes, formula };
 }
 
 export function bytes(n: number): string {

@@ -578,18 +578,20 @@ export interface SizingSample {
   rows: number;
   /** Resident memory of each query-node process. */
   queryNodes: readonly { name: string; rssBytes: number }[];
-  /** Milvus's own memory size of the served segments (GetQuerySegmentInfo mem_size). */
+  /** Milvus's own memory size of the served segments (GetQuerySegmentInfo mem_size; 0 where the server does not fill it, as 2.3.5 does not). */
   segmentMemBytes: number;
   /** Bytes in the object store's data directory; null where the platform cannot tell. */
   objectStoreBytes: number | null;
+  /** For an index measured after the run: the same query nodes' summed RSS with the collection released, before this index was loaded. */
+  releasedRssBytes?: number;
 }
 
 /** A projection to the target scale for one index type. */
 export interface SizingProjection {
   index: IndexType;
   /**
-   * 'fit': per row from the line through every size; 'full size': one size, less the fitted fixed
-   * cost; 'segment size': Milvus's own segment memory per row, where RSS did not grow cleanly.
+   * 'fit': per row from the line through every size; 'full size': the RSS that loading it at full
+   * size added to the released query nodes, per row; 'segment size': Milvus's own segment memory per row, where RSS did not grow cleanly.
    */
   basis: 'fit' | 'full size' | 'segment size';
   /** Query-node memory per row at the measured dim, and scaled to the target dim. */

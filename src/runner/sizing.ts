@@ -1,6 +1,6 @@
 import type { Stack } from '../core/platform.ts';
 import type { IndexType, Scenario, SizingSample } from '../core/types.ts';
-import { SIZING_SAMPLE } from '../checks/sizing.ts';
+import { SIZING_SAMPLE, SIZING_SKIPPED } from '../checks/sizing.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import { waitFor } from '../util/poll.ts';
 import type { SdkDriver } from '../workload/sdk.ts';
@@ -17,7 +17,7 @@ const INDEX_DEFAULTS: Record<IndexType, { params: Record<string, number>; search
  * Waits until the query nodes serve `rows` rows in sealed segments (the query coordinator's view),
  * then records what the query nodes use and the object store holds, as a sizing sample.
  */
-export async function measureSizing(stack: Stack, driver: SdkDriver, history: HistoryRecorder, index: IndexType, rows: number, signal: AbortSignal, log: (m: string) => void): Promise<void> {
+export async function measureSizing(stack: Stack, driver: SdkDriver, history: HistoryRecorder, index: IndexType, rows: number, signal: AbortSignal, log: (m: string) => void, releasedRssBytes?: number): Promise<void> {
   if (!stack.usage) throw new Error('sizing: this platform cannot read process memory or object storage');
   const segments = await waitFor(
     async () => {
@@ -34,6 +34,7 @@ export async function measureSizing(stack: Stack, driver: SdkDriver, history: Hi
     queryNodes: usage.processes.filter((p) => p.role === 'querynode' && p.rssBytes !== null).map((p) => ({ name: p.name, rssBytes: p.rssBytes! })),
     segmentMemBytes: segments.reduce((sum, s) => sum + s.memBytes, 0),
     objectStoreBytes: usage.objectStoreBytes,
+    ...(releasedRssBytes === undefined ? {} : { releasedRssBytes }),
   };
   history.event('note', SIZING_SAMPLE, JSON.stringify(sample));
   const mib = (n: number): string => `${(n / 2 ** 20).toFixed(0)} MiB`;
@@ -47,13 +48,17 @@ export async function measureOtherIndexes(s: Scenario, stack: Stack, driver: Sdk
     log(`sizing: rebuilding the index as ${type}`);
     const ok = async (what: string, r: Promise<{ outcome: string; error?: string }>): Promise<boolean> => {
       const rec = await r;
-      if (rec.outcome !== 'ok') log(`sizing: ${type}: ${what} failed (${rec.error ?? rec.outcome}); not measured`);
+      if (rec.outcome !== 'ok') {
+        history.event('note', SIZING_SKIPPED, `${type}: ${what} failed (${rec.error ?? rec.outcome})`);
+        log(`sizing: ${type}: ${what} failed (${rec.error ?? rec.outcome}); not measured`);
+      }
       return rec.outcome === 'ok';
     };
     if (!(await ok('release and drop index', driver.releaseAndDropIndex()))) return;
+    const released = (await stack.usage!()).processes.filter((p) => p.role === 'querynode').reduce((sum, p) => sum + (p.rssBytes ?? 0), 0);
     if (!(await ok('build index', driver.buildIndex(s.dataset.metric, signal, 600_000, { type, ...INDEX_DEFAULTS[type] })))) continue;
     if (!(await ok('load', driver.load(300_000, signal)))) continue;
     const count = await driver.count();
-    await measureSizing(stack, driver, history, type, count.count ?? s.dataset.rows, signal, log);
+    await measureSizing(stack, driver, history, type, count.count ?? s.dataset.rows, signal, log, released);
   }
 }

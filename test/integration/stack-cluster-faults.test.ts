@@ -157,6 +157,23 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     await searchesRecover('searches after both query nodes restart');
   });
 
+  it('scale: a third query node starts in its own namespace and serves with the others; scaling in stops it gracefully', async () => {
+    const added = await cluster.scaler.scale('querynode', 3, run.signal);
+    assert.deepEqual(added.added, ['querynode-3']);
+    const qn3 = byName('querynode-3');
+    assert.ok(qn3.inNetns && qn3.process.running, 'the new node runs, in the network, and faults can target it');
+    namespaces.push(`drill-${cluster.network!.id}-querynode-3`);
+    assert.ok(listNamespaces().includes(`drill-${cluster.network!.id}-querynode-3`));
+    assert.equal(cluster.scaler.nodes('querynode').length, 3);
+    await searchesRecover('searches with three query nodes');
+    const proc = qn3.process;
+    const removed = await cluster.scaler.scale('querynode', 2, run.signal);
+    assert.deepEqual(removed.removed, ['querynode-3']);
+    assert.deepEqual(proc.status, { code: 0, signal: null }, 'it drained and exited on SIGTERM, not SIGKILL');
+    assert.equal(faults.components.some((c) => c.name === 'querynode-3'), false);
+    await searchesRecover('searches after scaling back to two query nodes');
+  });
+
   function stressLogs(): string {
     return readdirSync(faults.logDir)
       .filter((f) => f.startsWith('stress-ng'))

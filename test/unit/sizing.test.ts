@@ -26,7 +26,7 @@ test('a line through the sizes separates the fixed cost from the cost per row', 
 test('memory, query nodes and object storage are projected to the target with the formula shown', () => {
   // Two query nodes, 300 MiB fixed each, 1000 B per row at 128-d shared between them.
   const node = (rows: number): number => 300 * MIB + (rows * 1000) / 2;
-  const h = history([], [sample(10_000, [node(10_000), node(10_000)]), sample(20_000, [node(20_000), node(20_000)]), sample(40_000, [node(40_000), node(40_000)]), sample(40_000, [300 * MIB + 40_000 * 200 / 2, 300 * MIB + 40_000 * 200 / 2], 'IVF_SQ8', null)]);
+  const h = history([], [sample(10_000, [node(10_000), node(10_000)]), sample(20_000, [node(20_000), node(20_000)]), sample(40_000, [node(40_000), node(40_000)]), { ...sample(40_000, [320 * MIB + 40_000 * 200 / 2, 320 * MIB + 40_000 * 200 / 2], 'IVF_SQ8', null), detail: JSON.stringify({ ...JSON.parse(sample(40_000, [320 * MIB + 40_000 * 200 / 2, 320 * MIB + 40_000 * 200 / 2], 'IVF_SQ8', null).detail!), releasedRssBytes: 640 * MIB }) }]);
   const r = sizingProjection(h, spec, 128, 'HNSW');
   assert.deepEqual(r.problems, []);
   assert.equal(r.memory!.nodes, 2);
@@ -41,7 +41,7 @@ test('memory, query nodes and object storage are projected to the target with th
   assert.equal(hnsw!.queryNodes, expected);
   assert.match(hnsw!.formula, /nodes = ⌈.*⌉ = \d+/);
   assert.equal(sq8!.basis, 'full size');
-  assert.ok(Math.abs(sq8!.perRowBytes - 200) < 1e-6, 'its own per-row cost above the fitted fixed cost');
+  assert.ok(Math.abs(sq8!.perRowBytes - 200) < 1e-6, 'what loading it added to the released nodes, per row');
   assert.ok(sq8!.queryNodes! < hnsw!.queryNodes!);
   assert.ok(Math.abs(r.storage!.perRowBytes - 300) < 1e-6);
   assert.ok(Math.abs(r.storage!.targetBytes - (1000 + 2e9 * 300 * 6)) < 1e3);
@@ -53,6 +53,8 @@ test('one size, no growth, missing index or storage: each is named and nothing i
   assert.deepEqual(one.projections, []);
   assert.match(one.problems.join('\n'), /two or more dataset sizes/);
   assert.match(one.problems.join('\n'), /IVF_SQ8 was named in sizing.indexes but not measured/);
+  const skipped = sizingProjection(history([], [{ at: 1, kind: 'note', name: 'sizing-skipped', detail: 'IVF_SQ8: build index failed (index type not supported)' }]), spec, 128, 'HNSW');
+  assert.match(skipped.problems.join('\n'), /IVF_SQ8: build index failed \(index type not supported\); not measured/);
   assert.match(one.problems.join('\n'), /object storage was not measured/);
   const flat = sizingProjection(history([], [sample(10_000, [500 * MIB]), sample(20_000, [490 * MIB])]), spec, 128, 'HNSW');
   assert.match(flat.problems.join('\n'), /did not grow with the rows/);
