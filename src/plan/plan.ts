@@ -156,7 +156,7 @@ export function describeAction(a: ActionSpec): string {
     case 'upgrade':
       return `${a.rollback ? 'roll back' : 'upgrade'} to Milvus ${a.version}${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}`;
     case 'scale':
-      return `scale ${a.target.role} to ${a.replicas}`;
+      return `scale ${a.target.role} to ${a.replicas}${a.target.role === 'querynode' ? ', until the segments are balanced over them (each node within 20% of the mean rows)' : ''}`;
     case 'security':
       return `run the security probes (${a.point})`;
   }
