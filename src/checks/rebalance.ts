@@ -42,22 +42,34 @@ export type NodeBalance = NodeBalanceView;
 export function nodeBalance(sample: DistributionSample): NodeBalance {
   const rowsByNode: Record<string, number> = {};
   const segmentsByNode: Record<string, number> = {};
+  // A segment being moved is listed once per node that holds it (loaded on the target before the
+  // source releases it): count its rows once, and count it as moving.
+  const nodesOf = new Map<number, Set<number>>();
+  const rowsOf = new Map<number, number>();
   for (const s of sample.segments) {
+    const held = nodesOf.get(s.id) ?? new Set<number>();
     for (const n of s.nodes) {
+      if (held.has(n)) continue;
+      held.add(n);
       rowsByNode[n] = (rowsByNode[n] ?? 0) + s.rows;
       segmentsByNode[n] = (segmentsByNode[n] ?? 0) + 1;
     }
+    nodesOf.set(s.id, held);
+    rowsOf.set(s.id, s.rows);
   }
+  const copies = [...nodesOf.values()].map((n) => n.size);
+  const replicas = copies.length === 0 ? 0 : Math.min(...copies);
+  const moving = copies.filter((c) => c > replicas).length;
   const counts = Object.values(rowsByNode);
   const mean = counts.reduce((a, b) => a + b, 0) / (counts.length || 1);
   const maxDeviation = counts.length === 0 || mean === 0 ? null : Math.max(...counts.map((c) => Math.abs(c - mean) / mean));
-  return { rowsByNode, segmentsByNode, nodes: counts.length, segments: sample.segments.length, rows: sample.segments.reduce((a, s) => a + s.rows, 0), maxDeviation };
+  return { rowsByNode, segmentsByNode, nodes: counts.length, segments: nodesOf.size, rows: [...rowsOf.values()].reduce((a, r) => a + r, 0), maxDeviation, moving };
 }
 
-/** Exactly `nodes` query nodes serve, each within the tolerance of the mean row count. */
+/** Exactly `nodes` query nodes serve, no segment is mid-move, and each node is within the tolerance of the mean row count. */
 export function isBalanced(sample: DistributionSample, nodes: number, tolerance = BALANCE_TOLERANCE): boolean {
   const b = nodeBalance(sample);
-  return b.nodes === nodes && b.maxDeviation !== null && b.maxDeviation <= tolerance;
+  return b.nodes === nodes && b.moving === 0 && b.maxDeviation !== null && b.maxDeviation <= tolerance;
 }
 
 /** One scale step, measured from the history around its action (fields: RebalanceStep in core). */
@@ -131,5 +143,5 @@ function measureStep(ops: readonly OpRecord[], start: number, end: HistoryEvent 
 export function describeBalance(b: NodeBalance | null): string {
   if (!b) return 'no sample';
   const rows = Object.entries(b.rowsByNode).map(([n, r]) => `node ${n}: ${r} rows in ${b.segmentsByNode[n]} segments`);
-  return `${b.nodes} nodes (${rows.join(', ')}), deviation ${b.maxDeviation === null ? '—' : `${(b.maxDeviation * 100).toFixed(1)}%`}`;
+  return `${b.nodes} nodes (${rows.join(', ')}${b.moving ? `; ${b.moving} segments moving` : ''}), deviation ${b.maxDeviation === null ? '—' : `${(b.maxDeviation * 100).toFixed(1)}%`}`;
 }

@@ -536,6 +536,8 @@ export interface NodeBalanceView {
   segments: number;
   rows: number;
   maxDeviation: number | null;
+  /** Segments listed on more nodes than the others (loaded on a new node, not yet released on the old). */
+  moving: number;
 }
 
 /** One scale step, measured from the history around its action. */

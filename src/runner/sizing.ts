@@ -22,7 +22,7 @@ export async function measureSizing(stack: Stack, driver: SdkDriver, history: Hi
   const segments = await waitFor(
     async () => {
       const served = await driver.segmentDistribution();
-      return served.reduce((sum, s) => sum + s.rows, 0) >= rows ? served : undefined;
+      return uniqueRows(served) >= rows ? served : undefined;
     },
     { what: `the query nodes to serve ${rows} rows in sealed segments`, timeoutMs: 300_000, intervalMs: 1000, signal },
   );
@@ -30,7 +30,7 @@ export async function measureSizing(stack: Stack, driver: SdkDriver, history: Hi
   const sample: SizingSample = {
     at: history.now(),
     index,
-    rows: segments.reduce((sum, s) => sum + s.rows, 0),
+    rows: uniqueRows(segments),
     queryNodes: usage.processes.filter((p) => p.role === 'querynode' && p.rssBytes !== null).map((p) => ({ name: p.name, rssBytes: p.rssBytes! })),
     segmentMemBytes: segments.reduce((sum, s) => sum + s.memBytes, 0),
     objectStoreBytes: usage.objectStoreBytes,
@@ -39,6 +39,11 @@ export async function measureSizing(stack: Stack, driver: SdkDriver, history: Hi
   history.event('note', SIZING_SAMPLE, JSON.stringify(sample));
   const mib = (n: number): string => `${(n / 2 ** 20).toFixed(0)} MiB`;
   log(`sizing: ${index}, ${sample.rows} rows in ${segments.length} segments: query nodes ${sample.queryNodes.map((q) => `${q.name} ${mib(q.rssBytes)}`).join(', ')}; segments ${mib(sample.segmentMemBytes)}; object store ${sample.objectStoreBytes === null ? '?' : mib(sample.objectStoreBytes)}`);
+}
+
+/** Rows of the listed segments, each segment once (a segment being moved is listed per node holding it). */
+function uniqueRows(segments: readonly { id: number; rows: number }[]): number {
+  return [...new Map(segments.map((s) => [s.id, s.rows])).values()].reduce((a, r) => a + r, 0);
 }
 
 /** After the run: each further index type is built on the same data, loaded and measured at full size. */

@@ -26,6 +26,12 @@ test('balanced means every expected node within 20% of the mean row count', () =
   assert.equal(nodeBalance(skewed).rows, 16_000);
   // A segment served by two replicas counts on both nodes.
   assert.deepEqual(nodeBalance({ at: 0, segments: [{ id: 1, nodes: [1, 2], rows: 10, memBytes: 1 }] }).rowsByNode, { 1: 10, 2: 10 });
+  // Mid-move, a segment is listed on its old and its new node: rows once, and not balanced yet.
+  const moving: DistributionSample = { at: 0, segments: [...even.segments, { ...even.segments[0]!, nodes: [4] }] };
+  assert.equal(nodeBalance(moving).moving, 1);
+  assert.equal(nodeBalance(moving).rows, nodeBalance(even).rows);
+  assert.equal(nodeBalance(moving).segments, 16);
+  assert.equal(isBalanced(moving, 4), false, 'a balance seen mid-move is not one');
 });
 
 test('scale out: rebalance time runs from the new nodes being up to the first balanced sample; searches in between are scored', () => {
