@@ -12,7 +12,8 @@ export const MIN_SEGMENTS_PER_NODE = 4;
 
 /** One sealed segment as the query coordinator reports it (SDK getQuerySegmentInfo). */
 export interface ServedSegment {
-  id: number;
+  /** int64 segment id, as a string (a Number would lose its low digits). */
+  id: string;
   /** Query nodes serving it (several with more than one replica). */
   nodes: readonly number[];
   rows: number;
@@ -44,8 +45,8 @@ export function nodeBalance(sample: DistributionSample): NodeBalance {
   const segmentsByNode: Record<string, number> = {};
   // A segment being moved is listed once per node that holds it (loaded on the target before the
   // source releases it): count its rows once, and count it as moving.
-  const nodesOf = new Map<number, Set<number>>();
-  const rowsOf = new Map<number, number>();
+  const nodesOf = new Map<string, Set<number>>();
+  const rowsOf = new Map<string, number>();
   for (const s of sample.segments) {
     const held = nodesOf.get(s.id) ?? new Set<number>();
     for (const n of s.nodes) {

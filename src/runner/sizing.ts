@@ -42,7 +42,7 @@ export async function measureSizing(stack: Stack, driver: SdkDriver, history: Hi
 }
 
 /** Rows of the listed segments, each segment once (a segment being moved is listed per node holding it). */
-function uniqueRows(segments: readonly { id: number; rows: number }[]): number {
+function uniqueRows(segments: readonly { id: string; rows: number }[]): number {
   return [...new Map(segments.map((s) => [s.id, s.rows])).values()].reduce((a, r) => a + r, 0);
 }
 

@@ -433,14 +433,15 @@ export class SdkDriver implements AsyncDisposable {
    * each, its rows and memory size (GetQuerySegmentInfo). Not recorded as an op: a scale step
    * records the samples as notes.
    */
-  async segmentDistribution(timeoutMs = 5_000): Promise<{ id: number; nodes: number[]; rows: number; memBytes: number }[]> {
+  async segmentDistribution(timeoutMs = 5_000): Promise<{ id: string; nodes: number[]; rows: number; memBytes: number }[]> {
     const res = await this.client.getQuerySegmentInfo({ collectionName: this.collection.name, timeout: timeoutMs });
     const code = res.status?.error_code;
     if (code !== undefined && code !== 'Success' && code !== 0) throw new Error(`getQuerySegmentInfo: ${res.status.reason || String(code)}`);
     return res.infos.map((info) => {
       const withIds = info as typeof info & { nodeIds?: (number | string)[] };
       const nodes = withIds.nodeIds && withIds.nodeIds.length > 0 ? withIds.nodeIds.map(Number) : [Number(info.nodeID)];
-      return { id: Number(info.segmentID), nodes, rows: Number(info.num_rows), memBytes: Number(info.mem_size) };
+      // Segment ids are int64 beyond 2^53: kept as the SDK's string, never a Number (they would collide).
+      return { id: String(info.segmentID), nodes, rows: Number(info.num_rows), memBytes: Number(info.mem_size) };
     });
   }
 

@@ -11,7 +11,7 @@ import { history, search } from '../support/history.ts';
 /** `layout[i]` rows per segment on node i (one segment per entry). */
 function sample(at: number, layout: Record<number, number[]>): DistributionSample {
   let id = 0;
-  return { at, segments: Object.entries(layout).flatMap(([node, rows]) => rows.map((r) => ({ id: id++, nodes: [Number(node)], rows: r, memBytes: r * 600 }))) };
+  return { at, segments: Object.entries(layout).flatMap(([node, rows]) => rows.map((r) => ({ id: String(470803414416559900n + BigInt(id++)), nodes: [Number(node)], rows: r, memBytes: r * 600 }))) };
 }
 const note = (at: number, name: string, detail: unknown): HistoryEvent => ({ at, kind: 'note', name, detail: JSON.stringify(detail) });
 const rebalanceTime: SloSpec = { name: 'rebalanceTime', kind: 'rebalanceTime', phase: null, op: '<=', threshold: 120_000 };
@@ -25,7 +25,7 @@ test('balanced means every expected node within 20% of the mean row count', () =
   assert.equal(nodeBalance(skewed).maxDeviation, 0.5);
   assert.equal(nodeBalance(skewed).rows, 16_000);
   // A segment served by two replicas counts on both nodes.
-  assert.deepEqual(nodeBalance({ at: 0, segments: [{ id: 1, nodes: [1, 2], rows: 10, memBytes: 1 }] }).rowsByNode, { 1: 10, 2: 10 });
+  assert.deepEqual(nodeBalance({ at: 0, segments: [{ id: '1', nodes: [1, 2], rows: 10, memBytes: 1 }] }).rowsByNode, { 1: 10, 2: 10 });
   // Mid-move, a segment is listed on its old and its new node: rows once, and not balanced yet.
   const moving: DistributionSample = { at: 0, segments: [...even.segments, { ...even.segments[0]!, nodes: [4] }] };
   assert.equal(nodeBalance(moving).moving, 1);
