@@ -93,7 +93,7 @@ function sizingSection(r: RunReport): string {
   if (!z) return '';
   const b = (n: number | null): string => (n === null ? '—' : bytesText(n));
   const samples = z.samples.map(
-    (s) => `<tr><td>${esc(s.index)}</td><td>${s.rows}</td><td style="text-align:left">${esc(s.queryNodes.map((q) => `${q.name} ${bytesText(q.rssBytes)}`).join(', '))}</td><td>${b(s.queryNodes.reduce((a, q) => a + q.rssBytes, 0))}</td><td>${b(s.segmentMemBytes)}</td><td>${b(s.objectStoreBytes)}</td></tr>`,
+    (s) => `<tr><td>${esc(s.index)}</td><td>${s.rows}</td><td style="text-align:left">${esc(s.queryNodes.map((q) => `${q.name} ${bytesText(q.rssBytes)}`).join(', '))}</td><td>${b(s.queryNodes.reduce((a, q) => a + q.rssBytes, 0))}</td><td>${b(s.segmentMemBytes || null)}</td><td>${b(s.objectStoreBytes)}</td></tr>`,
   );
   const m = z.memory;
   const fit = m ? `<p>Fitted over the sizes: query-node RSS = ${m.nodes} × ${bytesText(m.fixedPerNodeBytes)} (fixed per process) + rows × ${m.perRowBytes.toFixed(1)} B${m.r2 === null ? '' : ` (r² ${m.r2.toFixed(3)})`}.${z.storage ? ` Object store = ${bytesText(z.storage.fixedBytes)} + rows × ${z.storage.perRowBytes.toFixed(1)} B.` : ''}</p>` : '';

@@ -123,3 +123,43 @@ test('stack.config overrides merge into the cluster milvus.yaml; a rebalanceTime
   assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.errors));
   assert.deepEqual(ok.scenario.stack.config, { dataCoord: { segment: { maxSize: 1 } } });
 });
+
+test('a recorded run with a scale step and sizing samples scores and renders both sections, and plain runs carry neither', async () => {
+  const { assemble } = await import('../../src/history/file.ts');
+  const { scoreRun } = await import('../../src/runner/report.ts');
+  const { renderHtml } = await import('../../src/report/html.ts');
+  const v = validateScenario({
+    name: 'h', stack: { topology: 'cluster', messageQueue: 'kafka' },
+    steps: [{ phase: 'steady', duration: '10s' }, { phase: 'rebalance', duration: '1s' }, { action: 'scale', target: { role: 'querynode' }, replicas: 4 }],
+    slos: [{ kind: 'rebalanceTime', threshold: 60_000 }],
+    sizing: { target: { rows: 2e9, dim: 768 }, sizes: [500, 1000] }, dataset: { rows: 1000 },
+  });
+  assert.ok(v.ok, JSON.stringify(!v.ok && v.errors));
+  const four = sample(9_000, { 1: [1000, 1000, 1000, 1000], 2: [1000, 1000, 1000, 1000], 3: [1000, 1000, 1000, 1000], 4: [1000, 1000, 1000, 1000] });
+  const sizingNote = (rows: number, rss: number): HistoryEvent => note(rows, 'sizing-sample', { at: rows, index: 'HNSW', rows, queryNodes: [{ name: 'querynode-1', rssBytes: rss }, { name: 'querynode-2', rssBytes: rss }], segmentMemBytes: 0, objectStoreBytes: rows * 700 });
+  const run = assemble([
+    { type: 'header', format: 1, runId: 'r', scenario: v.scenario, platform: 'local', project: { name: 'milvus-drill', version: '0' }, epochMs: 0, startedAt: new Date(0).toISOString() },
+    { type: 'event', event: sizingNote(500, 200e6) },
+    { type: 'event', event: sizingNote(1000, 200e6 + 500_000) },
+    { type: 'event', event: { at: 5_000, kind: 'action-start', name: 'scale' } },
+    { type: 'event', event: note(7_000, SCALE_NODES, { role: 'querynode', from: 2, to: 4, added: ['querynode-3', 'querynode-4'], removed: [] }) },
+    { type: 'event', event: note(9_000, SEGMENT_DISTRIBUTION, four) },
+    { type: 'event', event: { at: 9_100, kind: 'action-end', name: 'scale', detail: 'ok' } },
+    { type: 'op', op: { ...search(6_000, 'ok'), seq: 0 } },
+    { type: 'end', finishedAt: new Date(10_000).toISOString(), error: null, interrupted: false },
+  ]);
+  const report = scoreRun(run, null);
+  assert.equal(report.rebalances!.length, 1);
+  assert.equal(report.rebalances![0]!.rebalanceMs, 2_000);
+  assert.equal(report.slos.find((s) => s.kind === 'rebalanceTime')!.pass, true);
+  assert.equal(report.sizing!.projections[0]!.perRowBytes, 2000, '2 nodes × 500 kB more for 500 more rows');
+  const html = renderHtml(report);
+  assert.match(html, /<h2>Scale and rebalance<\/h2>/);
+  assert.match(html, /\+querynode-3 \+querynode-4/);
+  assert.match(html, /<h2>Sizing projection<\/h2>/);
+  assert.match(html, /nodes = ⌈/);
+  const plain = validateScenario({ name: 'p', phases: { steady: '10s', fault: '1s', recovered: '20s' } });
+  assert.ok(plain.ok);
+  const plainReport = scoreRun(assemble([{ type: 'header', format: 1, runId: 'p', scenario: plain.scenario, platform: 'local', project: { name: 'milvus-drill', version: '0' }, epochMs: 0, startedAt: new Date(0).toISOString() }, { type: 'end', finishedAt: new Date(1).toISOString(), error: null, interrupted: false }]), null);
+  assert.equal('rebalances' in plainReport || 'sizing' in plainReport, false, 'reports of other runs do not change');
+});
