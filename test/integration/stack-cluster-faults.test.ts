@@ -157,7 +157,7 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     await searchesRecover('searches after both query nodes restart');
   });
 
-  it('scale: a third query node starts in its own namespace and serves with the others; scaling in stops it gracefully', async () => {
+  it('scale: a third query node starts in its own namespace and serves with the others; scaling in stops it gracefully; a data node likewise', async () => {
     const added = await cluster.scaler.scale('querynode', 3, run.signal);
     assert.deepEqual(added.added, ['querynode-3']);
     const qn3 = byName('querynode-3');
@@ -172,6 +172,11 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     assert.deepEqual(proc.status, { code: 0, signal: null }, 'it drained and exited on SIGTERM, not SIGKILL');
     assert.equal(faults.components.some((c) => c.name === 'querynode-3'), false);
     await searchesRecover('searches after scaling back to two query nodes');
+    const dataNodes = await cluster.scaler.scale('datanode', 2, run.signal);
+    assert.deepEqual(dataNodes.added, ['datanode-2']);
+    assert.ok(byName('datanode-2').process.running);
+    assert.deepEqual((await cluster.scaler.scale('datanode', 1, run.signal)).removed, ['datanode-2']);
+    namespaces.push(`drill-${cluster.network!.id}-datanode-2`);
   });
 
   function stressLogs(): string {
