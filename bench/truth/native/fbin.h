@@ -19,6 +19,16 @@ static float *read_fbin(const char *path, long *n, int *d) {
   return v;
 }
 
+/** The row mask file (one byte a row, nonzero keeps the row), or NULL for "-". */
+static uint8_t *read_mask(const char *path, long rows) {
+  if (path[0] == '-') return NULL;
+  FILE *f = fopen(path, "rb");
+  uint8_t *mask = malloc(rows);
+  if (!f || fread(mask, 1, rows, f) != (size_t)rows) { fprintf(stderr, "%s: cannot read %ld mask bytes\n", path, rows); exit(2); }
+  fclose(f);
+  return mask;
+}
+
 /** The answer file (nq, k, ids, distances) and the timing line on stdout. */
 static void write_answer(const char *path, long nq, int k, const int32_t *ids, const float *distances, struct timespec t0, struct timespec t1, struct timespec c0, struct timespec c1) {
   FILE *out = fopen(path, "wb");

@@ -178,12 +178,7 @@ int main(int argc, char **argv) {
   base = read_fbin(argv[1], &rows, &dim);
   queries = read_fbin(argv[2], &nq, &qdim);
   k = atoi(argv[3]); metric = atoi(argv[4]); nthreads = atoi(argv[5]);
-  if (argv[6][0] != '-') {
-    FILE *f = fopen(argv[6], "rb");
-    mask = malloc(rows);
-    if (!f || fread(mask, 1, rows, f) != (size_t)rows) { fprintf(stderr, "%s: cannot read %ld mask bytes\n", argv[6], rows); return 2; }
-    fclose(f);
-  }
+  mask = read_mask(argv[6], rows);
   struct timespec t0, t1, c0, c1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);

@@ -22,13 +22,7 @@ int main(int argc, char **argv) {
   long rows, nq; int dim, qdim;
   float *base = read_fbin(argv[1], &rows, &dim), *queries = read_fbin(argv[2], &nq, &qdim);
   int k = atoi(argv[3]), metric = atoi(argv[4]), threads = atoi(argv[5]);
-  uint8_t *mask = NULL;
-  if (argv[6][0] != '-') {
-    FILE *f = fopen(argv[6], "rb");
-    mask = malloc(rows);
-    if (!f || fread(mask, 1, rows, f) != (size_t)rows) return 2;
-    fclose(f);
-  }
+  uint8_t *mask = read_mask(argv[6], rows);
   scipy_openblas_set_num_threads(threads);
   omp_set_num_threads(threads);
   struct timespec t0, t1, c0, c1;
