@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { partialResults } from '../../src/checks/detectors.ts';
 import { cutWindows, recallPoints, windowedRecall } from '../../src/checks/windows.ts';
 import { CLUSTER_LAYOUT } from '../../src/platform/local/cluster.ts';
+import { KIND_REPLICAS } from '../../src/platform/kind/stack.ts';
 import { QUERY_NODES, type HistoryEvent, type OpRecord, type SloSpec } from '../../src/core/types.ts';
 import type { Truth } from '../../src/checks/truth.ts';
 import { history, search } from '../support/history.ts';
@@ -87,5 +88,6 @@ test('recall windows: a phase cut into windows, a short tail joined to the windo
 });
 
 test('the cluster topology every platform runs has the query nodes validate counts replicas against', () => {
-  assert.equal(CLUSTER_LAYOUT.queryNodes, QUERY_NODES.cluster);
+  assert.equal(CLUSTER_LAYOUT.queryNodes, QUERY_NODES.cluster, 'local and containers');
+  assert.equal(KIND_REPLICAS.queryNode, QUERY_NODES.cluster, 'Kubernetes');
 });
