@@ -164,11 +164,14 @@ function frame(r: RunReport, domain: [number, number], yTicks: { y: number; labe
       return band(x0, x1, '#f6c9c9', f.name) + recovering;
     })
     .join('');
-  const phases = r.phaseWindows
-    .filter((p) => p.phase !== 'setup' && p.phase !== 'verify' && p.start >= domain[0])
-    .map((p) => {
+  const shown = r.phaseWindows.filter((p) => p.phase !== 'setup' && p.phase !== 'verify' && p.start >= domain[0]);
+  const phases = shown
+    .map((p, i) => {
       const px = x(p.start).toFixed(1);
-      return `<line x1="${px}" x2="${px}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#8a93a6" stroke-dasharray="4 3"/><text x="${Number(px) + 4}" y="${PAD.t + 12}" font-size="11" fill="#586072">${esc(p.phase)}</text>`;
+      // A phase too short for its name (a 2 s pause) keeps its line and says its name on hover, so labels never overlap.
+      const room = i + 1 < shown.length ? x(shown[i + 1]!.start) - x(p.start) : Number.POSITIVE_INFINITY;
+      const label = room >= 6 * p.phase.length + 8 ? `<text x="${Number(px) + 4}" y="${PAD.t + 12}" font-size="11" fill="#586072">${esc(p.phase)}</text>` : '';
+      return `<line x1="${px}" x2="${px}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#8a93a6" stroke-dasharray="4 3"><title>${esc(p.phase)}</title></line>${label}`;
     })
     .join('');
   const ticks = yTicks

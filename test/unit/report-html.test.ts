@@ -24,3 +24,12 @@ test('report.html shades partial results on the recall chart and shows failover 
   assert.match(html, /loaded as 2 replicas/);
   assert.doesNotMatch(renderHtml({ ...report, findings: [] }), /<rect [^>]*#d9c8f0/);
 });
+
+test('report.html labels a phase only where its name fits, so a short pause does not overlap the next label', () => {
+  const html = renderHtml({ ...report, phaseWindows: [{ phase: 'steady', start: 0, end: 30_000 }, { phase: 'pre-kill', start: 30_000, end: 30_500 }, { phase: 'kill', start: 30_500, end: 90_000 }] });
+  const recall = html.slice(html.indexOf('<h2>Recall@10 over time</h2>'));
+  assert.match(recall, />steady<\/text>/);
+  assert.match(recall, />kill<\/text>/);
+  assert.doesNotMatch(recall, />pre-kill<\/text>/);
+  assert.match(recall, /<title>pre-kill<\/title><\/line>/);
+});
