@@ -81,7 +81,18 @@ export interface CollectionSpec {
   scalarFields: readonly ScalarField[];
   index: IndexSpec;
   consistency: ConsistencyLevel;
+  /**
+   * In-memory replicas the collection is loaded with (loadCollection's replica_number); each needs
+   * its own query node. Absent means 1 (validated scenarios always carry it).
+   */
+  replicas?: number;
 }
+
+/**
+ * Query nodes each topology brings up on every platform (the local and container cluster layouts
+ * and the Kubernetes values agree); a collection's replicas cannot exceed it.
+ */
+export const QUERY_NODES: Record<Topology, number> = { standalone: 1, cluster: 2 };
 
 export type ScalarField = 'tenant' | 'category' | 'ts' | 'num';
 
@@ -285,6 +296,11 @@ export interface SloSpec {
   threshold: number | RelativeThreshold;
   /** Stop the run as soon as this SLO is known to be missed (exit code 4). */
   abortOnBreach?: boolean;
+  /**
+   * recall only: the phase is cut into windows of this length and the worst window's mean recall
+   * is measured (the threshold is its minimum); a window with no recall sample fails the SLO.
+   */
+  window?: Millis;
 }
 
 /** The verdict a scenario expects: a negative drill passes only when exactly these SLOs are missed. */
@@ -411,11 +427,30 @@ export interface OpLatency {
 
 /** A failure mode production teams report, found in the history. */
 export interface Finding {
-  detector: 'empty-results' | 'collection-missing' | 'collection-not-loaded' | 'failing-after-heal' | 'security';
+  detector: 'empty-results' | 'collection-missing' | 'collection-not-loaded' | 'failing-after-heal' | 'security' | 'partial-results';
   phase: PhaseName | null;
   count: number;
   firstAt: number;
   detail: string;
+  /** partial-results: the time span (ms since the run's start) the finding covers. */
+  window?: { start: number; end: number };
+  /** partial-results: the steady baseline, the mean over the span, and the worst window's mean recall. */
+  recall?: { baseline: number; mean: number; worst: number };
+}
+
+/** Mean recall@k of the successful searches that started in one window of a phase. */
+export interface RecallWindow {
+  start: number;
+  end: number;
+  samples: number;
+  recall: number | null;
+}
+
+/** The windows of one windowed recall SLO's phase (one entry per distinct phase and window length). */
+export interface WindowedRecall {
+  phase: PhaseName;
+  windowMs: Millis;
+  windows: readonly RecallWindow[];
 }
 
 /** The server's own figures for a phase (Prometheus), to set beside the client's. */
@@ -438,6 +473,13 @@ export interface FaultWindow {
   start: number;
   end: number;
   recoveryMs: number | null;
+  /**
+   * From the fault's start to the first recovery window (every probe ok) that opens after it: how
+   * long the service took to fail over, heal or not (0 when no probe failed). null: never clean again.
+   */
+  failoverMs?: number | null;
+  /** Probe searches from the fault's start to the end of that failover that did not succeed. */
+  failedDuringFailover?: number;
 }
 
 /**
@@ -538,6 +580,8 @@ export interface RunReport {
   bringUpMs: number | null;
   /** k of recall@k. */
   recallK: number;
+  /** In-memory replicas the collection was loaded with (collection.replicas). */
+  replicas?: number;
   verdict: Verdict;
   exitCode: number;
   error: string | null;
