@@ -1,5 +1,6 @@
 import type { RunReport } from '../core/types.ts';
 import { esc } from './junit.ts';
+import { drSection } from './dr.ts';
 
 /** A self-contained HTML report: inline CSS and SVG, no scripts, no external resources. */
 export function renderHtml(r: RunReport): string {
@@ -10,7 +11,7 @@ export function renderHtml(r: RunReport): string {
 <html lang="en"><head><meta charset="utf-8"><title>milvus-drill: ${esc(r.scenario)} (${esc(r.verdict)})</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#1d2330;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}h3{font-size:14px;margin:16px 0 6px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;font-weight:600;color:#fff}
 .pass{background:#1a7f37}.fail,.error,.interrupted,.invalid{background:#c62828}
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #dde1e8;padding:5px 8px;text-align:right}
@@ -46,6 +47,7 @@ ${r.security ? `<h2>Security probes</h2>\n${securityTable(r.security)}` : ''}
 <h2>Durability</h2>
 ${durabilityText(r)}
 ${upgradeSection(r)}
+${drSection(r)}
 <h2>Search latency over time</h2>
 <div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#fbe7d3"></i>until recovered</span></div>
 ${latencyChart(r, domain)}
