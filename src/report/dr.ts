@@ -79,7 +79,7 @@ function eventList(view: DrView): string {
 }
 
 const TW = 1000;
-const LABEL_W = 150;
+const LABEL_W = 210;
 
 /** The drill's steps as bars on the run's clock. */
 export function timelineSvg(view: DrView): string {
@@ -96,7 +96,7 @@ export function timelineSvg(view: DrView): string {
     const fill = e.outcome === 'ok' ? (STEP_COLOR[e.step] ?? '#586072') : RESULT_COLOR[e.outcome];
     const took = e.end === null ? 'did not finish' : seconds(e.end - e.start);
     const label = `${e.step}${e.label ? `: ${e.label}` : ''}`;
-    return `<text x="4" y="${y + 14}" font-size="11" fill="#1d2330">${esc(truncate(label, 24))}</text><rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(2, x1 - x0).toFixed(1)}" height="${rowH - 6}" fill="${fill}"${e.end === null ? ' fill-opacity="0.4"' : ''}><title>${esc(`${label}: ${took} (${e.outcome})`)}</title></rect><text x="${(Math.min(x1, TW - 120) + 4).toFixed(1)}" y="${y + 14}" font-size="11" fill="#586072">${esc(took)}${e.outcome === 'ok' ? '' : ` ${e.outcome.toUpperCase()}`}</text>`;
+    return `<text x="4" y="${y + 14}" font-size="11" fill="#1d2330">${esc(truncate(label, 34))}</text><rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(2, x1 - x0).toFixed(1)}" height="${rowH - 6}" fill="${fill}"${e.end === null ? ' fill-opacity="0.4"' : ''}><title>${esc(`${label}: ${took} (${e.outcome})`)}</title></rect><text x="${(Math.min(x1, TW - 120) + 4).toFixed(1)}" y="${y + 14}" font-size="11" fill="#586072">${esc(took)}${e.outcome === 'ok' ? '' : ` ${e.outcome.toUpperCase()}`}</text>`;
   });
   const axisY = h - 8;
   const step = niceStep((t1 - t0) / 8);
