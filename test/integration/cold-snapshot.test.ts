@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal } from '../../src/supervise/journal.ts';
@@ -9,6 +9,7 @@ import { EtcdCluster } from '../../src/platform/local/etcd.ts';
 import { MINIO_CREDENTIALS, MinioServer } from '../../src/platform/local/minio.ts';
 import { assertSnapshotIntact, etcdctlBinary, etcdSeed, minioSeed, takeColdSnapshot, verifyColdSnapshot } from '../../src/platform/local/cold-snapshot.ts';
 import { ManagedProcess } from '../../src/supervise/process.ts';
+import { LocalPlatform } from '../../src/platform/local/platform.ts';
 import { s3 } from '../support/s3.ts';
 
 const etcdctl = (endpoint: string, ...args: string[]): string => execFileSync(etcdctlBinary(), ['--endpoints', endpoint, ...args], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
@@ -68,6 +69,13 @@ test('cold snapshot of a 3-member etcd and MinIO (Milvus stopped first), restore
     assert.deepEqual(verifyColdSnapshot(snapshot).corrupted, [first!.path]);
     assert.deepEqual(verifyColdSnapshot(snapshot).missing, [second!.path]);
     assert.throws(() => assertSnapshotIntact(snapshot), (err: Error) => err.message.includes(`${first!.path} (checksum or size differs`) && err.message.includes(`${second!.path} (missing)`));
+    // A stack is never brought up from a damaged snapshot: refused before anything starts.
+    const spec = { milvusVersion: '2.3.5', topology: 'standalone', etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'minio' } as const;
+    await assert.rejects(
+      new LocalPlatform().up(spec, { runId: 'cold-refused', workDir: join(root, 'refused'), signal: AbortSignal.timeout(30_000), log: () => {}, seed: 1, restoreFrom: { method: 'cold-snapshot', dir: snapshot } }),
+      /cold snapshot 'drill-cold' is damaged: bucket\//,
+    );
+    assert.equal(existsSync(join(root, 'refused', 'etcd')), false, 'nothing was started');
   } finally {
     journal.close();
     rmSync(root, { recursive: true, force: true });

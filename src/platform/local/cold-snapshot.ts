@@ -140,3 +140,12 @@ export function minioSeed(dir: string, bucket: string): (dataDir: string) => voi
     cpSync(join(dir, BUCKET_DIR), join(dataDir, bucket), { recursive: true, preserveTimestamps: true });
   };
 }
+
+/** A stack that can take a cold snapshot of itself (the local platform's stacks with MinIO). */
+export interface ColdSnapshotCapable {
+  coldSnapshot(dir: string, name: string, log: (m: string) => void, signal?: AbortSignal): Promise<ColdSnapshotManifest>;
+}
+
+export function canColdSnapshot(stack: object): stack is ColdSnapshotCapable {
+  return typeof (stack as Partial<ColdSnapshotCapable>).coldSnapshot === 'function';
+}
