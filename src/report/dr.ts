@@ -94,9 +94,13 @@ export function timelineSvg(view: DrView): string {
     const x0 = x(e.start);
     const x1 = e.end === null ? x(t1) : x(e.end);
     const fill = e.outcome === 'ok' ? (STEP_COLOR[e.step] ?? '#586072') : RESULT_COLOR[e.outcome];
-    const took = e.end === null ? 'did not finish' : seconds(e.end - e.start);
+    const took = e.end === null ? 'did not finish' : e.end === e.start ? `at ${seconds(e.start)}` : seconds(e.end - e.start);
     const label = `${e.step}${e.label ? `: ${e.label}` : ''}`;
-    return `<text x="4" y="${y + 14}" font-size="11" fill="#1d2330">${esc(truncate(label, 34))}</text><rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(2, x1 - x0).toFixed(1)}" height="${rowH - 6}" fill="${fill}"${e.end === null ? ' fill-opacity="0.4"' : ''}><title>${esc(`${label}: ${took} (${e.outcome})`)}</title></rect><text x="${(Math.min(x1, TW - 120) + 4).toFixed(1)}" y="${y + 14}" font-size="11" fill="#586072">${esc(took)}${e.outcome === 'ok' ? '' : ` ${e.outcome.toUpperCase()}`}</text>`;
+    const note = `${took}${e.outcome === 'ok' ? '' : ` ${e.outcome.toUpperCase()}`}`;
+    // The figure goes after the bar, or before it where the bar runs to the right edge.
+    const after = x1 + 130 < TW;
+    const noteAt = after ? `x="${(x1 + 4).toFixed(1)}"` : `x="${(x0 - 4).toFixed(1)}" text-anchor="end"`;
+    return `<text x="4" y="${y + 14}" font-size="11" fill="#1d2330">${esc(truncate(label, 34))}</text><rect x="${x0.toFixed(1)}" y="${y}" width="${Math.max(2, x1 - x0).toFixed(1)}" height="${rowH - 6}" fill="${fill}"${e.end === null ? ' fill-opacity="0.4"' : ''}><title>${esc(`${label}: ${took} (${e.outcome})`)}</title></rect><text ${noteAt} y="${y + 14}" font-size="11" fill="${e.outcome === 'ok' ? '#586072' : '#c62828'}">${esc(note)}</text>`;
   });
   const axisY = h - 8;
   const step = niceStep((t1 - t0) / 8);

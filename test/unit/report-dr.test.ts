@@ -27,6 +27,7 @@ test("report.html's DR section: timeline of every step, RPO, RTO with its breakd
   for (const step of ['backup', 'destroy', 'restore', 'import', 'index', 'load', 'verify']) assert.match(timeline, new RegExp(`>${step}[:<]`), `timeline lacks ${step}`);
   assert.match(timeline, /import: 20000 rows: 18\.0 s \(ok\)/);
   assert.match(timeline, /verify: searches at recall: 10\.0 s \(ok\)/);
+  assert.match(timeline, /destroy: source stack: at 60\.0 s \(ok\)/, 'an instant shows when, not a zero length');
   assert.deepEqual(tableRows(html, 'dr-events').map((r) => r[1]), ['backup started', 'backup done', 'destroy', 'restore started', 'first good search window']);
   const cells = html.match(/<table class="dr-summary">(.*?)<\/table>/s)![1]!;
   assert.match(cells, /RPO \(rows\)<\/th><td>1200</);
