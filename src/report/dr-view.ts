@@ -27,6 +27,9 @@ export interface DrView {
     restoreMs: number | null;
     indexMs: number | null;
     loadMs: number | null;
+    /** What a good search window needed: recall at or above this, over this long. */
+    recallThreshold: number | null;
+    windowMs: number | null;
   };
   /** Rows the restore brought back, and the rate at which it did (rows over the restore step's time). */
   restoredRows: number | null;
@@ -71,10 +74,11 @@ export function drViewOf(report: RunReport): DrView | null {
     timeline: timelineOf(dr),
     events: [...(dr.timeline ?? [])].sort((a, b) => a.at - b.at),
     rpo: { rowsAfterBackup: dr.rpo?.rows ?? null, secondsAfterBackup: dr.rpo?.seconds ?? null, missingBeforeBackup: dr.rpo?.lostBeforePoint ?? null },
-    rto: { totalMs: dr.rto?.ms ?? null, upMs: dr.rto?.upMs ?? null, restoreMs: dr.rto?.restoreMs ?? null, indexMs: dr.rto?.indexBuildMs ?? null, loadMs: dr.rto?.loadMs ?? null },
+    rto: { totalMs: dr.rto?.ms ?? null, upMs: dr.rto?.upMs ?? null, restoreMs: dr.rto?.restoreMs ?? null, indexMs: dr.rto?.indexBuildMs ?? null, loadMs: dr.rto?.loadMs ?? null, recallThreshold: dr.rto?.recallThreshold ?? null, windowMs: dr.rto?.windowMs ?? null },
     restoredRows: restore?.rows ?? null,
     restoreRowsPerSecond: restore?.rowsPerSecond ?? null,
-    backupObjects: restore ? { corrupted: restore.corrupted, missing: restore.missing, manifestChecked: restore.manifestChecked } : null,
+    // Reports written before a field existed read as having none of it.
+    backupObjects: restore ? { corrupted: restore.corrupted ?? [], missing: restore.missing ?? [], manifestChecked: restore.manifestChecked !== false } : null,
     verificationPass: dr.verification?.pass ?? null,
     verification: (dr.verification?.items ?? []).map((v) => ({ check: v.check, expected: v.expected, actual: v.found, result: v.pass === true ? 'pass' : v.pass === false ? 'fail' : 'unknown', detail: v.detail })),
   };
@@ -87,7 +91,7 @@ function timelineOf(dr: DrReport): DrTimelineEntry[] {
   if (dr.destroyAt !== null) entries.push({ step: 'destroy', label: 'source stack', start: dr.destroyAt, end: dr.destroyAt, outcome: 'ok' });
   const r = dr.restore;
   if (r) {
-    const damaged = r.corrupted.length + r.missing.length > 0;
+    const damaged = (r.corrupted?.length ?? 0) + (r.missing?.length ?? 0) > 0;
     entries.push({ step: 'restore', label: r.name, start: r.span.start, end: r.span.end, outcome: damaged ? 'fail' : 'ok' });
     if (r.import) entries.push({ step: 'import', label: r.rows === null ? 'binlogs' : `${r.rows} rows`, start: r.import.start, end: r.import.end, outcome: 'ok' });
     if (r.indexBuild) entries.push({ step: 'index', label: 'build', start: r.indexBuild.start, end: r.indexBuild.end, outcome: 'ok' });

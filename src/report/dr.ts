@@ -38,7 +38,7 @@ export function drSummary(view: DrView): string {
     ['RPO (rows)', count(view.rpo.rowsAfterBackup), 'writes acknowledged after the backup point: the expected loss'],
     ['RPO (time)', seconds(view.rpo.secondsAfterBackup === null ? null : view.rpo.secondsAfterBackup * 1000), 'from the backup point to the last acknowledged write before the destroy'],
     ['lost before backup', count(view.rpo.missingBeforeBackup), 'acknowledged before the backup point, missing after the restore (must be 0)'],
-    ['RTO', view.rto.totalMs === null ? 'not reached' : seconds(view.rto.totalMs), 'from the destroy to the first window of searches at recall threshold on the restored stack'],
+    ['RTO', view.rto.totalMs === null ? 'not reached' : seconds(view.rto.totalMs), `from the destroy to the first window of searches at recall threshold on the restored stack${rtoWindow(view)}`],
     ['up / restore / index / load', `${seconds(view.rto.upMs)} / ${seconds(view.rto.restoreMs)} / ${seconds(view.rto.indexMs)} / ${seconds(view.rto.loadMs)}`, 'the RTO\'s parts: a new stack up, the restore\'s import, index build, load'],
     ['restored rows', count(view.restoredRows), view.restoreRowsPerSecond === null ? '' : `${rate(view.restoreRowsPerSecond)} rows/s`],
     ['verification', verdict.toUpperCase(), verificationCountsText(view)],
@@ -281,6 +281,12 @@ export function verificationBars(points: readonly TrendPoint[]): string {
   });
   const legend = (['pass', 'fail', 'unknown'] as const).map((k, i) => `<rect x="${CP.l + i * 90}" y="${CH - 12}" width="10" height="10" fill="${RESULT_COLOR[k]}"/><text x="${CP.l + i * 90 + 14}" y="${CH - 3}" font-size="10">${k}</text>`).join('');
   return `<svg viewBox="0 0 ${CW} ${CH}" width="100%" role="img"><line x1="${CP.l}" x2="${CW - CP.r}" y1="${y(0)}" y2="${y(0)}" stroke="#8a93a6"/>${bars.join('')}${legend}</svg>`;
+}
+
+function rtoWindow(view: DrView): string {
+  const { recallThreshold, windowMs } = view.rto;
+  if (recallThreshold === null || windowMs === null) return '';
+  return ` (every search ok with recall ≥ ${recallThreshold} for ${seconds(windowMs)})`;
 }
 
 function verificationCountsText(view: DrView): string {

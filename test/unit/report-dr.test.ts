@@ -32,7 +32,7 @@ test("report.html's DR section: timeline of every step, RPO, RTO with its breakd
   const cells = html.match(/<table class="dr-summary">(.*?)<\/table>/s)![1]!;
   assert.match(cells, /RPO \(rows\)<\/th><td>1200</);
   assert.match(cells, /RPO \(time\)<\/th><td>24\.0 s</);
-  assert.match(cells, /RTO<\/th><td>42\.0 s</);
+  assert.match(cells, /RTO<\/th><td>42\.0 s<\/td><td[^>]*>[^<]*\(every search ok with recall ≥ 0\.9 for 10\.0 s\)/);
   assert.match(cells, /up \/ restore \/ index \/ load<\/th><td>2\.5 s \/ 18\.0 s \/ 9\.0 s \/ 4\.0 s</);
   assert.match(cells, /restored rows<\/th><td>20000<\/td><td[^>]*>1111 rows\/s/);
   assert.match(cells, /verification<\/th><td class="ok">VERIFIED</);
@@ -71,6 +71,10 @@ test('a drill destroyed and never restored shows the restore as not completed', 
   const html = renderHtml({ ...clean, dr: { ...dr, restore: null, rto: { ...dr.rto!, ms: null, firstGoodWindow: null } } });
   assert.match(html, /restore: did not complete: did not finish \(fail\)/);
   assert.match(html, /restored rows<\/th><td>—/);
+  // A report written before the restore recorded damaged objects reads as having none.
+  const older = renderHtml({ ...clean, dr: { ...dr, restore: { ...dr.restore!, corrupted: undefined as never, missing: undefined as never } } });
+  assert.doesNotMatch(older, /corrupted objects|missing objects/);
+  assert.match(older, /restore: dr-1-backup: [\d.]+ s \(ok\)/);
 });
 
 test('DR text from the report is escaped', () => {
