@@ -83,6 +83,9 @@ test('backup.yaml is rendered from the stack: addresses split, buckets, GC pause
   const dr = parse(renderBackupYaml({ ...target, backupStore: { bucket: 'dr-site', rootPath: 'drills', endpoint: '127.0.0.1:39100', accessKey: 'a2', secretKey: 's2' } })) as ReturnType<typeof backupConfig>;
   assert.deepEqual([dr.minio!.backupPort, dr.minio!.backupBucketName, dr.minio!.backupAccessKeyID, dr.minio!.crossStorage], [39100, 'dr-site', 'a2', true]);
 
+  const local = parse(renderBackupYaml({ ...target, backupStore: { localDir: '/var/drill/backups' } })) as ReturnType<typeof backupConfig>;
+  assert.deepEqual([local.minio!.backupStorageType, local.minio!.backupRootPath, local.minio!.crossStorage, local.minio!.storageType], ['local', '/var/drill/backups', true, 'minio']);
+
   assert.throws(() => backupConfig({ ...target, milvusAddress: 'localhost' }), /milvusAddress must be host:port/);
   assert.throws(() => targetFromStack({ milvusAddress: '127.0.0.1:1', objectStore: null }, null), /needs the stack's MinIO.*stack.objectStore to 'minio'/);
   assert.deepEqual(targetFromStack({ milvusAddress: '127.0.0.1:1', objectStore: target.objectStore, httpUrl: 'http://h:1' }, null).backupStore, { bucket: 'milvus-drill', rootPath: 'backup' });

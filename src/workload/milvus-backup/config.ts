@@ -13,8 +13,11 @@ export interface MilvusBackupTarget {
   tls: { mode: 'one-way' | 'mutual'; caPath: string; certPath: string | null; keyPath: string | null; serverName: string } | null;
   /** Milvus's object store (S3 API on plain HTTP): the data the backup copies. */
   objectStore: { endpoint: string; accessKey: string; secretKey: string; bucket: string; rootPath: string };
-  /** Where backups go: a bucket and root path, on the same object store unless `endpoint` names another. */
-  backupStore: { bucket: string; rootPath: string; endpoint?: string; accessKey?: string; secretKey?: string };
+  /**
+   * Where backups go: a bucket and root path, on the same object store unless `endpoint` names
+   * another; or a local directory (storage type 'local'), which outlives the stack it was taken of.
+   */
+  backupStore: { bucket: string; rootPath: string; endpoint?: string; accessKey?: string; secretKey?: string } | { localDir: string };
   /** Milvus's HTTP endpoint (e.g. http://127.0.0.1:9091), for pausing GC during the copy; null: no GC pause. */
   httpUrl: string | null;
   /** The tool's own log file. */
@@ -35,7 +38,8 @@ const TLS_MODE = { off: 0, 'one-way': 1, mutual: 2 } as const;
 export function backupConfig(t: MilvusBackupTarget): Record<string, Record<string, unknown>> {
   const milvus = hostPort(t.milvusAddress, 'milvusAddress');
   const store = hostPort(t.objectStore.endpoint, 'objectStore.endpoint');
-  const backupEndpoint = t.backupStore.endpoint ?? t.objectStore.endpoint;
+  const remote = 'localDir' in t.backupStore ? null : t.backupStore;
+  const backupEndpoint = remote?.endpoint ?? t.objectStore.endpoint;
   const backup = hostPort(backupEndpoint, 'backupStore.endpoint');
   const ca = t.tls?.caPath ?? '';
   return {
@@ -66,16 +70,16 @@ export function backupConfig(t: MilvusBackupTarget): Record<string, Record<strin
       iamEndpoint: '',
       bucketName: t.objectStore.bucket,
       rootPath: t.objectStore.rootPath,
-      backupStorageType: 'minio',
+      backupStorageType: remote ? 'minio' : 'local',
       backupAddress: backup.host,
       backupPort: backup.port,
-      backupAccessKeyID: t.backupStore.accessKey ?? t.objectStore.accessKey,
-      backupSecretAccessKey: t.backupStore.secretKey ?? t.objectStore.secretKey,
-      backupBucketName: t.backupStore.bucket,
-      backupRootPath: t.backupStore.rootPath,
+      backupAccessKeyID: remote?.accessKey ?? t.objectStore.accessKey,
+      backupSecretAccessKey: remote?.secretKey ?? t.objectStore.secretKey,
+      backupBucketName: remote?.bucket ?? '',
+      backupRootPath: remote?.rootPath ?? (t.backupStore as { localDir: string }).localDir,
       backupUseSSL: false,
-      // Another MinIO for the backups (a DR site): the tool must copy through itself, not server-side.
-      crossStorage: backupEndpoint !== t.objectStore.endpoint,
+      // Another MinIO (a DR site) or a directory for the backups: the tool copies through itself, not server-side.
+      crossStorage: !remote || backupEndpoint !== t.objectStore.endpoint,
     },
     backup: {
       maxSegmentGroupSize: '2G',
