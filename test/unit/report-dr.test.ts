@@ -102,6 +102,16 @@ test('the PDF document: the newest drill is the drill of record, the trend lists
   assert.doesNotMatch(doc, /https?:\/\/|<script|<link|@import/, 'the document loads nothing');
 });
 
+test('the PDF document of a single drill, and of drills that measured nothing, still renders', () => {
+  const one = renderDrDrillDocument([clean]);
+  assert.match(one, /Trend over 1 drill</);
+  assert.match(one, /<circle cx="[\d.]+" cy="[\d.]+" r="3"/);
+  const dr = clean.dr!;
+  const bare = renderDrDrillDocument([{ ...clean, dr: { method: 'cold-snapshot', backup: null, destroyAt: null, restore: null, rpo: null, rto: null, verification: null, timeline: [] } }, { ...clean, runId: 'dr-0', startedAt: '2026-01-01T00:00:00.000Z', dr }]);
+  assert.deepEqual(tableRows(bare, 'dr-trend').map((r) => [r[0], r[3], r[7]]), [['dr-0', '42.0 s', '6/6 verified'], ['dr-1', 'not reached', '0/0 not verified']]);
+  assert.match(bare, /No DR steps were recorded/);
+});
+
 test('the PDF document refuses a report that is no drill, naming it', () => {
   assert.throws(() => renderDrDrillDocument([clean, plainReport('plain-9', '2026-01-01T00:00:00.000Z')]), /report plain-9 has no 'dr' section/);
   assert.throws(() => renderDrDrillDocument([]), /at least one/);
