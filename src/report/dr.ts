@@ -65,11 +65,14 @@ function backupObjectRows(view: DrView): [string, string, string][] {
 
 export function verificationTable(view: DrView): string {
   if (view.verification.length === 0) return '<p class="bad"><b>Not verified:</b> the drill recorded no verification checks, so the restore is not shown to be right.</p>';
+  // Expected and found values can be long (index parameters, id lists): left-aligned, wrapped anywhere.
+  const cell = (text: string): string => `<td style="text-align:left;vertical-align:top;overflow-wrap:anywhere">${esc(text)}</td>`;
   const rows = view.verification.map(
     (v) =>
-      `<tr><td>${esc(v.check)}</td><td>${esc(v.expected)}</td><td>${esc(v.actual)}</td><td class="${v.result === 'pass' ? 'ok' : 'bad'}">${v.result === 'pass' ? 'pass' : v.result.toUpperCase()}</td><td style="text-align:left">${esc(v.detail)}</td></tr>`,
+      `<tr>${cell(v.check)}${cell(v.expected)}${cell(v.actual)}<td class="${v.result === 'pass' ? 'ok' : 'bad'}" style="vertical-align:top">${v.result === 'pass' ? 'pass' : v.result.toUpperCase()}</td>${cell(v.detail)}</tr>`,
   );
-  return `<table class="dr-verification"><tr><th>check</th><th>expected</th><th>restored</th><th>result</th><th style="text-align:left">detail</th></tr>${rows.join('')}</table>`;
+  const head = ['check', 'expected', 'restored', 'result', 'detail'].map((h) => `<th style="text-align:${h === 'result' ? 'right' : 'left'}">${h}</th>`).join('');
+  return `<table class="dr-verification" style="table-layout:fixed"><colgroup><col style="width:13%"><col style="width:27%"><col style="width:22%"><col style="width:8%"><col style="width:30%"></colgroup><tr>${head}</tr>${rows.join('')}</table>`;
 }
 
 /** The drill's recorded instants, on the run's clock. */

@@ -9,7 +9,7 @@ const clean = drillReport('dr-1', '2026-03-02T09:00:00.000Z', { rtoMs: 42_000, r
 
 /** The rows of the table with this class, each as its cells' text. */
 function tableRows(html: string, cls: string): string[][] {
-  const table = html.match(new RegExp(`<table class="${cls}">(.*?)</table>`, 's'))?.[1];
+  const table = html.match(new RegExp(`<table class="${cls}"[^>]*>(.*?)</table>`, 's'))?.[1];
   assert.ok(table, `no table.${cls}`);
   return [...table.matchAll(/<tr>(.*?)<\/tr>/gs)].slice(1).map((m) => [...m[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/gs)].map((c) => c[1]!.replace(/<[^>]+>/g, '')));
 }
