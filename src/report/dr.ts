@@ -72,7 +72,7 @@ export function verificationTable(view: DrView): string {
       `<tr>${cell(v.check)}${cell(v.expected)}${cell(v.actual)}<td class="${v.result === 'pass' ? 'ok' : 'bad'}" style="vertical-align:top">${v.result === 'pass' ? 'pass' : v.result.toUpperCase()}</td>${cell(v.detail)}</tr>`,
   );
   const head = ['check', 'expected', 'restored', 'result', 'detail'].map((h) => `<th style="text-align:${h === 'result' ? 'right' : 'left'}">${h}</th>`).join('');
-  return `<table class="dr-verification" style="table-layout:fixed"><colgroup><col style="width:13%"><col style="width:27%"><col style="width:22%"><col style="width:8%"><col style="width:30%"></colgroup><tr>${head}</tr>${rows.join('')}</table>`;
+  return `<table class="dr-verification" style="table-layout:fixed"><colgroup><col style="width:19%"><col style="width:24%"><col style="width:20%"><col style="width:8%"><col style="width:29%"></colgroup><tr>${head}</tr>${rows.join('')}</table>`;
 }
 
 /** The drill's recorded instants, on the run's clock. */

@@ -73,7 +73,9 @@ test('report --pdf renders three drills into a PDF whose pages show the trend an
     for (const heading of ['DR drill: dr-restore', 'RPO and RTO', 'Timeline of backup, destroy, restore, verify', 'Verification', 'Trend over 3 drills', 'RTO (s)', 'Restore throughput (rows/s)', 'Verification results']) {
       assert.ok(text.includes(heading), `the PDF text lacks '${heading}'`);
     }
-    for (const check of ['rows present at latest version', 'deletes absent', 'counts per partition', 'recall@10 vs source']) assert.ok(text.includes(check), `verification table lacks '${check}'`);
+    // A cell's text may wrap over lines: compare with whitespace collapsed.
+    const flat = execFileSync('pdftotext', [out, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    for (const check of ['rows present at latest version', 'deletes absent', 'counts per partition', 'recall@10 vs source']) assert.ok(flat.includes(check), `verification table lacks '${check}'`);
     const trendAt = text.indexOf('Trend over 3 drills');
     const ids = ['dr-2026q1-a1b2', 'dr-2026q2-c3d4', 'dr-2026q3-e5f6'].map((id) => text.indexOf(id, trendAt));
     assert.ok(ids.every((i) => i > trendAt), `every run id in the trend: ${ids}`);
