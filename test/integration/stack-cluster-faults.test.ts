@@ -31,7 +31,7 @@ function fault(input: Record<string, unknown>): FaultSpec {
   return scenarioFaults(result.scenario)[0]!;
 }
 
-describe('faults on the running local cluster', { skip, timeout: 600_000 }, () => {
+describe('faults on the running local cluster', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'drill-cluster-faults-'));
   const journal = new Journal(join(dir, 'state'), 'cluster-faults-test');
   const run = new AbortController();
@@ -67,7 +67,7 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     client = new MilvusClient({ address: cluster.proxyAddress });
     await loadCollection(client);
     assert.equal(await search(), 'ok');
-  });
+  }, { timeout: 300_000 });
 
   after(async () => {
     run.abort();
@@ -79,9 +79,9 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     assert.deepEqual(listNamespaces().filter((ns) => namespaces.includes(ns)), [], 'every namespace deleted');
     assert.equal(existsSync(journal.file), false, 'nothing left in the journal');
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, { timeout: 120_000 });
 
-  it('pause: a SIGSTOPped query node stops answering; SIGCONT brings searches back', async (t) => {
+  it('pause: a SIGSTOPped query node stops answering; SIGCONT brings searches back', { timeout: 300_000 }, async (t) => {
     const queryNodes = faults.components.filter((c) => c.role === 'querynode');
     const stopped = (): string[] => queryNodes.filter((q) => processState(q.process.pid!) === 'T').map((q) => q.name);
     {
@@ -95,7 +95,7 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     await searchesRecover('searches after the query node resumes');
   });
 
-  it('etcd leader kill: the killed leader goes, the others elect a new one; the heal restarts it', async (t) => {
+  it('etcd leader kill: the killed leader goes, the others elect a new one; the heal restarts it', { timeout: 300_000 }, async (t) => {
     const before = await cluster.etcd.leader();
     const t0 = Date.now();
     {
@@ -112,7 +112,7 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     await cluster.etcd.waitHealthy(30_000);
   });
 
-  it('partition proxy | query nodes: searches fail, then recover after the heal', async (t) => {
+  it('partition proxy | query nodes: searches fail, then recover after the heal', { timeout: 300_000 }, async (t) => {
     {
       await using _cut = await startFault(faults, fault({ kind: 'network-partition', target: { role: 'proxy' }, params: { peers: ['querynode'] } }), run.signal);
       const during = await search();
@@ -124,7 +124,7 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     t.diagnostic(`searches recovered ${Date.now() - t0} ms after the heal`);
   });
 
-  it('disk-fill: the MinIO volume is full until the heal', async () => {
+  it('disk-fill: the MinIO volume is full until the heal', { timeout: 300_000 }, async () => {
     const minio = byName('minio');
     {
       await using _fill = await startFault(faults, fault({ kind: 'disk-fill', target: { role: 'minio' } }), run.signal);
@@ -134,7 +134,7 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     assert.ok(minio.volume!.freeBytes() > 1e9);
   });
 
-  it('stress-cpu runs stress-ng for the fault and stops it on heal', async () => {
+  it('stress-cpu runs stress-ng for the fault and stops it on heal', { timeout: 300_000 }, async () => {
     let pid: number | undefined;
     {
       await using _stress = await startFault(faults, fault({ kind: 'stress-cpu', target: { role: 'querynode' }, params: { workers: 1, load: 20 } }), run.signal);
@@ -145,7 +145,7 @@ describe('faults on the running local cluster', { skip, timeout: 600_000 }, () =
     assert.equal(existsSync(`/proc/${pid}`) && processState(pid!) !== 'Z', false, 'stress-ng stopped');
   });
 
-  it('pod-kill on a query node: killed, then started again as a new process that serves', async () => {
+  it('pod-kill on a query node: killed, then started again as a new process that serves', { timeout: 300_000 }, async () => {
     const qn = byName('querynode-2');
     const pid = qn.process.pid;
     {

@@ -23,8 +23,8 @@ function mounts(under: string): string[] {
   return readFileSync('/proc/mounts', 'utf8').split('\n').filter((line) => line.split(' ')[1]?.startsWith(under));
 }
 
-describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_000 }, () => {
-  it('cluster: ZooKeeper, 3 bookies and a broker in their own namespaces and volumes; writes go on with a bookie down; nothing left after', async (t) => {
+describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip }, () => {
+  it('cluster: ZooKeeper, 3 bookies and a broker in their own namespaces and volumes; writes go on with a bookie down; nothing left after', { timeout: 300_000 }, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'drill-pulsar-'));
     const journal = new Journal(join(dir, 'state'), 'pulsar-test');
     let networkId: string | null = null;
@@ -78,7 +78,7 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
     }
   });
 
-  it('cluster run SIGKILLed once Pulsar is up, then heal: no Pulsar process, namespace or volume left', { skip: caps.netns ? false : 'needs root for network namespaces' }, async (t) => {
+  it('cluster run SIGKILLed once Pulsar is up, then heal: no Pulsar process, namespace or volume left', { timeout: 300_000, skip: caps.netns ? false : 'needs root for network namespaces' }, async (t) => {
     const state = mkdtempSync(join(tmpdir(), 'drill-pulsar-state-'));
     const out = mkdtempSync(join(tmpdir(), 'drill-pulsar-run-'));
     try {
@@ -104,7 +104,7 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
     }
   });
 
-  it('Ctrl-C while the bookies start: exit 130, nothing left', { skip: caps.netns ? false : 'needs root for network namespaces' }, async () => {
+  it('Ctrl-C while the bookies start: exit 130, nothing left', { timeout: 300_000, skip: caps.netns ? false : 'needs root for network namespaces' }, async () => {
     const state = mkdtempSync(join(tmpdir(), 'drill-pulsar-state-'));
     const out = mkdtempSync(join(tmpdir(), 'drill-pulsar-run-'));
     try {
@@ -123,7 +123,7 @@ describe(`Pulsar ${PULSAR_VERSION} on the local platform`, { skip, timeout: 300_
     }
   });
 
-  it('standalone: one JVM, healthy, restarted on its data after a kill, stopped on dispose', async (t) => {
+  it('standalone: one JVM, healthy, restarted on its data after a kill, stopped on dispose', { timeout: 300_000 }, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'drill-pulsar-standalone-'));
     const journal = new Journal(join(dir, 'state'), 'pulsar-standalone-test');
     let pid: number | undefined;
