@@ -686,6 +686,12 @@ function crossChecks(
   s.expect?.slos.forEach((n, i) => names.has(n) || n.startsWith('action:') || r.fail(`expect.slos[${i}]`, `names SLO '${n}', which slos does not declare`, `use one of: ${[...names].join(', ')}`));
   r.errors.push(...faultStackErrors(faults, s.stack), ...duplicateFaultNames(faults), ...versionPathErrors(s.stack.milvusVersion, s.steps));
   s.steps.forEach((st, i) => {
+    if (st.step !== 'action' || st.spec.action !== 'scale') return;
+    if (s.stack.topology !== 'cluster') r.fail(`steps[${i}].action`, "'scale' adds and removes query or data nodes, which only the cluster topology has (standalone is one process)", "set stack.topology to 'cluster', or remove this step");
+    if (st.spec.target.role !== 'querynode' && st.spec.target.role !== 'datanode') r.fail(`steps[${i}].target.role`, `'${st.spec.target.role}' cannot be scaled; query nodes and data nodes can`, "set target.role to 'querynode' or 'datanode'");
+    if (st.spec.replicas < 1) r.fail(`steps[${i}].replicas`, 'must be at least 1: a cluster with none of the role cannot serve', 'set replicas to 1 or more');
+  });
+  s.steps.forEach((st, i) => {
     if (st.step === 'action' && st.spec.action === 'security' && !securityOn(s.stack.security)) {
       r.fail(`steps[${i}].action`, "'security' probes need a stack with security on", "set stack.security.authorization: true and/or stack.security.tls, or remove this step");
     }

@@ -122,6 +122,10 @@ test('stack.config overrides merge into the cluster milvus.yaml; a rebalanceTime
   const ok = validateScenario({ ...base, phases: undefined, steps: [{ phase: 'a', duration: '1s' }, { action: 'scale', target: { role: 'querynode' }, replicas: 4 }], slos: [{ kind: 'rebalanceTime', threshold: 1000 }] });
   assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.errors));
   assert.deepEqual(ok.scenario.stack.config, { dataCoord: { segment: { maxSize: 1 } } });
+  const standalone = validateScenario({ name: 's', steps: [{ phase: 'a', duration: '1s' }, { action: 'scale', target: { role: 'proxy' }, replicas: 0 }] });
+  assert.ok(!standalone.ok);
+  assert.deepEqual(standalone.errors.map((e) => e.path).sort(), ['steps[1].action', 'steps[1].replicas', 'steps[1].target.role']);
+  assert.match(standalone.errors.find((e) => e.path === 'steps[1].action')!.fix, /stack.topology to 'cluster'/);
 });
 
 test('a recorded run with a scale step and sizing samples scores and renders both sections, and plain runs carry neither', async () => {
