@@ -33,7 +33,9 @@ export class HistoryRecorder {
     return this.currentPhase;
   }
 
+  /** Entering the phase already current does nothing (the runner enters the first one before its drivers start). */
   enterPhase(phase: PhaseName): void {
+    if (phase === this.currentPhase) return;
     if (this.currentPhase !== 'setup') this.event('phase-end', this.currentPhase);
     this.currentPhase = phase;
     this.event('phase-start', phase);

@@ -164,6 +164,9 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
     slot.probes = probes;
     slot.probesDone = d.runSearchProbes(queries, s.dataset.dim, s.workload.search, probes.signal);
   };
+  // The first phase is entered before any driver starts, so no op of it begins before its phase-start.
+  const first = s.steps[0];
+  if (first?.step === 'phase') history.enterPhase(first.name);
   startProbes(driver);
   const skipped = new Set<string>();
   const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal, (op) => {

@@ -32,6 +32,8 @@ test('a scenario written as steps runs flush, compaction, a gate and a restart, 
     assert.ok(events.some((e) => e.kind === 'action-end' && e.name === action && e.detail === 'ok'), `${action} ran and succeeded`);
   }
   assert.ok(events.some((e) => e.kind === 'gate'), 'the gate was checked');
+  const setupSearches = records.filter((r) => r.type === 'op' && r.op.op === 'search' && r.op.phase === 'setup');
+  assert.equal(setupSearches.length, 0, 'the first phase is entered before the drivers start, so no search falls outside the phases');
   for (const kind of ['truth-inputs', 'versions', 'bring-up', 'scrape'] as const) assert.ok(records.some((r) => r.type === kind), `history holds ${kind}`);
 
   await t.test('analyze reproduces the report byte for byte', async () => {
