@@ -33,11 +33,23 @@ export interface StackSpec {
   /** Absent means SECURITY_OFF (validated scenarios always carry it). */
   security?: SecuritySpec;
   /**
+   * Cluster coordinators: one `mixture` process (absent: the default), one process per
+   * coordinator role ('separate', as a rolling upgrade needs), or each role twice in
+   * active-standby ('active-standby', `*.enableActiveStandby`).
+   */
+  coordinators?: CoordinatorLayout;
+  /**
    * Container image per component (containers platform); a missing one is the image
    * `milvus-drill images build` makes. Other platforms refuse it.
    */
   images?: Partial<Record<ImageComponent, string>>;
 }
+
+export const COORDINATOR_LAYOUTS = ['mixture', 'separate', 'active-standby'] as const;
+export type CoordinatorLayout = (typeof COORDINATOR_LAYOUTS)[number];
+/** The coordinator roles of Milvus 2.2/2.3 (2.3 folded the index coordinator into the data coordinator). */
+export const COORDINATOR_ROLES = ['rootcoord', 'datacoord', 'querycoord', 'indexcoord'] as const;
+export type CoordinatorRole = (typeof COORDINATOR_ROLES)[number];
 
 export const IMAGE_COMPONENTS = ['milvus', 'etcd', 'minio', 'kafka'] as const;
 export type ImageComponent = (typeof IMAGE_COMPONENTS)[number];
@@ -188,6 +200,8 @@ export interface FaultTarget {
   member?: TargetMember;
   /** One named instance of the role (e.g. 'querynode-2'); overrides mode. */
   instance?: string;
+  /** role 'coordinator' only: the processes that run this coordinator role (e.g. the query coordinator's two). */
+  coordinator?: CoordinatorRole;
 }
 
 interface FaultBase {

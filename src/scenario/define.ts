@@ -1,7 +1,8 @@
 import type {
   ActionKind,
   ConsistencyLevel,
-  EtcdMember,
+  CoordinatorLayout,
+  CoordinatorRole,
   FaultKind,
   IndexSpec,
   Metric,
@@ -9,6 +10,7 @@ import type {
   Role,
   ScalarField,
   SloKind,
+  TargetMember,
   TargetMode,
   Topology,
   WaitCondition,
@@ -30,6 +32,8 @@ export interface ScenarioInput {
     security?: { authorization?: boolean; rootPassword?: 'generated' | null; tls?: 'off' | 'one-way' | 'mutual'; rbacSurvivesRestore?: boolean };
     /** Container image per component for --platform containers, e.g. { milvus: 'milvusdb/milvus:v2.5.4' }. */
     images?: { milvus?: string; etcd?: string; minio?: string; kafka?: string };
+    /** Cluster coordinators: 'mixture' (one process, the default), 'separate' (one per role), 'active-standby' (each role twice). */
+    coordinators?: CoordinatorLayout;
   };
   collection?: {
     name?: string;
@@ -104,7 +108,7 @@ interface ActionParams {
 export interface FaultInput {
   name?: string;
   kind: FaultKind;
-  target: { role: Role; mode?: TargetMode; member?: EtcdMember; instance?: string };
+  target: { role: Role; mode?: TargetMode; member?: TargetMember; instance?: string; coordinator?: CoordinatorRole };
   at?: DurationInput;
   duration: DurationInput;
   params?: Record<string, unknown>;

@@ -16,7 +16,7 @@ import type {
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
-import { IMAGE_COMPONENTS, ROLES } from '../core/types.ts';
+import { COORDINATOR_LAYOUTS, COORDINATOR_ROLES, IMAGE_COMPONENTS, ROLES } from '../core/types.ts';
 import { sdkForServer, supportedServerLines } from '../core/sdk-versions.ts';
 import { FAULT_KINDS, assembleFault, duplicateFaultNames, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { SCORED_PERCENTILES } from '../checks/phases.ts';
@@ -328,7 +328,7 @@ function readExpect(r: Reader, o: Obj): Expectation {
 }
 
 function readStack(r: Reader, o: Obj): StackSpec {
-  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security', 'images']);
+  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security', 'images', 'coordinators']);
   const etcd = r.object(o.etcd, 'stack.etcd');
   r.unknownKeys(etcd, 'stack.etcd', ['members']);
   return {
@@ -339,6 +339,7 @@ function readStack(r: Reader, o: Obj): StackSpec {
     objectStore: r.oneOf(o, 'objectStore', 'stack', STORES, 'minio'),
     security: readSecurity(r, r.object(o.security, 'stack.security')),
     images: readImages(r, r.object(o.images, 'stack.images')),
+    ...(o.coordinators !== undefined ? { coordinators: r.oneOf(o, 'coordinators', 'stack', COORDINATOR_LAYOUTS, 'mixture') } : {}),
   };
 }
 
@@ -523,7 +524,7 @@ function readFault(r: Reader, value: unknown, path: string, faultPhaseMs: number
   const kind = r.oneOf(o, 'kind', path, FAULT_KINDS, undefined);
   const target = r.object(o.target, `${path}.target`);
   if (o.target === undefined) r.fail(`${path}.target`, 'is required', `set ${path}.target to { role: 'standalone' }`);
-  r.unknownKeys(target, `${path}.target`, ['role', 'mode', 'member', 'instance']);
+  r.unknownKeys(target, `${path}.target`, ['role', 'mode', 'member', 'instance', 'coordinator']);
   const role = r.oneOf(target, 'role', `${path}.target`, ROLES, undefined);
   const mode = readMode(r, target.mode, `${path}.target.mode`);
   const at = r.duration(o, 'at', path, 0);
@@ -538,6 +539,10 @@ function readFault(r: Reader, value: unknown, path: string, faultPhaseMs: number
   const name = typeof o.name === 'string' ? o.name : `${kind}-${role}`;
   const faultTarget: FaultSpec['target'] = details.member === undefined ? { role, mode } : { role, mode, member: details.member };
   if (target.instance !== undefined) faultTarget.instance = r.str(target, 'instance', `${path}.target`, undefined);
+  if (target.coordinator !== undefined) {
+    faultTarget.coordinator = r.oneOf(target, 'coordinator', `${path}.target`, COORDINATOR_ROLES, undefined);
+    if (role !== 'coordinator') r.fail(`${path}.target.coordinator`, `only applies to role 'coordinator', not '${role}'`, `remove ${path}.target.coordinator or set ${path}.target.role to 'coordinator'`);
+  }
   return assembleFault({ name, target: faultTarget, at, duration }, kind, details.params);
 }
 
@@ -639,6 +644,9 @@ function crossChecks(
   if (load && load.writes.length > 0) {
     const durationMs = fixedLength(s) ?? longestLength(s);
     r.errors.push(...loadWriteProblems({ rows: s.dataset.rows, dim: s.dataset.dim, writes: load.writes, timeout: load.timeout, durationMs }));
+  }
+  if (s.stack.coordinators !== undefined && s.stack.coordinators !== 'mixture' && s.stack.topology !== 'cluster') {
+    r.fail('stack.coordinators', `'${s.stack.coordinators}' needs the cluster topology (standalone runs every role in one process)`, "set stack.topology to 'cluster', or remove stack.coordinators");
   }
   if (s.stack.topology === 'cluster' && s.stack.messageQueue === 'rocksmq') {
     r.fail('stack.messageQueue', 'rocksmq cannot serve a cluster (Milvus needs a shared message queue)', "set stack.messageQueue to 'kafka' or 'pulsar'");

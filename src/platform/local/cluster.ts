@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { RunContext } from '../../core/platform.ts';
-import type { Role, StackSpec } from '../../core/types.ts';
+import type { CoordinatorRole, Role, StackSpec } from '../../core/types.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { waitFor } from '../../util/poll.ts';
 import { freePorts } from '../../util/ports.ts';
@@ -16,7 +16,20 @@ import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
 import { PULSAR_BOOKIES, PULSAR_COMPONENTS, PULSAR_VERSION, PulsarCluster } from './pulsar.ts';
 import { NetnsNetwork } from './netns.ts';
 import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
-import { GLOG_CONF, clusterProcessNames, clusterProcessSpecs, portsNeeded, renderMilvusConfig, type ClusterLayout, type MilvusProcess } from './roles.ts';
+import {
+  GLOG_CONF,
+  activeProcess,
+  activeSessionKey,
+  clusterProcessNames,
+  clusterProcessSpecs,
+  coordinatorRoles,
+  isCoordinator,
+  portsNeeded,
+  renderMilvusConfig,
+  type ClusterLayout,
+  type MilvusProcess,
+} from './roles.ts';
+import { CHANNEL_CONFIG, versionConfig } from './milvus-versions.ts';
 import { drillHome } from '../../supervise/home.ts';
 import { milvusBinary } from './tools.ts';
 import { DataVolume } from './volumes.ts';
@@ -27,6 +40,17 @@ import { DataVolume } from './volumes.ts';
  * both platforms, and one process instead of three spares the 2-core machine ~0.5 GB and a core-second per second of idle polling.
  */
 export const CLUSTER_LAYOUT: ClusterLayout = { coordinators: 'mixture', proxies: 1, queryNodes: 2, dataNodes: 1, indexNodes: 1 };
+
+/** The layout a stack asks for: its coordinators as one process, one per role, or each role twice (active-standby). */
+export function clusterLayout(spec: StackSpec): ClusterLayout {
+  const coordinators = spec.coordinators ?? 'mixture';
+  return {
+    ...CLUSTER_LAYOUT,
+    coordinators: coordinators === 'mixture' ? 'mixture' : 'separate',
+    coordinatorReplicas: coordinators === 'active-standby' ? 2 : 1,
+    coordinatorRoles: coordinatorRoles(spec.milvusVersion),
+  };
+}
 
 const GIB = 2 ** 30;
 /** Sparse images: they cost host disk only for what is written (or filled). */
@@ -46,6 +70,7 @@ const GRACEFUL_STOP_SECONDS = 5;
 
 export interface LocalCluster {
   components: LocalComponent[];
+  milvus: MilvusRoles;
   proxyAddress: string;
   metricsUrl: string;
   network: NetnsNetwork | null;
@@ -65,7 +90,8 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
   try {
     const dataRoot = dataRootFor(ctx, journal, resources);
     const etcdNames = Array.from({ length: spec.etcd.members }, (_, i) => `etcd-${i}`);
-    const milvusNames = clusterProcessNames(CLUSTER_LAYOUT);
+    const layout = clusterLayout(spec);
+    const milvusNames = clusterProcessNames(layout);
     const mqNames = spec.messageQueue === 'pulsar' ? PULSAR_COMPONENTS : ['kafka'];
     const network = caps.netns ? await createNetwork([...etcdNames, 'minio', ...mqNames, ...milvusNames], journal, ctx, resources) : null;
     if (!network) ctx.log('network namespaces unavailable: the cluster runs on loopback (no network faults)');
@@ -77,8 +103,9 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
     ctx.log(`starting etcd (${spec.etcd.members} members), MinIO and ${queue}`);
     const services = await startServices(spec, ctx, journal, placement, dataDir, resources);
     const { etcd, minio, mq } = services;
-    ctx.log(`starting Milvus ${spec.milvusVersion} cluster: ${milvusNames.join(', ')}`);
-    const milvus = await startMilvus(spec, ctx, journal, placement, dataDir, services, resources);
+    ctx.log(`starting Milvus ${spec.milvusVersion} cluster: ${milvusNames.join(', ')}${spec.coordinators === 'active-standby' ? ' (coordinators active-standby)' : ''}`);
+    const roles = await startMilvus(spec, layout, ctx, journal, placement, dataDir, services, resources);
+    const milvus = roles.processes;
     const proxy = milvus.find((m) => m.spec.sdkPort !== undefined)!;
     const proxyAddress = `${proxy.spec.host}:${proxy.spec.sdkPort}`;
     await waitProxyServes(proxyAddress, ctx.signal, [...serviceProcesses(services), ...milvus.map((m) => m.process)]);
@@ -89,9 +116,9 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
       ...(mq instanceof PulsarCluster
         ? mq.nodes.map((n) => localComponent(n.name, n.role, () => n.process, () => n.restart(), n.logFile, { inNetns: network !== null, volumes }))
         : [localComponent('kafka', 'mq', () => mq.process, () => mq.restart(), mq.logFile, { inNetns: network !== null, volumes })]),
-      ...milvus.map((m) => localComponent(m.spec.name, faultRole(m.spec), () => m.process, () => m.restart(), m.logFile, { inNetns: network !== null, volumes })),
+      ...milvus.map((m) => milvusComponent(m, network !== null, volumes)),
     ];
-    return { components, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, resources: resources.move() };
+    return { components, milvus: roles, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, resources: resources.move() };
   } catch (err) {
     await resources.disposeAsync();
     throw err;
@@ -100,7 +127,31 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
 
 /** What the fault executor needs to act on a cluster. */
 export function clusterFaultContext(cluster: LocalCluster, journal: Journal, logDir: string, seed: number): FaultContext {
-  return { components: cluster.components, journal, network: cluster.network, logDir, etcdLeader: async () => (await cluster.etcd.leader()).name, seed };
+  return {
+    components: cluster.components,
+    journal,
+    network: cluster.network,
+    logDir,
+    etcdLeader: async () => (await cluster.etcd.leader()).name,
+    activeCoordinator: (role) => activeCoordinator(cluster, role),
+    seed,
+  };
+}
+
+/** The process a coordinator role's active session in etcd names (the one Milvus itself elected). */
+export async function activeCoordinator(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, role: CoordinatorRole): Promise<string> {
+  const key = activeSessionKey(ETCD_ROOT_PATH, role);
+  const session = await cluster.etcd.get(key);
+  if (session === null) throw new Error(`no ${role} is active: etcd has no session at ${key} (the standby takes over once the old session's lease expires)`);
+  const active = activeProcess(session, role, cluster.milvus.processes.map((m) => m.spec));
+  if (!active) throw new Error(`the active ${role} session in etcd names no running process of this cluster: ${session.slice(0, 200)}`);
+  return active.name;
+}
+
+function milvusComponent(m: MilvusRoleProcess, inNetns: boolean, volumes: ReadonlyMap<string, DataVolume>): LocalComponent {
+  const component = localComponent(m.spec.name, faultRole(m.spec), () => m.process, () => m.restart(), m.logFile, { inNetns, volumes });
+  const coordinators = m.spec.roles.filter(isCoordinator) as CoordinatorRole[];
+  return coordinators.length > 0 ? { ...component, get process() { return m.process; }, coordinatorRoles: coordinators } : component;
 }
 
 /** Data outside the run's work dir, so the runner's log copy never walks into it. */
@@ -142,7 +193,7 @@ function roleOfName(name: string): Role {
   if (name.startsWith('etcd-')) return 'etcd';
   if (name === 'kafka') return 'mq';
   if (name === 'minio') return 'minio';
-  if (name === 'coordinators') return 'coordinator';
+  if (name.startsWith('coordinators') || /coord-\d+$/.test(name)) return 'coordinator';
   return name.replace(/-\d+$/, '') as Role;
 }
 
@@ -179,12 +230,19 @@ function serviceProcesses(services: Services): ManagedProcess[] {
   return [...services.etcd.members.map((m) => m.process), services.minio.process, ...mq];
 }
 
-/** A Milvus role process that can be killed and started again with the same spec. */
-class MilvusRoleProcess {
+/** A Milvus role process that can be killed and started again with the same spec, or replaced by another version's. */
+export class MilvusRoleProcess {
   process: ManagedProcess;
+  private processSpec: ProcessSpec;
 
-  constructor(readonly spec: MilvusProcess, private readonly processSpec: ProcessSpec, private readonly journal: Journal) {
-    this.process = new ManagedProcess(processSpec, journal);
+  constructor(
+    readonly spec: MilvusProcess,
+    public version: string,
+    private readonly build: (version: string) => ProcessSpec,
+    private readonly journal: Journal,
+  ) {
+    this.processSpec = build(version);
+    this.process = new ManagedProcess(this.processSpec, journal);
   }
 
   get logFile(): string {
@@ -196,63 +254,102 @@ class MilvusRoleProcess {
     this.process = new ManagedProcess(this.processSpec, this.journal);
   }
 
+  /**
+   * Stops the process (SIGTERM, then SIGKILL past `stopMs`) and starts `version` in its place, on
+   * the same ports, data and etcd root; resolves once it is ready. Returns how it stopped.
+   */
+  async replace(version: string, stopMs: number): Promise<{ stopMs: number; killed: boolean }> {
+    const stopping = Date.now();
+    const exit = await this.process.stop(stopMs);
+    const stopped = { stopMs: Date.now() - stopping, killed: exit.signal === 'SIGKILL' };
+    this.version = version;
+    this.processSpec = this.build(version);
+    this.process = new ManagedProcess(this.processSpec, this.journal);
+    return stopped;
+  }
+
   /** Healthy; stops at once when this or any of `alsoWatched` exits. */
-  async waitHealthy(signal: AbortSignal, alsoWatched: readonly ManagedProcess[]): Promise<void> {
+  async waitHealthy(signal: AbortSignal, alsoWatched: readonly ManagedProcess[], timeoutMs = 120_000): Promise<void> {
     await waitFor(
       async () => {
         const res = await fetch(this.spec.healthUrl, { signal: AbortSignal.timeout(1_000) });
         return (await res.text()).trim() === 'OK';
       },
-      { what: `${this.spec.name} health at ${this.spec.healthUrl}`, timeoutMs: 120_000, intervalMs: 250, signal, process: [this.process, ...alsoWatched] },
+      { what: `${this.spec.name} health at ${this.spec.healthUrl}`, timeoutMs, intervalMs: 250, signal, process: [this.process, ...alsoWatched] },
     );
   }
 }
 
+/** Every Milvus process of a cluster, and the milvus.yaml of each version it has run. */
+export interface MilvusRoles {
+  processes: MilvusRoleProcess[];
+  /** The other processes a wait stops on when they exit (etcd, MinIO, the queue). */
+  services: readonly ManagedProcess[];
+}
+
+/** The etcd prefix of every key the cluster's Milvus writes. */
+const ETCD_ROOT_PATH = 'milvus-drill';
+
 async function startMilvus(
   spec: StackSpec,
+  layout: ClusterLayout,
   ctx: RunContext,
   journal: Journal,
   placement: Placement,
   dataDir: (name: string) => string,
   services: Services,
   resources: DisposalStack,
-): Promise<MilvusRoleProcess[]> {
-  const { binary, libDir } = milvusBinary(spec.milvusVersion);
+): Promise<MilvusRoles> {
   const dir = join(ctx.workDir, 'milvus');
-  const confDir = join(dir, 'conf');
-  mkdirSync(confDir, { recursive: true });
-  writeFileSync(join(confDir, 'glog.conf'), GLOG_CONF);
-  writeFileSync(join(confDir, 'milvus.yaml'), renderMilvusConfig({
-    host: '127.0.0.1',
-    etcdEndpoints: services.etcd.endpoints,
-    etcdRootPath: 'milvus-drill',
-    minio: { address: services.minio.host, port: services.minio.port, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: 'milvus-drill', rootPath: 'files' },
-    ...(services.mq instanceof PulsarCluster ? { pulsar: services.mq.endpoint } : { kafkaBrokerList: services.mq.brokerList }),
-    localStoragePath: dataDir('milvus-local'),
-    gracefulStopSeconds: GRACEFUL_STOP_SECONDS,
-  }));
+  const configs = new Map<string, string>();
+  /** One conf dir per version: its milvus.yaml carries what that version's line needs. */
+  const confDirFor = (version: string): string => {
+    const existing = configs.get(version);
+    if (existing) return existing;
+    const confDir = join(dir, version === spec.milvusVersion ? 'conf' : `conf-${version}`);
+    mkdirSync(confDir, { recursive: true });
+    writeFileSync(join(confDir, 'glog.conf'), GLOG_CONF);
+    writeFileSync(join(confDir, 'milvus.yaml'), renderMilvusConfig({
+      host: '127.0.0.1',
+      etcdEndpoints: services.etcd.endpoints,
+      etcdRootPath: ETCD_ROOT_PATH,
+      minio: { address: services.minio.host, port: services.minio.port, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: 'milvus-drill', rootPath: 'files' },
+      ...(services.mq instanceof PulsarCluster ? { pulsar: services.mq.endpoint } : { kafkaBrokerList: services.mq.brokerList }),
+      localStoragePath: dataDir('milvus-local'),
+      gracefulStopSeconds: GRACEFUL_STOP_SECONDS,
+      activeStandby: spec.coordinators === 'active-standby',
+      versionConfig: { ...versionConfig(version), common: CHANNEL_CONFIG.common },
+    }));
+    configs.set(version, confDir);
+    return confDir;
+  };
   const specs = clusterProcessSpecs({
-    layout: CLUSTER_LAYOUT,
-    binDir: libDir,
-    confDir,
+    layout,
+    binDir: milvusBinary(spec.milvusVersion).libDir,
+    confDir: confDirFor(spec.milvusVersion),
     // Only pid files: kept with the data, out of the logs the runner copies.
     workDir: dataDir('milvus-run'),
     host: '127.0.0.1',
     hostOf: placement.host,
     localStorageOf: dataDir,
-    ports: await freePorts(portsNeeded(CLUSTER_LAYOUT)),
+    ports: await freePorts(portsNeeded(layout)),
   });
   const running: MilvusRoleProcess[] = [];
   // Every Milvus process spends seconds on SIGTERM closing its Kafka consumers: stop them together.
   resources.defer(async () => void (await Promise.all(running.map((m) => m.process.stop(GRACEFUL_STOP_SECONDS * 1000 + 5_000)))));
+  const watchedServices = serviceProcesses(services);
   for (const s of specs) {
     mkdirSync(s.runDir, { recursive: true });
-    const processSpec = placement.wrap(s.name)({ name: s.name, command: binary, args: s.args, env: s.env, cwd: dir, logFile: join(dir, `${s.name}.log`) });
-    const proc = new MilvusRoleProcess(s, processSpec, journal);
+    const build = (version: string): ProcessSpec => {
+      const { binary, libDir } = milvusBinary(version);
+      const env = { ...s.env, LD_LIBRARY_PATH: libDir, MILVUSCONF: `${confDirFor(version)}/`, AWS_EC2_METADATA_DISABLED: 'true' };
+      return placement.wrap(s.name)({ name: s.name, command: binary, args: s.args, env, cwd: dir, logFile: join(dir, `${s.name}.log`) });
+    };
+    const proc = new MilvusRoleProcess(s, spec.milvusVersion, build, journal);
     running.push(proc);
-    await proc.waitHealthy(ctx.signal, [...serviceProcesses(services), ...running.map((m) => m.process)]);
+    await proc.waitHealthy(ctx.signal, [...watchedServices, ...running.map((m) => m.process)]);
   }
-  return running;
+  return { processes: running, services: watchedServices };
 }
 
 /** Ready means the proxy answers CheckHealth for the whole cluster (coordinators included). */

@@ -9,6 +9,7 @@ export type MilvusRole =
   | 'rootcoord'
   | 'datacoord'
   | 'querycoord'
+  | 'indexcoord'
   | 'proxy'
   | 'querynode'
   | 'datanode'
@@ -19,13 +20,27 @@ const DOMAIN: Record<MilvusRole, string> = {
   rootcoord: 'rootCoord',
   datacoord: 'dataCoord',
   querycoord: 'queryCoord',
+  indexcoord: 'indexCoord',
   proxy: 'proxy',
   querynode: 'queryNode',
   datanode: 'dataNode',
   indexnode: 'indexNode',
 };
 
-const COORDINATORS = ['rootcoord', 'datacoord', 'querycoord'] as const;
+/**
+ * The coordinator roles a Milvus line runs, in the order Milvus Operator rolls them (its
+ * dependency graph: root, data, index, query coordinator; 2.3 folded the index coordinator into
+ * the data coordinator).
+ */
+export function coordinatorRoles(version: string): MilvusRole[] {
+  return /^2\.[0-2]\./.test(version) ? ['rootcoord', 'datacoord', 'indexcoord', 'querycoord'] : ['rootcoord', 'datacoord', 'querycoord'];
+}
+
+const COORDINATOR_SET: ReadonlySet<MilvusRole> = new Set(['rootcoord', 'datacoord', 'querycoord', 'indexcoord']);
+
+export function isCoordinator(role: MilvusRole): boolean {
+  return COORDINATOR_SET.has(role);
+}
 
 export interface MilvusClusterConfig {
   /** Address every process binds and registers in etcd (127.0.0.1 on loopback). */
@@ -41,6 +56,10 @@ export interface MilvusClusterConfig {
   localStoragePath: string;
   /** How long a process drains on SIGTERM before it exits anyway (Milvus's default is 30 s). */
   gracefulStopSeconds?: number;
+  /** `<coordinator>.enableActiveStandby` for every coordinator role: each elects its active instance. */
+  activeStandby?: boolean;
+  /** Keys the version needs besides these (channel names, 2.2's missing defaults); these win. */
+  versionConfig?: Record<string, unknown>;
 }
 
 type YamlValue = string | number | boolean | readonly (string | number)[] | { [key: string]: YamlValue };
@@ -50,6 +69,7 @@ export function renderMilvusConfig(c: MilvusClusterConfig): string {
   const gracefulStopTimeout = c.gracefulStopSeconds ?? 30;
   const roleSections: Record<string, YamlValue> = Object.fromEntries(Object.values(DOMAIN).map((domain) => [domain, { ip: c.host }]));
   roleSections.queryNode = { ip: c.host, gracefulStopTimeout };
+  if (c.activeStandby) for (const domain of ['rootCoord', 'dataCoord', 'queryCoord', 'indexCoord']) roleSections[domain] = { ip: c.host, enableActiveStandby: true };
   const config: Record<string, YamlValue> = {
     etcd: {
       endpoints: c.etcdEndpoints,
@@ -76,7 +96,18 @@ export function renderMilvusConfig(c: MilvusClusterConfig): string {
     log: { level: 'info', format: 'text', stdout: true, file: { rootPath: '' } },
     ...roleSections,
   };
-  return toYaml(config, 0);
+  return toYaml(mergeInto(c.versionConfig ?? {}, config), 0);
+}
+
+/** base deep-merged with over (over wins; maps merge, everything else replaces). */
+function mergeInto(base: Record<string, unknown>, over: Record<string, YamlValue>): Record<string, YamlValue> {
+  const out: Record<string, YamlValue> = { ...(base as Record<string, YamlValue>) };
+  const isMap = (v: unknown): v is Record<string, YamlValue> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isMap(value) && isMap(current) ? mergeInto(current, value) : value;
+  }
+  return out;
 }
 
 function messageQueueConfig(c: MilvusClusterConfig): Record<string, YamlValue> {
@@ -110,6 +141,10 @@ export const GLOG_CONF = '--logtostderr=true\n--minloglevel=1\n';
 export interface ClusterLayout {
   /** 'mixture': one process runs all coordinators; 'separate': one process per coordinator. */
   coordinators: 'mixture' | 'separate';
+  /** Instances of each coordinator process (2: active-standby); default 1. */
+  coordinatorReplicas?: number;
+  /** The coordinator roles to run (coordinatorRoles(version)); default 2.3's three. */
+  coordinatorRoles?: readonly MilvusRole[];
   proxies: number;
   queryNodes: number;
   dataNodes: number;
@@ -143,10 +178,12 @@ interface Instance {
 function instances(layout: ClusterLayout): Instance[] {
   const replicas = (role: MilvusRole, count: number): Instance[] =>
     Array.from({ length: count }, (_, i) => ({ name: `${role}-${i + 1}`, serverType: role, flags: [], roles: [role] }));
+  const roles = [...(layout.coordinatorRoles ?? coordinatorRoles('2.3'))];
+  const copies = layout.coordinatorReplicas ?? 1;
   const coordinators: Instance[] =
     layout.coordinators === 'mixture'
-      ? [{ name: 'coordinators', serverType: 'mixture', flags: COORDINATORS.map((r) => `-${r}=true`), roles: [...COORDINATORS] }]
-      : COORDINATORS.map((role) => ({ name: role, serverType: role, flags: [], roles: [role] }));
+      ? Array.from({ length: copies }, (_, i) => ({ name: copies === 1 ? 'coordinators' : `coordinators-${i + 1}`, serverType: 'mixture', flags: roles.map((r) => `-${r}=true`), roles }))
+      : roles.flatMap((role) => replicas(role, copies));
   return [
     ...coordinators,
     ...replicas('datanode', layout.dataNodes),
@@ -228,4 +265,25 @@ export function clusterProcessSpecs(o: ClusterProcessOptions): MilvusProcess[] {
       runDir,
     };
   });
+}
+
+/** The etcd key where Milvus keeps the session of a coordinator role's active instance. */
+export function activeSessionKey(etcdRootPath: string, role: MilvusRole): string {
+  return `${etcdRootPath}/meta/session/${role}`;
+}
+
+/**
+ * The process whose session a coordinator role's active key holds: Milvus writes the active
+ * instance's session (its ServerName and its gRPC Address) there, whether or not it runs
+ * active-standby. Null when the key names no process of ours (e.g. a stale session).
+ */
+export function activeProcess(sessionJson: string, role: MilvusRole, processes: readonly MilvusProcess[]): MilvusProcess | null {
+  let session: { ServerName?: string; Address?: string };
+  try {
+    session = JSON.parse(sessionJson) as typeof session;
+  } catch {
+    throw new Error(`the ${role} session in etcd is not JSON: ${sessionJson.slice(0, 200)}`);
+  }
+  if (session.ServerName !== undefined && session.ServerName !== role) throw new Error(`the ${role} session in etcd names server '${session.ServerName}'`);
+  return processes.find((p) => p.ports[role] !== undefined && `${p.host}:${p.ports[role]}` === session.Address) ?? null;
 }
