@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EXIT, type RunReport } from '../core/types.ts';
+import { COORDINATOR_LAYOUTS, EXIT, type CoordinatorLayout, type RunReport } from '../core/types.ts';
 import { certificationScenario, CERTIFY_DEFAULTS, type CertifyOptions } from '../scenario/certify.ts';
 import { validateScenario } from '../scenario/validate.ts';
 import { scenarioFaults, unsupportedActions } from '../scenario/steps.ts';
@@ -13,7 +13,7 @@ import { platformFlag } from './scenario-file.ts';
 
 const FLAGS = {
   from: 'value', to: 'value', chain: 'boolean', topology: 'value', rows: 'value', platform: 'value', out: 'value',
-  'recall-tolerance': 'value', 'max-downtime': 'value', 'min-availability': 'value', rollback: 'boolean', 'object-store': 'value',
+  'recall-tolerance': 'value', 'max-downtime': 'value', 'min-availability': 'value', rollback: 'boolean', 'object-store': 'value', coordinators: 'value',
 } as const;
 
 /** One certified path and what came of it. */
@@ -36,6 +36,9 @@ export async function certifyCommand(argv: string[]): Promise<number> {
   if (topology !== 'standalone' && topology !== 'cluster') throw new UsageError(`--topology must be standalone or cluster, got '${topology}'`);
   const objectStore = flag(args, 'object-store') ?? 'minio';
   if (objectStore !== 'minio' && objectStore !== 'local') throw new UsageError(`--object-store must be minio or local, got '${objectStore}'`);
+  const coordinators = flag(args, 'coordinators');
+  if (coordinators !== undefined && !(COORDINATOR_LAYOUTS as readonly string[]).includes(coordinators)) throw new UsageError(`--coordinators must be one of ${COORDINATOR_LAYOUTS.join(', ')}, got '${coordinators}'`);
+  if (coordinators !== undefined && topology !== 'cluster') throw new UsageError('--coordinators applies to --topology cluster only');
   const paths = args.flags.has('chain') ? [tos] : tos.map((to) => [to]);
   const number = (name: string): number | undefined => {
     const v = flag(args, name);
@@ -45,15 +48,12 @@ export async function certifyCommand(argv: string[]): Promise<number> {
     return n;
   };
   const base: Omit<CertifyOptions, 'path'> = {
-    from, topology, objectStore, rows: intFlag(args, 'rows') ?? 2000, rollback: args.flags.has('rollback'),
+    from, topology, objectStore, ...(coordinators ? { coordinators: coordinators as CoordinatorLayout } : {}), rows: intFlag(args, 'rows') ?? 2000, rollback: args.flags.has('rollback'),
     recallTolerance: number('recall-tolerance'), maxDowntimeMs: number('max-downtime') === undefined ? undefined : number('max-downtime')! * 1000, minAvailability: number('min-availability'),
   };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
   const outDir = resolve(flag(args, 'out') ?? join(PROJECT_ROOT, 'reports', `certify-${stamp}`));
   mkdirSync(outDir, { recursive: true });
-  if (topology === 'cluster' && platformFlag(args) === 'local') {
-    throw new UsageError('--topology cluster: rolling upgrades of the local cluster are not built yet (its coordinators run as one process); certify standalone, in place');
-  }
   const platform = await loadPlatform(platformFlag(args));
   if (!platform) throw new Error(`platform '${platformFlag(args)}' did not load`);
   const started = Date.now();

@@ -46,8 +46,25 @@ export interface Stack extends AsyncDisposable {
   components(): ComponentInfo[];
   /** Applies a fault now; it heals itself after spec.duration, or when disposed. */
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault>;
-  /** Performs one of the platform's `stackActions` (e.g. restart); resolves once it is done. */
-  perform(action: ActionSpec, signal: AbortSignal): Promise<void>;
+  /**
+   * Performs one of the platform's `stackActions` (e.g. restart); resolves once it is done. An
+   * action made of steps (a rolling upgrade: one process after another) reports each through
+   * `progress`, so the history can time them.
+   */
+  perform(action: ActionSpec, signal: AbortSignal, progress?: (step: ActionProgress) => void): Promise<void>;
+}
+
+/** One step of a multi-step action, as it starts and as it ends. */
+export interface ActionProgress {
+  at: 'start' | 'end';
+  /** The Milvus role of the process (rootcoord, querynode, ...) and the process. */
+  role: string;
+  instance: string;
+  /** At 'end': 'ok', or why the step failed. */
+  outcome?: string;
+  /** At 'end': how long the old process took to stop, and whether it was SIGKILLed past its deadline. */
+  stopMs?: number;
+  killed?: boolean;
 }
 
 export interface Platform {

@@ -276,7 +276,11 @@ export type SloKind =
   /** The longest time without a successful search around any upgrade step (ms). */
   | 'downtime'
   /** Upgrade steps whose result is off: index missing or changed, server reporting another version. */
-  | 'upgrade';
+  | 'upgrade'
+  /** The longest time from a fault's start until operations succeed again (ms): a coordinator takeover. */
+  | 'takeoverTime'
+  /** The lowest availability of probe searches over the role steps of a rolling upgrade (0..1). */
+  | 'rollingAvailability';
 
 /**
  * A threshold relative to another phase of the same run: base × times + plus, where base is the
@@ -452,6 +456,11 @@ export interface FaultWindow {
   start: number;
   end: number;
   recoveryMs: number | null;
+  /**
+   * From the fault's start until operations succeed again (a standby took over, or the component
+   * came back), and the operations that failed meanwhile (src/checks/takeover.ts).
+   */
+  takeover?: { ms: number | null; failed: number; ops: number };
 }
 
 /**
@@ -537,6 +546,27 @@ export interface UpgradeStep {
   indexBefore: string | null;
   indexAfter: string | null;
   problems: readonly string[];
+  /** A rolling upgrade's steps, one per process replaced, in order; absent for an in-place upgrade. */
+  roles?: readonly RollStep[];
+}
+
+/** One process replaced during a rolling upgrade, and the service meanwhile (from the step's start until the next one's). */
+export interface RollStep {
+  /** The Milvus role (rootcoord, querynode, ...) and the process replaced. */
+  role: string;
+  instance: string;
+  start: number;
+  /** When the process was healthy again on the new version; null if it never was. */
+  end: number | null;
+  /** How the old process stopped: its stop time and whether it had to be SIGKILLed past the deadline. */
+  stopMs: number | null;
+  killed: boolean | null;
+  /** Probe searches from this step's start until the next step's start (or until searchable again after the last). */
+  searches: number;
+  availability: number | null;
+  p99Ms: number | null;
+  /** 'ok', or why the step failed. */
+  outcome: string;
 }
 
 export interface RunReport {

@@ -45,7 +45,7 @@ const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'rest
 const VERDICTS = ['pass', 'fail', 'aborted'] as const;
 /** How long a wait may take when the scenario does not say. */
 const DEFAULT_WAIT_TIMEOUT = 300_000;
-const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade'] as const;
+const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade', 'takeoverTime', 'rollingAvailability'] as const;
 const TLS_MODES = ['off', 'one-way', 'mutual'] as const;
 const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;
 
@@ -567,7 +567,7 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   if (percentile !== undefined && !(SCORED_PERCENTILES as readonly number[]).includes(percentile)) {
     r.fail(`${path}.percentile`, `p${percentile} is not computed; the scorer computes ${SCORED_PERCENTILES.join(', ')}`, `set percentile to one of ${SCORED_PERCENTILES.join(', ')}`);
   }
-  const defaultOp = kind === 'recall' ? '>=' : '<=';
+  const defaultOp = kind === 'recall' || kind === 'rollingAvailability' ? '>=' : '<=';
   const op = r.oneOf(o, 'op', path, ['<=', '>='] as const, defaultOp);
   const threshold = readThreshold(r, o, path, kind);
   if (kind === 'security' && o.abortOnBreach === true) r.fail(`${path}.abortOnBreach`, 'a security SLO is not watched during the run', "put a { gate: '<this SLO>' } step after a { action: 'security' } step to stop early (exit 4) when a probe got through");
@@ -589,7 +589,7 @@ function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind']): 
   if (o.threshold === null || typeof o.threshold !== 'object') return r.num(o, 'threshold', path, kind === 'durability' || kind === 'security' || kind === 'upgrade' ? 0 : undefined);
   const t = r.object(o.threshold, `${path}.threshold`);
   r.unknownKeys(t, `${path}.threshold`, ['phase', 'times', 'plus']);
-  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade') {
+  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade' || kind === 'takeoverTime' || kind === 'rollingAvailability') {
     r.fail(`${path}.threshold`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
   }
   return { phase: r.str(t, 'phase', `${path}.threshold`, undefined), times: r.num(t, 'times', `${path}.threshold`, 1), plus: r.num(t, 'plus', `${path}.threshold`, 0) };
@@ -636,7 +636,7 @@ function crossChecks(
   });
   s.slos.forEach((slo, i) => {
     const upgrades = s.steps.some((st) => st.step === 'action' && st.spec.action === 'upgrade');
-    if ((slo.kind === 'downtime' || slo.kind === 'upgrade') && !upgrades) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs an upgrade step`, "add a step { action: 'upgrade', version: '...' } or remove this SLO");
+    if ((slo.kind === 'downtime' || slo.kind === 'upgrade' || slo.kind === 'rollingAvailability') && !upgrades) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs an upgrade step`, "add a step { action: 'upgrade', version: '...' } or remove this SLO");
   });
   const load = s.workload.load;
   const moves = s.steps.some((st) => st.step === 'action' && (st.spec.action === 'destroy' || st.spec.action === 'up'));

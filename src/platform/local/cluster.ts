@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import type { RunContext } from '../../core/platform.ts';
+import type { ActionProgress, RunContext } from '../../core/platform.ts';
 import type { CoordinatorRole, Role, StackSpec } from '../../core/types.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { waitFor } from '../../util/poll.ts';
@@ -26,6 +26,7 @@ import {
   isCoordinator,
   portsNeeded,
   renderMilvusConfig,
+  rollOrder,
   type ClusterLayout,
   type MilvusProcess,
 } from './roles.ts';
@@ -367,3 +368,48 @@ function faultRole(spec: MilvusProcess): Role {
   return spec.roles.length > 1 || role.endsWith('coord') ? 'coordinator' : (role as Role);
 }
 
+
+/** How long an old process may drain on SIGTERM during a rolling upgrade before it is SIGKILLed. */
+export const ROLL_STOP_MS = GRACEFUL_STOP_SECONDS * 1000 + 10_000;
+
+/**
+ * A rolling upgrade: every Milvus process replaced by `version`, one at a time, in the order
+ * Milvus Operator rolls them (rollOrder), each healthy before the next; a standby coordinator
+ * before its active one, so each role fails over once. Each step is reported as it starts and ends.
+ */
+export async function rollingUpgrade(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, version: string, signal: AbortSignal, progress: (step: ActionProgress) => void): Promise<void> {
+  milvusBinary(version); // a missing install fails here, before anything is stopped
+  const processes = cluster.milvus.processes;
+  const order = await standbyFirst(cluster, rollOrder(processes.map((p) => p.spec)));
+  for (const spec of order) {
+    signal.throwIfAborted();
+    const proc = processes.find((p) => p.spec === spec)!;
+    const role = spec.roles.length > 1 ? 'mixture' : spec.roles[0]!;
+    progress({ at: 'start', role, instance: spec.name });
+    try {
+      const stopped = await proc.replace(version, ROLL_STOP_MS);
+      await proc.waitHealthy(signal, [...cluster.milvus.services, ...processes.filter((p) => p !== proc).map((p) => p.process)], 180_000);
+      progress({ at: 'end', role, instance: spec.name, outcome: 'ok', stopMs: stopped.stopMs, killed: stopped.killed });
+    } catch (err) {
+      progress({ at: 'end', role, instance: spec.name, outcome: `failed: ${(err as Error).message}` });
+      throw new Error(`rolling upgrade to ${version}: ${spec.name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** Within each coordinator role run twice, the standby before the active instance (as etcd names it now). */
+async function standbyFirst(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, order: MilvusProcess[]): Promise<MilvusProcess[]> {
+  const active = new Set<string>();
+  for (const role of new Set(order.filter((p) => p.roles.length === 1 && isCoordinator(p.roles[0]!)).map((p) => p.roles[0]! as CoordinatorRole))) {
+    if (order.filter((p) => p.roles[0] === role).length < 2) continue;
+    active.add(await activeCoordinator(cluster, role));
+  }
+  // rollOrder keeps a role's instances together: within each group, the active one last.
+  const groups: MilvusProcess[][] = [];
+  for (const p of order) {
+    const last = groups.at(-1);
+    if (last && last[0]!.roles.join('+') === p.roles.join('+')) last.push(p);
+    else groups.push([p]);
+  }
+  return groups.flatMap((g) => [...g.filter((p) => !active.has(p.name)), ...g.filter((p) => active.has(p.name))]);
+}

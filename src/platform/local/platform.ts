@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
+import type { ActionProgress, ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
 import type { ActionSpec, FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
@@ -10,7 +10,10 @@ import { MilvusStandalone } from './milvus.ts';
 import { stateDir } from '../../supervise/home.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
-import { clusterFaultContext, startCluster } from './cluster.ts';
+import { clusterFaultContext, rollingUpgrade, startCluster } from './cluster.ts';
+
+/** Replaces every Milvus process of a cluster with another version, one at a time. */
+type RollingUpgrade = (version: string, signal: AbortSignal, progress: (step: ActionProgress) => void) => Promise<void>;
 import { localComponent, startFault, type FaultContext, type LocalComponent } from './faults.ts';
 import { PULSAR_VERSION, PulsarStandalone } from './pulsar.ts';
 
@@ -50,7 +53,8 @@ export class LocalPlatform implements Platform {
   private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<Stack> {
     const cluster = await startCluster(spec, ctx, journal, this.capabilities());
     resources.use(cluster.resources);
-    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move());
+    const roll: RollingUpgrade = (version, signal, progress) => rollingUpgrade(cluster, version, signal, progress);
+    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move(), null, roll);
   }
 }
 
@@ -103,6 +107,7 @@ class LocalStack implements Stack {
     private readonly faults: FaultContext,
     private readonly resources: DisposalStack,
     readonly clientTls: ClientTls | null = null,
+    private readonly roll: RollingUpgrade | null = null,
   ) {
     this.milvusVersion = spec.milvusVersion;
     this.cluster = spec.topology === 'cluster';
@@ -117,8 +122,8 @@ class LocalStack implements Stack {
     return startFault(this.faults, this.cluster ? pulsarBrokerForMq(fault, this.messageQueue) : fault, signal);
   }
 
-  async perform(action: ActionSpec, signal: AbortSignal): Promise<void> {
-    if (action.action === 'upgrade') return this.upgrade(action, signal);
+  async perform(action: ActionSpec, signal: AbortSignal, progress: (step: ActionProgress) => void = () => undefined): Promise<void> {
+    if (action.action === 'upgrade') return this.upgrade(action, signal, progress);
     if (action.action !== 'restart') throw new Error(`the local platform's stacks do not perform '${action.action}'`);
     const role = this.cluster && this.messageQueue === 'pulsar' && action.target.role === 'mq' ? 'pulsar-broker' : action.target.role;
     const targets = this.faults.components.filter((c) => c.role === role && (!action.target.instance || c.name === action.target.instance));
@@ -134,10 +139,19 @@ class LocalStack implements Stack {
     }
   }
 
-  /** In place: the standalone server stops and the new version starts on the same etcd and MinIO data. */
-  private async upgrade(action: ActionSpec & { action: 'upgrade' }, signal: AbortSignal): Promise<void> {
+  /**
+   * Standalone: in place, the server stops and the new version starts on the same etcd and MinIO
+   * data. Cluster: rolling, one process at a time in Milvus Operator's order.
+   */
+  private async upgrade(action: ActionSpec & { action: 'upgrade' }, signal: AbortSignal, progress: (step: ActionProgress) => void): Promise<void> {
+    if (this.roll) {
+      if (Object.keys(action.config).length > 0) throw new Error('upgrade: milvus.yaml overrides for a rolling upgrade of the local cluster are not supported yet; remove config');
+      await this.roll(action.version, signal, progress);
+      this.milvusVersion = action.version;
+      return;
+    }
     const standalone = this.faults.components.find((c) => c.upgrade);
-    if (!standalone?.upgrade) throw new Error('upgrade: the local cluster topology cannot roll its roles to another version yet; use topology standalone');
+    if (!standalone?.upgrade) throw new Error('upgrade: this stack has no Milvus to upgrade');
     await standalone.upgrade(action.version, action.config, signal);
     this.milvusVersion = action.version;
   }

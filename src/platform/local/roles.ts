@@ -287,3 +287,20 @@ export function activeProcess(sessionJson: string, role: MilvusRole, processes: 
   if (session.ServerName !== undefined && session.ServerName !== role) throw new Error(`the ${role} session in etcd names server '${session.ServerName}'`);
   return processes.find((p) => p.ports[role] !== undefined && `${p.host}:${p.ports[role]}` === session.Address) ?? null;
 }
+
+/**
+ * The order a rolling upgrade replaces processes in: Milvus Operator's dependency graph for
+ * 2.2/2.3 (root, data, index, query coordinator; then index, query and data nodes, which it rolls
+ * side by side and we roll one process at a time; the proxy last). A mixture process stands where
+ * the coordinators do, as Operator's mixcoord graph has it. Within a role, name order (the caller
+ * puts a standby before its active instance).
+ */
+export function rollOrder(processes: readonly MilvusProcess[]): MilvusProcess[] {
+  const rank = (p: MilvusProcess): number => {
+    if (p.roles.length > 1) return 0;
+    return ROLL_RANK[p.roles[0]!];
+  };
+  return [...processes].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+const ROLL_RANK: Record<MilvusRole, number> = { rootcoord: 0, datacoord: 1, indexcoord: 2, querycoord: 3, indexnode: 4, querynode: 5, datanode: 6, proxy: 7 };
