@@ -7,7 +7,9 @@ import { evaluateSlos } from '../../src/slo/verdicts.ts';
 import { certificationScenario } from '../../src/scenario/certify.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
 import { clusterProcessSpecs, portsNeeded, rollOrder, type ClusterLayout } from '../../src/platform/local/roles.ts';
-import type { FaultWindow, HistoryEvent, OpRecord, SloSpec } from '../../src/core/types.ts';
+import type { FaultWindow, HistoryEvent, OpRecord, RollStep, RunReport, SloSpec, UpgradeStep } from '../../src/core/types.ts';
+import { renderHtml } from '../../src/report/html.ts';
+import { formatMatrix, matrixHtml, matrixRow } from '../../src/cli/certify.ts';
 import { history, search } from '../support/history.ts';
 
 /** Searches every 100 ms from `from` to `to`, ok except in [failFrom, failTo). */
@@ -109,5 +111,35 @@ describe('the rolling order', () => {
     const availability = result.scenario.slos.find((s) => s.kind === 'rollingAvailability');
     assert.deepEqual({ op: availability?.op, threshold: availability?.threshold }, { op: '>=', threshold: 0.99 });
     assert.ok(!result.scenario.slos.some((s) => s.kind === 'downtime'));
+  });
+});
+
+describe('the report of a rolling upgrade', () => {
+  const roles: RollStep[] = [
+    { role: 'rootcoord', instance: 'rootcoord-2', start: 11_000, end: 20_000, stopMs: 900, killed: false, searches: 90, availability: 1, p99Ms: 12, outcome: 'ok' },
+    { role: 'querynode', instance: 'querynode-1', start: 20_000, end: 40_000, stopMs: 15_000, killed: true, searches: 201, availability: 0.95, p99Ms: 300, outcome: 'ok' },
+  ];
+  const upgrade: UpgradeStep = { from: '2.3.0', to: '2.3.5', start: 10_000, end: 40_000, durationMs: 30_000, searchableAt: 40_005, downtimeMs: 1_000, searches: 291, availability: 0.96, p99Ms: 200, serverAfter: 'v2.3.5', indexBefore: 'x', indexAfter: 'x', problems: [], roles };
+  const report: RunReport = {
+    runId: 'r', scenario: 'certify', seed: 1, platform: 'local', milvusVersion: '2.3.0', versions: null, startedAt: 'a', finishedAt: 'b', bringUpMs: null, recallK: 10, verdict: 'fail', exitCode: 1,
+    error: null, phases: [], phaseWindows: [{ phase: 'before', start: 0, end: 10_000 }, { phase: 'upgrade-1', start: 10_000, end: 41_000 }], faults: [], durability: null, slos: [], latencyByOp: [], findings: [], server: [],
+    load: null, abortedOnBreach: null, stepFailure: null, checkErrors: [], incomplete: false, expectation: null, upgrades: [upgrade],
+    series: { searchLatency: [[1000, 5, 'ok'], [25_000, 5, 'fail'], [45_000, 5, 'ok']], recall: [] },
+  };
+
+  it('lists each role step with its availability and the SIGKILL, and draws the steps over the charts', () => {
+    const html = renderHtml(report);
+    assert.match(html, /<h3>Rolling 2\.3\.0 → 2\.3\.5, role by role<\/h3>/);
+    assert.match(html, /<tr><td>querynode-1<\/td><td>querynode<\/td><td>20\.0 s<\/td><td>20\.0 s<\/td><td>15\.0 s \(SIGKILL at the deadline\)<\/td><td>201<\/td><td class="bad">95\.0%<\/td>/);
+    assert.match(html, /<h2>Availability over time<\/h2>/);
+    // Two numbered bands on each of the three charts.
+    assert.equal(html.match(/<title>2\. querynode-1 \(querynode\): ok<\/title>/g)?.length, 3);
+  });
+
+  it('puts the rolling figures in the certification matrix, linked to each path\'s report', () => {
+    const row = matrixRow('2.3.0 → 2.3.5', report, '/out/2.3.0-to-2.3.5');
+    assert.deepEqual(row.steps[0]?.rolling, { roleSteps: 2, lowest: { instance: 'querynode-1', availability: 0.95, p99Ms: 300 } });
+    assert.match(matrixHtml([row]), /<a href="2\.3\.0-to-2\.3\.5\/report\.html">2\.3\.0 → 2\.3\.5<\/a>.*rolled 2 processes, lowest availability 95\.0% \(querynode-1\)/);
+    assert.match(formatMatrix([row]), /rolled 2 processes, lowest availability 95\.0% \(querynode-1\)/);
   });
 });
