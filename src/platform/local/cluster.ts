@@ -387,14 +387,46 @@ export async function rollingUpgrade(cluster: Pick<LocalCluster, 'etcd' | 'milvu
     const role = spec.roles.length > 1 ? 'mixture' : spec.roles[0]!;
     progress({ at: 'start', role, instance: spec.name });
     try {
+      const coordinators = spec.roles.filter(isCoordinator) as CoordinatorRole[];
+      // The sessions this process holds as the active instance; the new one must not be mistaken for them.
+      const held = new Map<CoordinatorRole, { name: string | null; serverId: number | null }>();
+      for (const c of coordinators) {
+        const now = await activeSession(cluster, c);
+        if (now?.name === spec.name) held.set(c, now);
+      }
       const stopped = await proc.replace(version, ROLL_STOP_MS);
-      await proc.waitHealthy(signal, [...cluster.milvus.services, ...processes.filter((p) => p !== proc).map((p) => p.process)], 180_000);
+      const watched = [...cluster.milvus.services, ...processes.filter((p) => p !== proc).map((p) => p.process)];
+      await proc.waitHealthy(signal, watched, 180_000);
+      // A standby is healthy at once; the role serves again only once an instance holds its active session.
+      for (const c of coordinators) await waitActive(cluster, c, held.get(c) ?? null, signal, [proc.process, ...watched]);
       progress({ at: 'end', role, instance: spec.name, outcome: 'ok', stopMs: stopped.stopMs, killed: stopped.killed });
     } catch (err) {
       progress({ at: 'end', role, instance: spec.name, outcome: `failed: ${(err as Error).message}` });
       throw new Error(`rolling upgrade to ${version}: ${spec.name}: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+/** Who holds a coordinator role's active session now: the process (by address) and its server id; null if nobody. */
+async function activeSession(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, role: CoordinatorRole): Promise<{ name: string | null; serverId: number | null } | null> {
+  const session = await cluster.etcd.get(activeSessionKey(ETCD_ROOT_PATH, role));
+  if (session === null) return null;
+  const serverId = (JSON.parse(session) as { ServerID?: number }).ServerID ?? null;
+  return { name: activeProcess(session, role, cluster.milvus.processes.map((m) => m.spec))?.name ?? null, serverId };
+}
+
+/**
+ * Until a running process holds the role's active session, and not the session of the process
+ * just replaced: a process that dies without revoking it (2.3.0 crashes on SIGTERM) leaves it
+ * until its lease expires, under the same address the new process then listens on.
+ */
+async function waitActive(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, role: CoordinatorRole, replaced: { name: string | null; serverId: number | null } | null, signal: AbortSignal, watched: readonly ManagedProcess[]): Promise<void> {
+  const serving = async (): Promise<boolean> => {
+    const now = await activeSession(cluster, role).catch(() => null);
+    if (!now?.name || !cluster.milvus.processes.some((p) => p.spec.name === now.name && p.process.running)) return false;
+    return replaced === null || now.serverId !== replaced.serverId;
+  };
+  await waitFor(serving, { what: `an active ${role} (etcd's session at ${activeSessionKey(ETCD_ROOT_PATH, role)} held by a running process)`, timeoutMs: 180_000, intervalMs: 250, signal, process: watched });
 }
 
 /** Within each coordinator role run twice, the standby before the active instance (as etcd names it now). */
