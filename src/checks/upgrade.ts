@@ -92,7 +92,7 @@ function progressNote(e: HistoryEvent): ProgressNote {
 /**
  * A rolling upgrade's role steps, from its progress notes: each from its start until the next
  * step's start (the last until `until`: the action's end, or searchable again after it, whichever
- * is later), with the probe searches that started in that window. Null for an in-place upgrade.
+ * is later), with the probe searches that started in that window. Null when no step was reported.
  */
 export function rollSteps(events: readonly HistoryEvent[], probes: readonly OpRecord[], until: number | null): RollStep[] | null {
   const starts = events.filter((x) => x.kind === 'note' && x.name === ROLL_START);

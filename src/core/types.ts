@@ -546,7 +546,7 @@ export interface UpgradeStep {
   indexBefore: string | null;
   indexAfter: string | null;
   problems: readonly string[];
-  /** A rolling upgrade's steps, one per process replaced, in order; absent for an in-place upgrade. */
+  /** The upgrade's steps, one per process replaced, in order (one for an in-place upgrade); absent when the platform reported none. */
   roles?: readonly RollStep[];
 }
 

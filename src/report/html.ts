@@ -50,7 +50,7 @@ ${upgradeSection(r)}
 <div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#fbe7d3"></i>until recovered</span></div>
 ${latencyChart(r, domain)}
 <h2>Availability over time</h2>
-<div class="legend"><span><i class="sw" style="background:#3465a4"></i>share of searches that succeeded, per 2 s</span>${r.upgrades.some((u) => u.roles?.length) ? '<span><i class="sw" style="background:#d6e4f5"></i>rolling upgrade steps (numbered)</span>' : ''}</div>
+<div class="legend"><span><i class="sw" style="background:#3465a4"></i>share of searches that succeeded, per 2 s</span>${r.upgrades.some((u) => u.roles?.length) ? '<span><i class="sw" style="background:#d6e4f5"></i>upgrade steps, one process each (numbered)</span>' : ''}</div>
 ${availabilityChart(r, domain)}
 <h2>Recall@${r.recallK} over time</h2>
 <div class="legend"><span><i class="sw" style="background:#1a7f37"></i>mean per 2 s (dots: single searches; gaps: no successful search)</span></div>
@@ -81,8 +81,8 @@ function rollTable(u: RunReport['upgrades'][number]): string {
     (st) =>
       `<tr><td>${esc(st.instance)}</td><td>${esc(st.role)}</td><td>${s(st.start)}</td><td>${st.end === null ? '—' : s(st.end - st.start)}</td><td>${s(st.stopMs)}${st.killed ? ' (SIGKILL at the deadline)' : ''}</td><td>${st.searches}</td><td class="${st.availability !== null && st.availability >= 0.99 ? 'ok' : 'bad'}">${st.availability === null ? '—' : `${(st.availability * 100).toFixed(1)}%`}</td><td>${num(st.p99Ms, 0)}</td><td style="text-align:left">${esc(st.outcome)}</td></tr>`,
   );
-  return `<h3>Rolling ${esc(u.from ?? '?')} → ${esc(u.to)}, role by role</h3>
-<p class="meta">One process replaced at a time, in Milvus Operator's order; each step from its start until the next one's (the last until searchable again), drawn as numbered bands on the charts below.</p>
+  return `<h3>${esc(u.from ?? '?')} → ${esc(u.to)}, process by process</h3>
+<p class="meta">One process replaced at a time (a cluster rolls in Milvus Operator's order); each step from its start until the next one's (the last until searchable again), drawn as numbered bands on the charts below.</p>
 <table><tr><th>process</th><th>role</th><th>started</th><th>healthy after</th><th>old process stopped in</th><th>searches</th><th>availability</th><th>p99 ms</th><th style="text-align:left">outcome</th></tr>${rows.join('')}</table>`;
 }
 

@@ -84,7 +84,7 @@ describe('a rolling upgrade\'s role steps', () => {
     assert.match(v!.reason, /^95.0249% not >= 99%: lowest during querynode-1 \(querynode\): 95.0249% of 201 searches; 2 role steps$/);
   });
 
-  it('name a step that failed or never finished as an upgrade problem; an in-place upgrade has none', () => {
+  it('name a step that failed or never finished as an upgrade problem; none without progress notes', () => {
     const failed = [...events.slice(0, 5), note(30_000, ROLL_END, { at: 'end', role: 'querynode', instance: 'querynode-1', outcome: 'failed: health timed out' }), { ...events[6]!, detail: 'failed: x' }];
     const [step] = upgradeSteps(history(probes(0, 40_000), failed), '2.3.0');
     assert.equal(step?.roles?.[1]?.end, null);
@@ -129,7 +129,7 @@ describe('the report of a rolling upgrade', () => {
 
   it('lists each role step with its availability and the SIGKILL, and draws the steps over the charts', () => {
     const html = renderHtml(report);
-    assert.match(html, /<h3>Rolling 2\.3\.0 → 2\.3\.5, role by role<\/h3>/);
+    assert.match(html, /<h3>2\.3\.0 → 2\.3\.5, process by process<\/h3>/);
     assert.match(html, /<tr><td>querynode-1<\/td><td>querynode<\/td><td>20\.0 s<\/td><td>20\.0 s<\/td><td>15\.0 s \(SIGKILL at the deadline\)<\/td><td>201<\/td><td class="bad">95\.0%<\/td>/);
     assert.match(html, /<h2>Availability over time<\/h2>/);
     // Two numbered bands on each of the three charts.

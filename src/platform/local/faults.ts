@@ -30,7 +30,7 @@ export interface LocalComponent {
   /** The coordinator roles the process runs (coordinators of a cluster only). */
   readonly coordinatorRoles?: readonly CoordinatorRole[];
   /** Replaces it with another Milvus version in place (Milvus standalone). */
-  upgrade?(version: string, overrides: Record<string, unknown>, signal: AbortSignal): Promise<void>;
+  upgrade?(version: string, overrides: Record<string, unknown>, signal: AbortSignal): Promise<{ stopMs: number; killed: boolean }>;
 }
 
 /** A component handle whose process is looked up on each use, so a restart is seen at once. */

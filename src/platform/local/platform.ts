@@ -152,7 +152,14 @@ class LocalStack implements Stack {
     }
     const standalone = this.faults.components.find((c) => c.upgrade);
     if (!standalone?.upgrade) throw new Error('upgrade: this stack has no Milvus to upgrade');
-    await standalone.upgrade(action.version, action.config, signal);
+    progress({ at: 'start', role: 'standalone', instance: standalone.name });
+    try {
+      const stopped = await standalone.upgrade(action.version, action.config, signal);
+      progress({ at: 'end', role: 'standalone', instance: standalone.name, outcome: 'ok', ...stopped });
+    } catch (err) {
+      progress({ at: 'end', role: 'standalone', instance: standalone.name, outcome: `failed: ${(err as Error).message}` });
+      throw err;
+    }
     this.milvusVersion = action.version;
   }
 
