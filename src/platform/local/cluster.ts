@@ -134,7 +134,8 @@ export function clusterFaultContext(cluster: LocalCluster, journal: Journal, log
     network: cluster.network,
     logDir,
     etcdLeader: async () => (await cluster.etcd.leader()).name,
-    activeCoordinator: (role) => activeCoordinator(cluster, role),
+    // Retried for a while: a busy etcd may time out a read, and a role may be between two active instances.
+    activeCoordinator: (role) => waitFor(() => activeCoordinator(cluster, role), { what: `the active ${role} (etcd's session)`, timeoutMs: 30_000, intervalMs: 500 }),
     seed,
   };
 }
@@ -380,7 +381,7 @@ export const ROLL_STOP_MS = GRACEFUL_STOP_SECONDS * 1000 + 10_000;
 export async function rollingUpgrade(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, version: string, signal: AbortSignal, progress: (step: ActionProgress) => void): Promise<void> {
   milvusBinary(version); // a missing install fails here, before anything is stopped
   const processes = cluster.milvus.processes;
-  const order = await standbyFirst(cluster, rollOrder(processes.map((p) => p.spec)));
+  const order = await standbyFirst(cluster, rollOrder(processes.map((p) => p.spec)), signal);
   for (const spec of order) {
     signal.throwIfAborted();
     const proc = processes.find((p) => p.spec === spec)!;
@@ -391,7 +392,7 @@ export async function rollingUpgrade(cluster: Pick<LocalCluster, 'etcd' | 'milvu
       // The sessions this process holds as the active instance; the new one must not be mistaken for them.
       const held = new Map<CoordinatorRole, { name: string | null; serverId: number | null }>();
       for (const c of coordinators) {
-        const now = await activeSession(cluster, c);
+        const now = await readSession(cluster, c, signal);
         if (now?.name === spec.name) held.set(c, now);
       }
       const stopped = await proc.replace(version, ROLL_STOP_MS);
@@ -415,6 +416,12 @@ async function activeSession(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, rol
   return { name: activeProcess(session, role, cluster.milvus.processes.map((m) => m.spec))?.name ?? null, serverId };
 }
 
+/** activeSession, retried for a while: a busy etcd may time out a read (seen at load average 37). */
+async function readSession(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, role: CoordinatorRole, signal: AbortSignal): Promise<{ name: string | null; serverId: number | null } | null> {
+  const read = await waitFor(async () => ({ session: await activeSession(cluster, role) }), { what: `etcd to answer for the active ${role}`, timeoutMs: 60_000, intervalMs: 500, signal });
+  return read.session;
+}
+
 /**
  * Until a running process holds the role's active session, and not the session of the process
  * just replaced: a process that dies without revoking it (2.3.0 crashes on SIGTERM) leaves it
@@ -430,11 +437,11 @@ async function waitActive(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, role: 
 }
 
 /** Within each coordinator role run twice, the standby before the active instance (as etcd names it now). */
-async function standbyFirst(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, order: MilvusProcess[]): Promise<MilvusProcess[]> {
+async function standbyFirst(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, order: MilvusProcess[], signal: AbortSignal): Promise<MilvusProcess[]> {
   const active = new Set<string>();
   for (const role of new Set(order.filter((p) => p.roles.length === 1 && isCoordinator(p.roles[0]!)).map((p) => p.roles[0]! as CoordinatorRole))) {
     if (order.filter((p) => p.roles[0] === role).length < 2) continue;
-    active.add(await activeCoordinator(cluster, role));
+    active.add(await waitFor(() => activeCoordinator(cluster, role), { what: `the active ${role}`, timeoutMs: 60_000, intervalMs: 500, signal }));
   }
   // rollOrder keeps a role's instances together: within each group, the active one last.
   const groups: MilvusProcess[][] = [];

@@ -123,7 +123,7 @@ export class EtcdCluster implements AsyncDisposable {
     let lastError: unknown = new Error('no etcd member is running');
     for (const m of this.members.filter((member) => member.process.running)) {
       try {
-        const res = await fetch(`${m.clientUrl}/v3/kv/range`, { method: 'POST', body, signal: AbortSignal.timeout(2_000) });
+        const res = await fetch(`${m.clientUrl}/v3/kv/range`, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
         if (!res.ok) throw new Error(`${m.name}: HTTP ${res.status}`);
         const range = (await res.json()) as { kvs?: { value?: string }[] };
         const value = range.kvs?.[0]?.value;
