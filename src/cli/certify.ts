@@ -124,7 +124,8 @@ function rolling(roles: NonNullable<RunReport['upgrades'][number]['roles']>): No
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
 
 function rollingText(s: MatrixRow['steps'][number]): string {
-  if (!s.rolling) return '';
+  // An in-place upgrade is one process step: its figures are the step's own.
+  if (!s.rolling || s.rolling.roleSteps < 2) return '';
   const low = s.rolling.lowest;
   return `, rolled ${s.rolling.roleSteps} processes, lowest availability ${low ? `${pct(low.availability)} (${low.instance})` : '—'}`;
 }
