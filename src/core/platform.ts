@@ -22,6 +22,8 @@ export interface ActiveFault extends AsyncDisposable {
   readonly spec: FaultSpec;
   /** Resolves when the fault has been healed (its own duration elapsed, or disposed early). */
   readonly healed: Promise<void>;
+  /** The components it hit, when the platform can say (e.g. which coordinator was the active one). */
+  readonly targets?: readonly string[];
 }
 
 /** How a client reaches a stack with TLS on: files the platform generated for the run. */

@@ -113,6 +113,10 @@ export class RunHost implements StepHost {
     log(`inject ${fault.kind} '${fault.name}' on ${fault.target.instance ?? fault.target.role} for ${fault.duration / 1000} s`);
     try {
       await using active = await stack.inject(fault, signal);
+      if (active.targets) {
+        history.event('note', 'fault-targets', JSON.stringify({ fault: fault.name, targets: active.targets }));
+        log(`'${fault.name}' hit ${active.targets.join(', ')}`);
+      }
       await active.healed;
     } finally {
       history.event('fault-end', fault.name, fault.kind);

@@ -152,7 +152,8 @@ async function activeOf<T extends { name: string; coordinatorRoles?: readonly Co
 /** Applies a fault now; it heals after fault.duration, when the run's signal aborts, or when disposed. */
 export async function startFault(ctx: FaultContext, fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
   const targets = await faultTargets(ctx, fault);
-  return applyAndHold(fault, targets, (undo) => apply(ctx, fault, targets, undo), signal);
+  const active = await applyAndHold(fault, targets, (undo) => apply(ctx, fault, targets, undo), signal);
+  return Object.assign(active, { targets: targets.map((t) => t.name) });
 }
 
 /**
