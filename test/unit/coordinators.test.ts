@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoordinatorRole, FaultSpec, Role } from '../../src/core/types.ts';
 import { pickTargets } from '../../src/platform/local/faults.ts';
-import { activeProcess, activeSessionKey, clusterProcessSpecs, coordinatorRoles, portsNeeded, renderMilvusConfig, type ClusterLayout } from '../../src/platform/local/roles.ts';
+import { activeProcess, activeSessionKey, clusterProcessSpecs, coordinatorRoles, portsNeeded, renderMilvusConfig, servedRows, type ClusterLayout } from '../../src/platform/local/roles.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
 import { scenarioFaults } from '../../src/scenario/steps.ts';
 
@@ -88,5 +88,19 @@ describe("the 'active' selector", () => {
     assert.ok(!index.ok && index.errors.some((e) => /has no index coordinator/.test(e.message)));
     const standalone = validateScenario({ name: 'f', stack: { coordinators: 'active-standby' }, phases: { steady: '1m' } });
     assert.ok(!standalone.ok && standalone.errors.some((e) => e.path === 'stack.coordinators'));
+  });
+});
+
+describe('rows a query node serves', () => {
+  it('sums milvus_querynode_entity_num over collections and segment states; null without it', () => {
+    const text = [
+      '# HELP milvus_querynode_entity_num number of entities which can be searched/queried',
+      '# TYPE milvus_querynode_entity_num gauge',
+      'milvus_querynode_entity_num{collection_id="1",node_id="4",segment_state="Sealed"} 1500',
+      'milvus_querynode_entity_num{collection_id="1",node_id="4",segment_state="Growing"} 37',
+      'milvus_querynode_flowgraph_num{node_id="4"} 2',
+    ].join('\n');
+    assert.equal(servedRows(text), 1537);
+    assert.equal(servedRows('milvus_querynode_flowgraph_num{node_id="4"} 2\n'), null);
   });
 });

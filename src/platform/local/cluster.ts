@@ -27,6 +27,7 @@ import {
   portsNeeded,
   renderMilvusConfig,
   rollOrder,
+  servedRows,
   type ClusterLayout,
   type MilvusProcess,
 } from './roles.ts';
@@ -395,17 +396,49 @@ export async function rollingUpgrade(cluster: Pick<LocalCluster, 'etcd' | 'milvu
         const now = await readSession(cluster, c, signal);
         if (now?.name === spec.name) held.set(c, now);
       }
+      const queryNodes = spec.roles.includes('querynode') ? processes.filter((p) => p.spec.roles.includes('querynode')) : [];
+      const rowsBefore = queryNodes.length > 0 ? await totalServedRows(queryNodes, signal) : null;
       const stopped = await proc.replace(version, ROLL_STOP_MS);
       const watched = [...cluster.milvus.services, ...processes.filter((p) => p !== proc).map((p) => p.process)];
       await proc.waitHealthy(signal, watched, 180_000);
       // A standby is healthy at once; the role serves again only once an instance holds its active session.
       for (const c of coordinators) await waitActive(cluster, c, held.get(c) ?? null, signal, [proc.process, ...watched]);
+      // A query node is healthy long before it serves segments: until then searches succeed with partial results.
+      if (rowsBefore !== null) await waitServed(queryNodes, rowsBefore, signal, [proc.process, ...watched]);
       progress({ at: 'end', role, instance: spec.name, outcome: 'ok', stopMs: stopped.stopMs, killed: stopped.killed });
     } catch (err) {
       progress({ at: 'end', role, instance: spec.name, outcome: `failed: ${(err as Error).message}` });
       throw new Error(`rolling upgrade to ${version}: ${spec.name}: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+/** The rows all running query nodes serve (milvus_querynode_entity_num), read until every node answers. */
+async function totalServedRows(queryNodes: readonly MilvusRoleProcess[], signal: AbortSignal): Promise<number> {
+  return waitFor(
+    async () => {
+      let total = 0;
+      for (const q of queryNodes.filter((n) => n.process.running)) {
+        const res = await fetch(`http://${q.spec.host}:${q.spec.metricsPort}/metrics`, { signal: AbortSignal.timeout(5_000) });
+        const rows = servedRows(await res.text());
+        if (rows === null) throw new Error(`${q.spec.name} exports no milvus_querynode_entity_num`);
+        total += rows;
+      }
+      return total;
+    },
+    { what: 'the query nodes to report the rows they serve', timeoutMs: 60_000, intervalMs: 500, signal },
+  );
+}
+
+/** Until the query nodes together serve at least the rows they served before the step (searches are whole again). */
+async function waitServed(queryNodes: readonly MilvusRoleProcess[], before: number, signal: AbortSignal, watched: readonly ManagedProcess[]): Promise<void> {
+  await waitFor(async () => (await totalServedRows(queryNodes, signal)) >= before, {
+    what: `the query nodes to serve the ${before} rows they served before the step again (milvus_querynode_entity_num)`,
+    timeoutMs: 180_000,
+    intervalMs: 500,
+    signal,
+    process: watched,
+  });
 }
 
 /** Who holds a coordinator role's active session now: the process (by address) and its server id; null if nobody. */

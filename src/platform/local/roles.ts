@@ -304,3 +304,17 @@ export function rollOrder(processes: readonly MilvusProcess[]): MilvusProcess[] 
 }
 
 const ROLL_RANK: Record<MilvusRole, number> = { rootcoord: 0, datacoord: 1, indexcoord: 2, querycoord: 3, indexnode: 4, querynode: 5, datanode: 6, proxy: 7 };
+
+/**
+ * Rows a query node serves, from its Prometheus text: the sum of `milvus_querynode_entity_num`
+ * (every collection, partition and segment state); null when the metric is not there.
+ */
+export function servedRows(metricsText: string): number | null {
+  let total: number | null = null;
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith('milvus_querynode_entity_num')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) total = (total ?? 0) + value;
+  }
+  return total;
+}
