@@ -69,6 +69,8 @@ export function faultWindows(history: History, windowMs: number): FaultWindow[] 
   return starts.map((s) => {
     const end = history.events.find((e) => e.kind === 'fault-end' && e.name === s.name && e.at >= s.at);
     const endAt = end?.at ?? null;
+    const failoverMs = recoveryTime(probes, s.at, windowMs);
+    const until = failoverMs === null ? Number.POSITIVE_INFINITY : s.at + failoverMs;
     return {
       name: s.name,
       kind: (s.detail ?? 'pod-kill') as FaultWindow['kind'],
@@ -76,6 +78,8 @@ export function faultWindows(history: History, windowMs: number): FaultWindow[] 
       end: endAt ?? Number.NaN,
       recoveryMs: endAt === null ? null : recoveryTime(probes, endAt, windowMs),
       takeover: takeover(serving, s.at, endAt ?? Number.POSITIVE_INFINITY, windowMs),
+      failoverMs,
+      failedDuringFailover: probes.filter((p) => p.start >= s.at && p.start < until && p.outcome !== 'ok').length,
     };
   });
 }

@@ -1,11 +1,12 @@
-import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView, UpgradeStep, WindowedRecall } from '../core/types.ts';
 import { upgradeSteps } from './upgrade.ts';
-import { detect } from './detectors.ts';
+import { detect, partialResults } from './detectors.ts';
 import { durability, type DurabilityResult } from './durability.ts';
 import { faultWindows, latencyByOp, phaseStats, phaseWindows } from './phases.ts';
 import { serverView } from './server.ts';
 import { securityFindings, securityResult, type SecurityResult } from './security.ts';
 import type { Truth } from './truth.ts';
+import { recallPoints, windowedRecall } from './windows.ts';
 
 /** What every check reads: the recorded run, and exact truth for it when it could be computed. */
 export interface CheckInput {
@@ -23,6 +24,7 @@ export interface Measures {
   server: ServerPhaseView[];
   security: SecurityResult | null;
   upgrades: UpgradeStep[];
+  recallWindows: WindowedRecall[];
 }
 
 /** A check: a pure function of the recorded history that yields one measure. */
@@ -39,16 +41,18 @@ export const CHECKS: readonly Check[] = [
   define('faults', ({ run }) => faultWindows(run.history, run.header.scenario.recovery.window)),
   define('durability', ({ run }) => (run.history.ops.some((o) => o.phase === 'verify') ? durability(run.history.ops) : null)),
   define('latencyByOp', ({ run }) => latencyByOp(run.history)),
-  define('findings', ({ run }) => [
+  define('findings', ({ run, truth }) => [
     ...detect(run.history, { expectedRows: run.header.scenario.dataset.rows, failingTailMs: run.header.scenario.recovery.window }),
     ...securityFindings(securityResult(run.history.ops)),
+    ...(truth ? partialResults(run.history, recallPoints(run.history.ops, truth)) : []),
   ]),
   define('server', ({ run }) => serverView(run.scrapes, phaseWindows(run.history))),
   define('security', ({ run }) => securityResult(run.history.ops)),
   define('upgrades', ({ run }) => upgradeSteps(run.history, run.header.scenario.stack.milvusVersion)),
+  define('recallWindows', ({ run, truth }) => (truth ? windowedRecall(run.history, truth, run.header.scenario.slos) : [])),
 ];
 
-const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [] };
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [], recallWindows: [] };
 
 /** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
 export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   validate: { summary: 'check a scenario and list every error', load: async () => (await import('./run.ts')).validateCommand },
   plan: { summary: 'print what a run would start and when, with no side effects', load: async () => (await import('./run.ts')).planCommand },
   analyze: { summary: 'score a report directory\'s history again (e.g. with edited SLOs) and rewrite its reports', load: async () => (await import('./analyze.ts')).analyzeCommand },
+  report: { summary: 'the DR drill report as a PDF with a trend over earlier drills: report --pdf <report-dir>... [--out FILE] [--browser PATH]', load: async () => (await import('./report.ts')).reportCommand },
   gen: { summary: 'write generated vectors as .fbin/.u8bin', load: async () => (await import('./gen.ts')).genCommand },
   truth: { summary: 'exact top-k ground truth as .ibin', load: async () => (await import('./truth.ts')).truthCommand },
   certify: { summary: 'upgrade Milvus --from A --to B under load and certify it (several --to: a matrix; --chain: in order)', load: async () => (await import('./certify.ts')).certifyCommand },

@@ -9,6 +9,8 @@ export interface RunContext {
   log: (message: string) => void;
   /** The run's seed; a platform draws whatever it picks at random (fault targets) from it. */
   seed: number;
+  /** Bring the stack up from a backup taken at the infrastructure level (a cold snapshot's directory), where the platform can. */
+  restoreFrom?: { method: 'cold-snapshot'; dir: string } | null;
 }
 
 export interface ComponentInfo {

@@ -93,7 +93,18 @@ export interface CollectionSpec {
   scalarFields: readonly ScalarField[];
   index: IndexSpec;
   consistency: ConsistencyLevel;
+  /**
+   * In-memory replicas the collection is loaded with (loadCollection's replica_number); each needs
+   * its own query node. Absent means 1 (validated scenarios always carry it).
+   */
+  replicas?: number;
 }
+
+/**
+ * Query nodes each topology brings up on every platform (the local and container cluster layouts
+ * and the Kubernetes values agree); a collection's replicas cannot exceed it.
+ */
+export const QUERY_NODES: Record<Topology, number> = { standalone: 1, cluster: 2 };
 
 export type ScalarField = 'tenant' | 'category' | 'ts' | 'num';
 
@@ -303,6 +314,11 @@ export interface SloSpec {
   threshold: number | RelativeThreshold;
   /** Stop the run as soon as this SLO is known to be missed (exit code 4). */
   abortOnBreach?: boolean;
+  /**
+   * recall only: the phase is cut into windows of this length and the worst window's mean recall
+   * is measured (the threshold is its minimum); a window with no recall sample fails the SLO.
+   */
+  window?: Millis;
 }
 
 /** The verdict a scenario expects: a negative drill passes only when exactly these SLOs are missed. */
@@ -429,11 +445,30 @@ export interface OpLatency {
 
 /** A failure mode production teams report, found in the history. */
 export interface Finding {
-  detector: 'empty-results' | 'collection-missing' | 'collection-not-loaded' | 'failing-after-heal' | 'security';
+  detector: 'empty-results' | 'collection-missing' | 'collection-not-loaded' | 'failing-after-heal' | 'security' | 'partial-results';
   phase: PhaseName | null;
   count: number;
   firstAt: number;
   detail: string;
+  /** partial-results: the time span (ms since the run's start) the finding covers. */
+  window?: { start: number; end: number };
+  /** partial-results: the steady baseline, the mean over the span, and the worst window's mean recall. */
+  recall?: { baseline: number; mean: number; worst: number };
+}
+
+/** Mean recall@k of the successful searches that started in one window of a phase. */
+export interface RecallWindow {
+  start: number;
+  end: number;
+  samples: number;
+  recall: number | null;
+}
+
+/** The windows of one windowed recall SLO's phase (one entry per distinct phase and window length). */
+export interface WindowedRecall {
+  phase: PhaseName;
+  windowMs: Millis;
+  windows: readonly RecallWindow[];
 }
 
 /** The server's own figures for a phase (Prometheus), to set beside the client's. */
@@ -457,8 +492,18 @@ export interface FaultWindow {
   end: number;
   recoveryMs: number | null;
   /**
+   * From the fault's start to the first recovery window (every probe ok) that opens after it: how
+   * long the service took to fail over, heal or not (0 when no probe failed). null: never clean again.
+   */
+  failoverMs?: number | null;
+  /** Probe searches from the fault's start to the end of that failover that did not succeed. */
+  failedDuringFailover?: number;
+  /**
    * From the fault's start until operations succeed again (a standby took over, or the component
-   * came back), and the operations that failed meanwhile (src/checks/takeover.ts).
+   * came back), and the operations that failed meanwhile (src/checks/takeover.ts). Unlike
+   * failoverMs, the SDK's writes count as well as its searches, and the clean window must open
+   * after the last failure while the fault held, so failures that begin late (the proxy's cached
+   * timestamps running out after a root coordinator kill) are not missed.
    */
   takeover?: { ms: number | null; failed: number; ops: number };
 }
@@ -569,6 +614,102 @@ export interface RollStep {
   outcome: string;
 }
 
+/** A span of the run: ms since the run's start (as phaseWindows), and its length. */
+export interface DrSpan {
+  start: number;
+  end: number;
+  ms: number;
+}
+
+/** One backed-up object as the manifest lists it. */
+export interface DrManifestEntry {
+  /** The object's key under the backup (e.g. 'insert_log/<collection>/<partition>/<segment>/<field>/<log>'). */
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+/** One restore verification: what was compared, what was expected, what was found. */
+export interface DrVerificationItem {
+  /** 'manifest', 'rows', 'deletes', 'versions', 'partition counts', 'index', 'partition key', 'recall', 'schema'. */
+  check: string;
+  pass: boolean;
+  expected: string;
+  found: string;
+  /** Why it failed, naming what (an object key, an id sample, a partition); '' when it passed. */
+  detail: string;
+}
+
+/**
+ * The disaster-recovery figures of a run with backup and restore steps: report.json `dr` (null
+ * without them). Every time is ms since the run's start; every duration ms. Figures a run could
+ * not measure are null, never 0.
+ */
+export interface DrReport {
+  /** How the backup was taken: milvus-drill's own binlog copy, a cold snapshot, or the milvus-backup tool. */
+  method: 'binlog' | 'cold-snapshot' | 'milvus-backup';
+  backup: {
+    name: string;
+    /** The backup action (pause GC, flush, describe, copy, manifest). */
+    span: DrSpan;
+    /** The backup point: writes acknowledged before it must come back (the flush's start). */
+    pointAt: number;
+    /** The acknowledged-ops cut: the history `seq` of the last write acknowledged before the point. */
+    cutSeq: number;
+    /** Rows the source held at the point, as the backup's segments count them (before deletes). */
+    rows: number;
+    segments: number;
+    objects: number;
+    bytes: number;
+    /** Where the copy went: a directory, or 'bucket/prefix'. */
+    location: string;
+  } | null;
+  /** When the source stack was destroyed. */
+  destroyAt: number | null;
+  restore: {
+    name: string;
+    /** From the restore action's start to its end (create, import, index, load). */
+    span: DrSpan;
+    /** Bulk import of the binlogs alone. */
+    import: DrSpan | null;
+    indexBuild: DrSpan | null;
+    load: DrSpan | null;
+    /** Rows the import brought back, and import throughput (rows / import seconds). */
+    rows: number | null;
+    rowsPerSecond: number | null;
+    /** The manifest's checksums were verified before import (false: switched off by the scenario). */
+    manifestChecked: boolean;
+    /** Objects whose checksum or size did not match, and objects missing from the backup: by key. */
+    corrupted: readonly string[];
+    missing: readonly string[];
+  } | null;
+  rpo: {
+    /** Acknowledged writes (rows) after the backup point, to the destroy: the expected loss. */
+    rows: number;
+    /** From the backup point to the last write acknowledged before the destroy. */
+    seconds: number;
+    /** Rows acknowledged before the point that came back wrong (missing, stale, resurrected): durability failures. */
+    lostBeforePoint: number;
+  } | null;
+  rto: {
+    /** From the destroy to the start of the first window of searches that all succeeded with recall at threshold; null: never. */
+    ms: number | null;
+    /** That window, on the restored stack. */
+    firstGoodWindow: { start: number; end: number } | null;
+    /** The parts: bringing a new stack up, the restore's import, index build, load. */
+    upMs: number | null;
+    restoreMs: number | null;
+    indexBuildMs: number | null;
+    loadMs: number | null;
+    /** The recall a window needed, and the window's length. */
+    recallThreshold: number;
+    windowMs: number;
+  } | null;
+  verification: { pass: boolean; items: readonly DrVerificationItem[] } | null;
+  /** Backup, destroy, up, restore start/end, index, load, first good window: in time order. */
+  timeline: readonly { at: number; what: string }[];
+}
+
 export interface RunReport {
   runId: string;
   scenario: string;
@@ -582,6 +723,8 @@ export interface RunReport {
   bringUpMs: number | null;
   /** k of recall@k. */
   recallK: number;
+  /** In-memory replicas the collection was loaded with (collection.replicas). */
+  replicas?: number;
   verdict: Verdict;
   exitCode: number;
   error: string | null;
@@ -621,6 +764,8 @@ export interface RunReport {
   expectation: { expected: Expectation; outcome: 'pass' | 'fail' | 'aborted'; met: boolean; reason: string } | null;
   /** Each upgrade step, in order; empty without upgrade steps. */
   upgrades: readonly UpgradeStep[];
+  /** Disaster-recovery figures (backup, restore, RPO, RTO, verification); null without backup/restore steps. */
+  dr?: DrReport | null;
   /** Time series for charts: [ms since epoch, value]. */
   series: {
     searchLatency: readonly (readonly [number, number, Outcome])[];

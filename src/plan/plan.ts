@@ -36,7 +36,7 @@ export async function planRun(s: Scenario, platform: string): Promise<PlanStep[]
         `, fields id, vector(${d.dim}), ${c.scalarFields.join(', ')}`,
     ),
     setup(`insert ${d.rows} rows of '${d.profile}' (seed ${s.seed}) in batches of ${d.batchSize}; flush`),
-    setup(`build ${c.index.type} index ${JSON.stringify(c.index.params)} (${d.metric}); load`),
+    setup(`build ${c.index.type} index ${JSON.stringify(c.index.params)} (${d.metric}); load${(c.replicas ?? 1) > 1 ? ` as ${c.replicas} in-memory replicas` : ''}`),
     ...securitySetup(s),
     setup(`compute exact top-${s.workload.search.topK} ground truth for ${d.queries} queries`),
   ];

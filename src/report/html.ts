@@ -1,5 +1,6 @@
 import type { RunReport } from '../core/types.ts';
 import { esc } from './junit.ts';
+import { drSection } from './dr.ts';
 
 /** A self-contained HTML report: inline CSS and SVG, no scripts, no external resources. */
 export function renderHtml(r: RunReport): string {
@@ -10,7 +11,7 @@ export function renderHtml(r: RunReport): string {
 <html lang="en"><head><meta charset="utf-8"><title>milvus-drill: ${esc(r.scenario)} (${esc(r.verdict)})</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#1d2330;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}h3{font-size:15px;margin:18px 0 6px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}h3{font-size:14px;margin:16px 0 6px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;font-weight:600;color:#fff}
 .pass{background:#1a7f37}.fail,.error,.interrupted,.invalid{background:#c62828}
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border-bottom:1px solid #dde1e8;padding:5px 8px;text-align:right}
@@ -46,6 +47,7 @@ ${r.security ? `<h2>Security probes</h2>\n${securityTable(r.security)}` : ''}
 <h2>Durability</h2>
 ${durabilityText(r)}
 ${upgradeSection(r)}
+${drSection(r)}
 <h2>Search latency over time</h2>
 <div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#fbe7d3"></i>until recovered</span></div>
 ${latencyChart(r, domain)}
@@ -53,7 +55,7 @@ ${latencyChart(r, domain)}
 <div class="legend"><span><i class="sw" style="background:#3465a4"></i>share of searches that succeeded, per 2 s</span>${r.upgrades.some((u) => u.roles?.length) ? '<span><i class="sw" style="background:#d6e4f5"></i>upgrade steps, one process each (numbered)</span>' : ''}</div>
 ${availabilityChart(r, domain)}
 <h2>Recall@${r.recallK} over time</h2>
-<div class="legend"><span><i class="sw" style="background:#1a7f37"></i>mean per 2 s (dots: single searches; gaps: no successful search)</span></div>
+<div class="legend"><span><i class="sw" style="background:#1a7f37"></i>mean per 2 s (dots: single searches; gaps: no successful search)</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#d9c8f0"></i>partial results (finding)</span></div>
 ${recallChart(r, domain)}
 </body></html>
 `;
@@ -143,7 +145,7 @@ function opTable(r: RunReport): string {
 }
 
 function findingsText(r: RunReport): string {
-  if (r.findings.length === 0) return '<p>None of the known failure modes was seen (empty results, missing or unloaded collections, failing after heal).</p>';
+  if (r.findings.length === 0) return '<p>None of the known failure modes was seen (empty results, partial results, missing or unloaded collections, failing after heal).</p>';
   return `<ul>${r.findings.map((f) => `<li><b>${esc(f.detector)}</b> (${esc(f.phase ?? "run")}, first at ${(f.firstAt / 1000).toFixed(1)} s): ${esc(f.detail)}</li>`).join('')}</ul>`;
 }
 
@@ -151,9 +153,10 @@ function faultTable(r: RunReport): string {
   if (r.faults.length === 0) return '<p>No faults ran.</p>';
   const rows = r.faults.map(
     (f) =>
-      `<tr><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${(f.start / 1000).toFixed(1)} s</td><td>${Number.isNaN(f.end) ? 'not healed' : `${(f.end / 1000).toFixed(1)} s`}</td><td>${f.recoveryMs === null ? 'not recovered' : `${(f.recoveryMs / 1000).toFixed(1)} s`}</td><td>${takeoverCell(f.takeover)}</td></tr>`,
+      `<tr><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${(f.start / 1000).toFixed(1)} s</td><td>${Number.isNaN(f.end) ? 'not healed' : `${(f.end / 1000).toFixed(1)} s`}</td><td>${f.recoveryMs === null ? 'not recovered' : `${(f.recoveryMs / 1000).toFixed(1)} s`}</td><td>${f.failoverMs === undefined ? '—' : f.failoverMs === null ? 'never' : `${(f.failoverMs / 1000).toFixed(1)} s`}</td><td>${f.failedDuringFailover ?? '—'}</td><td>${takeoverCell(f.takeover)}</td></tr>`,
   );
-  return `<table><tr><th>fault</th><th>kind</th><th>injected at</th><th>healed at</th><th>recovery time after heal</th><th>operations ok again after the start (failed meanwhile)</th></tr>${rows.join('')}</table>`;
+  return `<table><tr><th>fault</th><th>kind</th><th>injected at</th><th>healed at</th><th>recovery time (from heal)</th><th>failover (from injection)</th><th>searches not ok meanwhile</th><th>takeover: all operations ok again (not ok of all meanwhile)</th></tr>${rows.join('')}</table>
+<p class="meta">Failover: from the fault's injection to the start of the first recovery window in which every probe search succeeded, heal or not; with replicas it shows how long the service took to route around the lost node.${r.replicas && r.replicas > 1 ? ` The collection was loaded as ${r.replicas} replicas.` : ''} Takeover: the same for every operation (searches and writes), with the window opening after the last failure while the fault held.</p>`;
 }
 
 function takeoverCell(t: RunReport['faults'][number]['takeover']): string {
@@ -187,11 +190,14 @@ function frame(r: RunReport, domain: [number, number], yTicks: { y: number; labe
     })
     .join('');
   const roll = rollBands(r, x);
-  const phases = r.phaseWindows
-    .filter((p) => p.phase !== 'setup' && p.phase !== 'verify' && p.start >= domain[0])
-    .map((p) => {
+  const shown = r.phaseWindows.filter((p) => p.phase !== 'setup' && p.phase !== 'verify' && p.start >= domain[0]);
+  const phases = shown
+    .map((p, i) => {
       const px = x(p.start).toFixed(1);
-      return `<line x1="${px}" x2="${px}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#8a93a6" stroke-dasharray="4 3"/><text x="${Number(px) + 4}" y="${PAD.t + 12}" font-size="11" fill="#586072">${esc(p.phase)}</text>`;
+      // A phase too short for its name (a 2 s pause) keeps its line and says its name on hover, so labels never overlap.
+      const room = i + 1 < shown.length ? x(shown[i + 1]!.start) - x(p.start) : Number.POSITIVE_INFINITY;
+      const label = room >= 6 * p.phase.length + 8 ? `<text x="${Number(px) + 4}" y="${PAD.t + 12}" font-size="11" fill="#586072">${esc(p.phase)}</text>` : '';
+      return `<line x1="${px}" x2="${px}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#8a93a6" stroke-dasharray="4 3"><title>${esc(p.phase)}</title></line>${label}`;
     })
     .join('');
   const ticks = yTicks
@@ -264,7 +270,20 @@ function recallChart(r: RunReport, domain: [number, number]): string {
     .map((b, i) => `${i === 0 ? 'M' : 'L'}${x(b.t).toFixed(1)},${y(b.mean).toFixed(1)}`)
     .join(' ');
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((v) => ({ y: y(v), label: v.toFixed(2) }));
-  return frame(r, domain, ticks, `${dots}<path d="${line}" fill="none" stroke="#1a7f37" stroke-width="1.8"/>`);
+  return frame(r, domain, ticks, `${partialBands(r, x)}${dots}<path d="${line}" fill="none" stroke="#1a7f37" stroke-width="1.8"/>`);
+}
+
+/** The partial-results findings' spans, shaded, with their magnitude in the tooltip. */
+function partialBands(r: RunReport, x: (t: number) => number): string {
+  return r.findings
+    .filter((f) => f.detector === 'partial-results' && f.window)
+    .map((f) => {
+      const a = x(f.window!.start);
+      const b = x(f.window!.end);
+      const title = f.recall ? `partial results: mean recall ${f.recall.mean} (worst window ${f.recall.worst}) against ${f.recall.baseline} steady` : 'partial results';
+      return `<rect x="${a.toFixed(1)}" y="${PAD.t}" width="${Math.max(1, b - a).toFixed(1)}" height="${H - PAD.t - PAD.b}" fill="#d9c8f0" opacity="0.8"><title>${esc(title)}</title></rect>`;
+    })
+    .join('');
 }
 
 /** Means of consecutive buckets of `width` ms; buckets with no searches are skipped, so gaps show as straight segments. */

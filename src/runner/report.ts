@@ -24,7 +24,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, fail
   const truth = truthSource?.withHistory(history.ops) ?? null;
   const { measures: m, errors } = runChecks({ run, truth });
   const checkErrors = [...failedBefore, ...errors];
-  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, security: m.security, upgrades: m.upgrades }), ...stepVerdicts(run.stepFailure)];
+  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, security: m.security, upgrades: m.upgrades, recallWindows: m.recallWindows }), ...stepVerdicts(run.stepFailure)];
   const windows = phaseWindows(history);
   let verdict: Verdict;
   let exitCode: number;
@@ -53,6 +53,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, fail
     finishedAt: run.end?.finishedAt ?? lastSeen(run),
     bringUpMs: run.bringUpMs,
     recallK: s.workload.search.topK,
+    replicas: s.collection.replicas ?? 1,
     verdict,
     exitCode,
     error: run.end && !run.end.interrupted ? run.end.error : null,

@@ -42,6 +42,8 @@ export interface ScenarioInput {
     scalarFields?: ScalarField[];
     index?: Partial<IndexSpec> & { type: IndexSpec['type'] };
     consistency?: ConsistencyLevel;
+    /** In-memory replicas to load (loadCollection's replica_number), each on its own query node; default 1. */
+    replicas?: number;
   };
   dataset?: {
     profile?: string;
@@ -121,7 +123,11 @@ export interface SloInput {
   percentile?: number;
   op?: '<=' | '>=';
   /** A number, or relative to the same measurement in another phase: base × times + plus. */
-  threshold: number | { phase: PhaseName; times?: number; plus?: number };
+  threshold?: number | { phase: PhaseName; times?: number; plus?: number };
+  /** recall only: judge the phase per window of this length; the worst window's mean recall must be ≥ min. */
+  window?: DurationInput;
+  /** The windowed recall SLO's threshold (instead of threshold): the lowest mean recall a window may have. */
+  min?: number | { phase: PhaseName; times?: number; plus?: number };
   /** Stop the run as soon as this SLO is known to be missed (exit code 4). */
   abortOnBreach?: boolean;
 }

@@ -16,7 +16,7 @@ import type {
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
-import { COORDINATOR_LAYOUTS, COORDINATOR_ROLES, IMAGE_COMPONENTS, ROLES } from '../core/types.ts';
+import { COORDINATOR_LAYOUTS, COORDINATOR_ROLES, IMAGE_COMPONENTS, QUERY_NODES, ROLES } from '../core/types.ts';
 import { sdkForServer, supportedServerLines } from '../core/sdk-versions.ts';
 import { FAULT_KINDS, assembleFault, duplicateFaultNames, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { SCORED_PERCENTILES } from '../checks/phases.ts';
@@ -398,7 +398,7 @@ function readDataset(r: Reader, o: Obj): DatasetSpec {
 
 function readCollection(r: Reader, o: Obj, scenarioName: string): CollectionSpec {
   const path = 'collection';
-  r.unknownKeys(o, path, ['name', 'shards', 'partitionKey', 'scalarFields', 'index', 'consistency']);
+  r.unknownKeys(o, path, ['name', 'shards', 'partitionKey', 'scalarFields', 'index', 'consistency', 'replicas']);
   const scalarFields = r.array(o.scalarFields ?? ['tenant', 'category'], `${path}.scalarFields`).map((v, i) => {
     if (typeof v !== 'string' || !(SCALARS as readonly string[]).includes(v)) {
       r.fail(`${path}.scalarFields[${i}]`, `must be one of ${SCALARS.join(', ')}, got ${describe(v)}`, `use one of: ${SCALARS.join(', ')}`);
@@ -431,6 +431,7 @@ function readCollection(r: Reader, o: Obj, scenarioName: string): CollectionSpec
     scalarFields,
     index,
     consistency: r.oneOf(o, 'consistency', path, CONSISTENCY, 'Bounded'),
+    replicas: r.int(o, 'replicas', path, 1, 1, 64),
   };
 }
 
@@ -559,7 +560,7 @@ function readMode(r: Reader, value: unknown, path: string): TargetMode {
 
 function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   const o = r.object(value, path);
-  r.unknownKeys(o, path, ['name', 'kind', 'phase', 'percentile', 'op', 'threshold', 'abortOnBreach']);
+  r.unknownKeys(o, path, ['name', 'kind', 'phase', 'percentile', 'op', 'threshold', 'abortOnBreach', 'window', 'min']);
   const kind = r.oneOf(o, 'kind', path, SLO_KINDS, undefined);
   const needsPhase = kind === 'recall' || kind === 'latency' || kind === 'errorRate';
   const phase = needsPhase ? r.str(o, 'phase', path, undefined) : null;
@@ -567,32 +568,54 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
   if (percentile !== undefined && !(SCORED_PERCENTILES as readonly number[]).includes(percentile)) {
     r.fail(`${path}.percentile`, `p${percentile} is not computed; the scorer computes ${SCORED_PERCENTILES.join(', ')}`, `set percentile to one of ${SCORED_PERCENTILES.join(', ')}`);
   }
+  const window = readWindow(r, o, path, kind);
   const defaultOp = kind === 'recall' || kind === 'rollingAvailability' ? '>=' : '<=';
   const op = r.oneOf(o, 'op', path, ['<=', '>='] as const, defaultOp);
-  const threshold = readThreshold(r, o, path, kind);
+  if (window !== undefined && op !== '>=') r.fail(`${path}.op`, "a windowed recall SLO asks that the worst window stays at or above min, so its op is '>='", "remove op, or write op: '>='");
+  const threshold = window !== undefined ? readThreshold(r, o, path, kind, 'min') : readThreshold(r, o, path, kind);
   if (kind === 'security' && o.abortOnBreach === true) r.fail(`${path}.abortOnBreach`, 'a security SLO is not watched during the run', "put a { gate: '<this SLO>' } step after a { action: 'security' } step to stop early (exit 4) when a probe got through");
   if (kind === 'security' && threshold !== 0) r.fail(`${path}.threshold`, `a security SLO allows no probe to get through, got ${describe(threshold)}`, 'write threshold: 0 or leave it out');
   if (kind === 'recall' && typeof threshold === 'number' && (threshold < 0 || threshold > 1)) {
-    r.fail(`${path}.threshold`, `recall is a fraction between 0 and 1, got ${threshold}`, 'write e.g. 0.95 for 95%');
+    const key = window !== undefined ? 'min' : 'threshold';
+    r.fail(`${path}.${key}`, `recall is a fraction between 0 and 1, got ${threshold}`, `write e.g. ${key}: 0.95 for 95%`);
   }
-  const label = kind === 'latency' ? `p${percentile} latency` : kind;
+  const label = kind === 'latency' ? `p${percentile} latency` : window !== undefined ? `recall (worst ${window / 1000} s window)` : kind;
   const name = typeof o.name === 'string' ? o.name : phase ? `${phase} ${label}` : label;
   if (o.abortOnBreach !== undefined && typeof o.abortOnBreach !== 'boolean') {
     r.fail(`${path}.abortOnBreach`, `must be true or false, got ${describe(o.abortOnBreach)}`, 'write abortOnBreach: true to stop the run when this SLO is missed');
   }
   const slo: SloSpec = { name, kind, phase, op, threshold, abortOnBreach: o.abortOnBreach === true };
   if (percentile !== undefined) slo.percentile = percentile;
+  if (window !== undefined) slo.window = window;
   return slo;
 }
 
-function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind']): SloSpec['threshold'] {
-  if (o.threshold === null || typeof o.threshold !== 'object') return r.num(o, 'threshold', path, kind === 'durability' || kind === 'security' || kind === 'upgrade' ? 0 : undefined);
-  const t = r.object(o.threshold, `${path}.threshold`);
-  r.unknownKeys(t, `${path}.threshold`, ['phase', 'times', 'plus']);
-  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade' || kind === 'takeoverTime' || kind === 'rollingAvailability') {
-    r.fail(`${path}.threshold`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
+/**
+ * A windowed recall SLO: `window` (at least 1 s) with `min`, the lowest mean recall any window may
+ * have, instead of `threshold`. Returns the window, or undefined for an SLO without one.
+ */
+function readWindow(r: Reader, o: Obj, path: string, kind: SloSpec['kind']): number | undefined {
+  if (o.window === undefined) {
+    if (o.min !== undefined) r.fail(`${path}.min`, 'is the lowest recall a window may have, but the SLO has no window', kind === 'recall' ? "add window: '5s', or write threshold instead of min" : 'write threshold instead of min');
+    return undefined;
   }
-  return { phase: r.str(t, 'phase', `${path}.threshold`, undefined), times: r.num(t, 'times', `${path}.threshold`, 1), plus: r.num(t, 'plus', `${path}.threshold`, 0) };
+  if (kind !== 'recall') {
+    r.fail(`${path}.window`, `only a recall SLO can be judged per window, not ${kind}`, `remove window, or set ${path}.kind to 'recall'`);
+    return undefined;
+  }
+  if (o.threshold !== undefined) r.fail(`${path}.threshold`, 'a windowed recall SLO takes its threshold as min (the worst window must stay at or above it)', 'write min: 0.9 (or min: { phase: \'steady\', plus: -0.05 }) instead of threshold');
+  if (o.abortOnBreach === true) r.fail(`${path}.abortOnBreach`, 'a windowed recall SLO is not watched during the run', "remove abortOnBreach, or add a { gate: '<this SLO>' } step after its phase");
+  return r.duration(o, 'window', path, undefined, 1000);
+}
+
+function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind'], key: 'threshold' | 'min' = 'threshold'): SloSpec['threshold'] {
+  if (o[key] === null || typeof o[key] !== 'object') return r.num(o, key, path, kind === 'durability' || kind === 'security' || kind === 'upgrade' ? 0 : undefined);
+  const t = r.object(o[key], `${path}.${key}`);
+  r.unknownKeys(t, `${path}.${key}`, ['phase', 'times', 'plus']);
+  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade' || kind === 'takeoverTime' || kind === 'rollingAvailability') {
+    r.fail(`${path}.${key}`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
+  }
+  return { phase: r.str(t, 'phase', `${path}.${key}`, undefined), times: r.num(t, 'times', `${path}.${key}`, 1), plus: r.num(t, 'plus', `${path}.${key}`, 0) };
 }
 
 function crossChecks(
@@ -622,8 +645,17 @@ function crossChecks(
       r.fail(`slos[${i}]`, 'a recoveryTime SLO needs at least one fault', 'declare a fault or remove this SLO');
     }
     if (slo.phase !== null) knownPhase(slo.phase, `slos[${i}].phase`);
-    if (typeof slo.threshold === 'object') knownPhase(slo.threshold.phase, `slos[${i}].threshold.phase`);
+    if (typeof slo.threshold === 'object') knownPhase(slo.threshold.phase, `slos[${i}].${slo.window === undefined ? 'threshold' : 'min'}.phase`);
+    const every = s.workload.search.every;
+    if (slo.window !== undefined && slo.window < 5 * every) {
+      r.fail(`slos[${i}].window`, `${slo.window} ms holds fewer than 5 probe searches (one every ${every} ms), so a window could be empty by chance`, `set window to at least ${5 * every} ms ('${Math.ceil((5 * every) / 1000)}s'), or probe more often (workload.search.every)`);
+    }
   });
+  const queryNodes = QUERY_NODES[s.stack.topology];
+  const replicas = s.collection.replicas ?? 1;
+  if (replicas > queryNodes) {
+    r.fail('collection.replicas', `asks for ${replicas} in-memory replicas, but the ${s.stack.topology} topology runs ${queryNodes} query node${queryNodes > 1 ? 's' : ''} and each replica needs one of its own`, s.stack.topology === 'standalone' ? "set collection.replicas to 1, or stack.topology to 'cluster' (2 query nodes)" : `set collection.replicas to at most ${queryNodes}`);
+  }
   s.steps.forEach((st, i) => {
     if (st.step === 'gate') st.slos.forEach((n) => names.has(n) || r.fail(`steps[${i}].gate`, `names SLO '${n}', which slos does not declare`, `declare it in slos or use one of: ${[...names].join(', ')}`));
   });

@@ -42,12 +42,40 @@ async function withClient<T>(address: string, connection: Connection, fn: (c: Mi
   }
 }
 
-/** Changes root's password from its default, once per stack, at bring-up. */
+const ROTATE_MS = 60_000;
+const isUnauthenticated = (err: unknown): boolean => /UNAUTHENTICATED|auth check fail/i.test(err instanceof Error ? err.message : String(err));
+
+/** Whether root can list collections with this password now. */
+async function rootAccepted(t: Pick<SecurityTarget, 'address' | 'tls'>, password: string): Promise<boolean> {
+  try {
+    return await withClient(t.address, { username: 'root', password, tls: t.tls }, async (c) => (await c.showCollections()).status.error_code === 'Success');
+  } catch (err) {
+    if (isUnauthenticated(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Changes root's password from its default, once per stack, at bring-up. A Milvus 2.3 proxy that has
+ * just started was seen refusing the default password on the call right after accepting it on
+ * connect (its credential cache filling under load), so a refused attempt is retried, bounded; a
+ * password already changed by an attempt whose answer was lost counts as done. It returns only
+ * once the new password is accepted.
+ */
 export async function rotateRootPassword(t: Pick<SecurityTarget, 'address' | 'tls' | 'spec' | 'secrets'>): Promise<void> {
   if (!t.spec.authorization || t.spec.rootPassword !== 'generated') return;
-  await withClient(t.address, { username: 'root', password: DEFAULT_ROOT_PASSWORD, tls: t.tls }, async (c) => {
-    expectOk(await c.updateUser({ username: 'root', oldPassword: DEFAULT_ROOT_PASSWORD, newPassword: t.secrets.rootPassword }), 'change the root password');
-  });
+  // Refusals of the default password (by the interceptor, or as 'old password not correct') are retried; anything else is fatal.
+  const fatal = (err: unknown): boolean => !(isUnauthenticated(err) || /password not correct|not ?authenticated/i.test(String(err)));
+  await waitFor(
+    async () => {
+      if (await rootAccepted(t, t.secrets.rootPassword)) return true;
+      return withClient(t.address, { username: 'root', password: DEFAULT_ROOT_PASSWORD, tls: t.tls }, async (c) => {
+        expectOk(await c.updateUser({ username: 'root', oldPassword: DEFAULT_ROOT_PASSWORD, newPassword: t.secrets.rootPassword }), 'change the root password');
+        return false; // checked by the next round: the new password must be accepted
+      });
+    },
+    { what: "root's password to change from its default and the new one to be accepted", timeoutMs: ROTATE_MS, intervalMs: 500, fatal },
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict, type UpgradeStep } from '../core/types.ts';
+import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type SloSpec, type SloVerdict, type UpgradeStep, type WindowedRecall } from '../core/types.ts';
 import { countDiscrepancy, durabilityViolations, type DurabilityResult } from '../checks/durability.ts';
 import { describeProbe, type SecurityResult } from '../checks/security.ts';
 
@@ -9,12 +9,14 @@ export interface Measurements {
   /** Absent: no security probes were scored (a gate before any ran). */
   security?: SecurityResult | null;
   upgrades?: readonly UpgradeStep[];
+  /** The windows of the windowed recall SLOs (absent or missing an SLO's phase: that SLO fails). */
+  recallWindows?: readonly WindowedRecall[];
 }
 
 /** Every SLO gets a verdict with its measured value and sample count. No samples: fail. */
 export function evaluateSlos(slos: readonly SloSpec[], m: Measurements): SloVerdict[] {
   return slos.map((slo) => {
-    const { measured, samples, reason } = measure(slo, m);
+    const { measured, samples, reason, failed } = measure(slo, m);
     const { threshold, basis } = resolveThreshold(slo, m);
     const verdict: Omit<SloVerdict, 'pass' | 'reason'> = {
       slo: slo.name,
@@ -25,16 +27,18 @@ export function evaluateSlos(slos: readonly SloSpec[], m: Measurements): SloVerd
       op: slo.op,
       samples,
     };
+    if (failed) return { ...verdict, pass: false, reason: reason ?? 'failed' };
     if (measured === null || samples === 0) {
       return { ...verdict, pass: false, reason: reason ?? 'no samples: a threshold with no samples fails' };
     }
     if (threshold === null) return { ...verdict, pass: false, reason: `${basis}: no samples there, so the threshold is unknown and the SLO fails` };
     const pass = slo.op === '<=' ? measured <= threshold : measured >= threshold;
     const against = basis ? ` (${basis})` : '';
-    const comparison = `${fmt(slo.kind, measured)} ${pass ? '' : 'not '}${slo.op} ${fmt(slo.kind, threshold)}${against}`;
+    const judged = `${fmt(slo.kind, measured)} ${pass ? '' : 'not '}${slo.op} ${fmt(slo.kind, threshold)}${against}`;
+    if (slo.window !== undefined) return { ...verdict, pass, reason: `${judged} (${reason})` };
     // These measures explain themselves (which fault, which role step) besides the comparison.
     const explained = slo.kind === 'takeoverTime' || slo.kind === 'rollingAvailability';
-    return { ...verdict, pass, reason: reason === undefined ? comparison : explained ? `${comparison}: ${reason}` : reason };
+    return { ...verdict, pass, reason: reason === undefined ? judged : explained ? `${judged}: ${reason}` : reason };
   });
 }
 
@@ -42,17 +46,20 @@ export function evaluateSlos(slos: readonly SloSpec[], m: Measurements): SloVerd
 function resolveThreshold(slo: SloSpec, m: Measurements): { threshold: number | null; basis: string } {
   const t = slo.threshold;
   if (typeof t === 'number') return { threshold: t, basis: '' };
-  const base = measure({ ...slo, phase: t.phase, threshold: 0 }, m);
+  const { window: _window, ...plain } = slo; // a windowed SLO is relative to the base phase's whole recall
+  const base = measure({ ...plain, phase: t.phase, threshold: 0 }, m);
   const parts = [t.times !== 1 ? `${t.times} × ${t.phase}` : t.phase, t.plus !== 0 ? `${t.plus > 0 ? '+' : '−'} ${fmt(slo.kind, Math.abs(t.plus))}` : ''];
   const basis = `${parts.join(' ').trim()}${base.measured === null ? '' : `, ${t.phase} = ${fmt(slo.kind, base.measured)}`}`;
   if (base.measured === null || base.samples === 0) return { threshold: null, basis };
   return { threshold: base.measured * t.times + t.plus, basis };
 }
 
-function measure(slo: SloSpec, m: Measurements): { measured: number | null; samples: number; reason?: string } {
+/** failed: the SLO fails whatever the measured value (a windowed SLO with a window of no samples). */
+function measure(slo: SloSpec, m: Measurements): { measured: number | null; samples: number; reason?: string; failed?: boolean } {
   const phase = m.phases.find((p) => p.phase === slo.phase);
   switch (slo.kind) {
     case 'recall':
+      if (slo.window !== undefined) return worstWindow(slo, m);
       return { measured: phase?.recall ?? null, samples: phase?.recallSamples ?? 0 };
     case 'latency': {
       const p = slo.percentile ?? 99;
@@ -131,6 +138,28 @@ function measure(slo: SloSpec, m: Measurements): { measured: number | null; samp
       return { measured: problems.length, samples: steps.length, reason: problems.length === 0 ? `${steps.length} upgrade step${steps.length > 1 ? 's' : ''}: server at the new version, index unchanged` : problems.join('; ') };
     }
   }
+}
+
+/** The worst window's mean recall; a window without a recall sample fails the SLO, named. */
+function worstWindow(slo: SloSpec, m: Measurements): { measured: number | null; samples: number; reason?: string; failed?: boolean } {
+  const entry = m.recallWindows?.find((w) => w.phase === slo.phase && w.windowMs === slo.window);
+  const windows = entry?.windows ?? [];
+  const size = `${round(slo.window! / 1000)} s`;
+  if (windows.length === 0) return { measured: null, samples: 0, reason: `phase '${slo.phase}' has no ${size} window to judge (it did not run)` };
+  const samples = windows.reduce((n, w) => n + w.samples, 0);
+  const at = (w: { start: number; end: number }): string => `${(w.start / 1000).toFixed(1)}–${(w.end / 1000).toFixed(1)} s`;
+  const scored = windows.filter((w) => w.recall !== null);
+  const worst = scored.length === 0 ? null : scored.reduce((a, b) => (b.recall! < a.recall! ? b : a));
+  const empty = windows.filter((w) => w.samples === 0);
+  if (empty.length > 0) {
+    return {
+      measured: worst?.recall ?? null,
+      samples,
+      failed: true,
+      reason: `${empty.length} of ${windows.length} ${size} windows had no successful search to score (${empty.slice(0, 5).map(at).join(', ')}${empty.length > 5 ? ', …' : ''}): a window with no samples is not a pass`,
+    };
+  }
+  return { measured: worst!.recall, samples, reason: `worst of ${windows.length} ${size} windows: ${round(worst!.recall!)} at ${at(worst!)}` };
 }
 
 export function exitCodeFor(verdicts: readonly SloVerdict[]): number {

@@ -308,7 +308,8 @@ export class SdkDriver implements AsyncDisposable {
       'load',
       timeoutMs,
       async () => {
-        const requested = await this.client.loadCollection({ collection_name });
+        const replicas = this.collection.replicas ?? 1;
+        const requested = await this.client.loadCollection({ collection_name, replica_number: replicas });
         if (statusError(requested).error) return requested;
         await waitFor(
           async () => {
@@ -318,10 +319,24 @@ export class SdkDriver implements AsyncDisposable {
           },
           { what: `collection ${collection_name} to load`, timeoutMs, intervalMs: 400, ...(signal ? { signal } : {}) },
         );
+        await this.checkReplicas(replicas);
         return requested;
       },
       statusError,
     );
+  }
+
+  /** The server holds the replicas asked for, each on its own query nodes; the layout goes into the history as a note. */
+  private async checkReplicas(wanted: number): Promise<void> {
+    const described = await this.client.describeCollection({ collection_name: this.collection.name });
+    throwIfRefused(described, 'describe collection');
+    const res = await this.client.getReplicas({ collectionID: described.collectionID });
+    throwIfRefused(res, 'get replicas');
+    const layout = res.replicas.map((r) => ({ replica: r.replicaID, nodes: r.node_ids.map(String) }));
+    this.history.event('note', 'replicas', JSON.stringify(layout));
+    if (layout.length !== wanted) {
+      throw new FatalProbeError(`collection ${this.collection.name} was loaded with ${layout.length} replica(s), not the ${wanted} asked for (collection.replicas); the server needs a query node per replica`);
+    }
   }
 
   async search(queries: Float32Array, dim: number, queryIndex: number, spec: SearchProbeSpec, filter?: OpRecord['filter']): Promise<OpRecord> {

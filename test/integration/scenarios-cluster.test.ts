@@ -20,6 +20,8 @@ const REDUCED = [
   '--set', 'phases.recovered=30s',
   '--set', 'faults.0.at=2s',
   '--set', 'faults.0.duration=3s',
+  // Two in-memory replicas (one per query node): the load path of collection.replicas, at no extra run time.
+  '--set', 'collection.replicas=2',
 ];
 
 const skip = localCapabilities().netns ? false : 'needs root for network namespaces';
@@ -49,6 +51,12 @@ test('cluster smoke through the CLI: proxy killed and restarted in a namespaced 
   assert.equal(report.faults.length, 1);
   assert.notEqual(report.faults[0]!.recoveryMs, null, 'recovered within the recovered phase');
   assert.deepEqual(report.durability && { ack: report.durability.acknowledged, missing: report.durability.missing }, { ack: 3000, missing: 0 });
+  assert.equal(report.replicas, 2);
+  const layout = readFileSync(join(out, 'history.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; event?: { name: string; detail?: string } })
+    .find((r) => r.type === 'event' && r.event?.name === 'replicas');
+  const replicas = JSON.parse(layout?.event?.detail ?? '[]') as { replica: string; nodes: string[] }[];
+  assert.equal(replicas.length, 2, `the server reports two replicas: ${layout?.event?.detail}`);
+  assert.equal(new Set(replicas.flatMap((r) => r.nodes)).size, 2, 'each on its own query node');
 
   for (const log of ['etcd-0.log', 'etcd-2.log', 'minio.log', join('kafka', 'kafka.log'), join('milvus', 'coordinators.log'), join('milvus', 'querynode-2.log'), join('milvus', 'proxy-1.log')]) {
     assert.ok(existsSync(join(out, 'logs', log)), `logs/${log} kept`);

@@ -79,3 +79,60 @@ test('durations', () => {
   assert.equal(parseDuration('5 minutes'), null);
   assert.equal(parseDuration(-1), null);
 });
+
+test('replicas: default 1, and no more than the topology has query nodes', () => {
+  const ok = validateScenario({ name: 'r', stack: { topology: 'cluster', messageQueue: 'kafka' }, collection: { replicas: 2 } });
+  assert.ok(ok.ok);
+  if (ok.ok) assert.equal(ok.scenario.collection.replicas, 2);
+  const one = validateScenario({ name: 'r' });
+  if (one.ok) assert.equal(one.scenario.collection.replicas, 1);
+  const errorAt = (input: Parameters<typeof validateScenario>[0]) => {
+    const r = validateScenario(input);
+    assert.equal(r.ok, false);
+    return r.ok ? undefined : r.errors.find((e) => e.path === 'collection.replicas');
+  };
+  const standalone = errorAt({ name: 'r', collection: { replicas: 2 } });
+  assert.match(standalone!.message, /asks for 2 in-memory replicas, but the standalone topology runs 1 query node and each replica needs one of its own/);
+  assert.match(standalone!.fix, /set collection.replicas to 1, or stack.topology to 'cluster'/);
+  const cluster = errorAt({ name: 'r', stack: { topology: 'cluster', messageQueue: 'kafka' }, collection: { replicas: 3 } });
+  assert.match(cluster!.message, /runs 2 query nodes/);
+  assert.equal(cluster!.fix, 'set collection.replicas to at most 2');
+  assert.match(errorAt({ name: 'r', collection: { replicas: 0 } })!.message, /integer between 1 and 64/);
+});
+
+test('windowed recall SLO: window with min, in any phase; every misuse named with its fix', () => {
+  const steps = [{ phase: 'steady', duration: '30s' }, { phase: 'kill', duration: '60s' }];
+  const ok = validateScenario({ name: 'w', steps, slos: [{ kind: 'recall', phase: 'kill', window: '5s', min: { phase: 'steady', plus: -0.05 } }, { kind: 'recall', phase: 'kill', threshold: 0.9 }] });
+  assert.ok(ok.ok, ok.ok ? '' : JSON.stringify(ok.errors));
+  if (ok.ok) {
+    assert.deepEqual(ok.scenario.slos[0], { name: 'kill recall (worst 5 s window)', kind: 'recall', phase: 'kill', op: '>=', threshold: { phase: 'steady', times: 1, plus: -0.05 }, abortOnBreach: false, window: 5000 });
+    assert.equal(ok.scenario.slos[1]!.window, undefined);
+  }
+  const r = validateScenario({
+    name: 'w',
+    steps,
+    slos: [
+      { kind: 'latency', phase: 'kill', window: '5s', threshold: 100 },
+      { kind: 'recall', phase: 'kill', min: 0.9 },
+      { kind: 'recall', phase: 'kill', window: '5s', threshold: 0.9, min: 0.9 },
+      { kind: 'recall', phase: 'kill', window: '5s' },
+      { kind: 'recall', phase: 'kill', window: '300ms', min: 0.9 },
+      { kind: 'recall', phase: 'kill', window: '10s', min: 90 },
+      { kind: 'recall', phase: 'nowhere', window: '10s', min: 0.9, op: '<=' },
+    ],
+  });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  const at = (path: string) => r.errors.filter((e) => e.path === path);
+  assert.match(at('slos[0].window')[0]!.message, /only a recall SLO can be judged per window, not latency/);
+  assert.match(at('slos[1].min')[0]!.fix, /add window: '5s', or write threshold instead of min/);
+  assert.match(at('slos[2].threshold')[0]!.message, /takes its threshold as min/);
+  assert.match(at('slos[3].min')[0]!.message, /is required/);
+  assert.match(at('slos[4].window')[0]!.message, /at least 1000 ms/);
+  assert.match(at('slos[5].min')[0]!.message, /recall is a fraction between 0 and 1, got 90/);
+  assert.match(at('slos[6].op')[0]!.message, /its op is '>='/);
+  assert.match(at('slos[6].phase')[0]!.message, /names phase 'nowhere'/);
+  const short = validateScenario({ name: 'w', steps, workload: { search: { every: '1s' } }, slos: [{ kind: 'recall', phase: 'kill', window: '2s', min: 0.9 }] });
+  assert.equal(short.ok, false);
+  if (!short.ok) assert.match(short.errors.find((e) => e.path === 'slos[0].window')!.message, /fewer than 5 probe searches \(one every 1000 ms\)/);
+});

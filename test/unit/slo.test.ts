@@ -92,3 +92,26 @@ test('an expected verdict is met only when exactly the expected SLOs are missed'
   assert.equal(meetsExpectation(null, 'fail', verdicts).met, false, 'without an expectation a run must pass');
   assert.match(meetsExpectation({ verdict: 'fail', slos: ['b'] }, 'fail', verdicts).reason, /expected fail with missed SLOs: b; got fail with missed SLOs: a/);
 });
+
+test('windowed recall: the worst window is measured; a window with no samples fails; a relative min is against the base phase as a whole', () => {
+  const kill = (recalls: (number | null)[]) => ({
+    phase: 'kill',
+    windowMs: 5000,
+    windows: recalls.map((recall, i) => ({ start: 30_000 + i * 5000, end: 35_000 + i * 5000, samples: recall === null ? 0 : 50, recall })),
+  });
+  const windowed = slo({ name: 'kill windows', kind: 'recall', phase: 'kill', op: '>=', threshold: { phase: 'steady', times: 1, plus: -0.05 }, window: 5000 });
+  const m = (recalls: (number | null)[]) => ({ phases: [steady], faults: [], durability: null, recallWindows: [kill(recalls)] });
+  const [met] = evaluateSlos([windowed], m([0.99, 0.95, 0.98]));
+  assert.deepEqual([met!.pass, met!.measured, met!.threshold, met!.samples], [true, 0.95, 0.97 - 0.05, 150]);
+  assert.match(met!.reason, /^0\.95 >= 0\.92 \(steady − 0\.05, steady = 0\.97\) \(worst of 3 5 s windows: 0\.95 at 35\.0–40\.0 s\)$/);
+  const [missed] = evaluateSlos([windowed], m([0.99, 0.5, 0.98]));
+  assert.deepEqual([missed!.pass, missed!.measured], [false, 0.5]);
+  const [empty] = evaluateSlos([windowed], m([0.99, null, 0.98]));
+  assert.equal(empty!.pass, false);
+  assert.match(empty!.reason, /1 of 3 5 s windows had no successful search to score \(35\.0–40\.0 s\): a window with no samples is not a pass/);
+  const [none] = evaluateSlos([windowed], { phases: [steady], faults: [], durability: null });
+  assert.equal(none!.pass, false);
+  assert.match(none!.reason, /phase 'kill' has no 5 s window to judge/);
+  const [absolute] = evaluateSlos([{ ...windowed, threshold: 0.9 }], m([0.91, 0.92]));
+  assert.equal(absolute!.pass, true);
+});

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "fbin.h"
+#include "../../../src/truth/wasm/topk.h"
 
 #ifdef __AVX512F__
 #define W 16
@@ -57,57 +59,17 @@ static int block_rows;
 static long rows, nq;
 
 typedef struct {
-  float *d; int32_t *id; int *size; float *thr;
+  float *d; int32_t *id; int32_t *size; float *thr;
   long from, to;
   float *panels, *pnorm; int32_t *pid;
   vf *partial;  // a query tile's partial dot products with every panel of the block
 } Work;
 
-static float *read_fbin(const char *path, long *n, int *d) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { perror(path); exit(2); }
-  uint32_t h[2];
-  if (fread(h, 4, 2, f) != 2) { fprintf(stderr, "%s: short header\n", path); exit(2); }
-  *n = h[0]; *d = (int)h[1];
-  float *v = malloc((size_t)h[0] * h[1] * 4);
-  if (fread(v, 4, (size_t)h[0] * h[1], f) != (size_t)h[0] * h[1]) { fprintf(stderr, "%s: short data\n", path); exit(2); }
-  fclose(f);
-  return v;
-}
-
-static int worse(float da, int32_t ia, float db, int32_t ib) { return da > db || (da == db && ia > ib); }
-
-static void sift_down(float *d, int32_t *id, int n, int i) {
-  for (;;) {
-    int l = 2 * i + 1, r = l + 1, m = i;
-    if (l < n && worse(d[l], id[l], d[m], id[m])) m = l;
-    if (r < n && worse(d[r], id[r], d[m], id[m])) m = r;
-    if (m == i) return;
-    float td = d[i]; d[i] = d[m]; d[m] = td;
-    int32_t ti = id[i]; id[i] = id[m]; id[m] = ti;
-    i = m;
-  }
-}
-
 static void offer(Work *w, long q, float bad, int32_t row) {
   if (bad > w->thr[q]) return;
-  float *d = w->d + q * k; int32_t *id = w->id + q * k; int *size = w->size + q;
-  if (*size < k) {
-    int i = (*size)++;
-    d[i] = bad; id[i] = row;
-    while (i > 0) {
-      int p = (i - 1) / 2;
-      if (!worse(d[i], id[i], d[p], id[p])) break;
-      float td = d[i]; d[i] = d[p]; d[p] = td;
-      int32_t ti = id[i]; id[i] = id[p]; id[p] = ti;
-      i = p;
-    }
-  } else {
-    if (!worse(d[0], id[0], bad, row)) return;
-    d[0] = bad; id[0] = row;
-    sift_down(d, id, k, 0);
-  }
-  if (*size == k) w->thr[q] = d[0];
+  float *d = w->d + q * k;
+  heap_offer(d, w->id + q * k, w->size + q, k, bad, row);
+  if (w->size[q] == k) w->thr[q] = d[0];
 }
 
 static float exact(const float *q, const float *x) {
@@ -216,12 +178,7 @@ int main(int argc, char **argv) {
   base = read_fbin(argv[1], &rows, &dim);
   queries = read_fbin(argv[2], &nq, &qdim);
   k = atoi(argv[3]); metric = atoi(argv[4]); nthreads = atoi(argv[5]);
-  if (argv[6][0] != '-') {
-    FILE *f = fopen(argv[6], "rb");
-    mask = malloc(rows);
-    if (!f || fread(mask, 1, rows, f) != (size_t)rows) { fprintf(stderr, "%s: cannot read %ld mask bytes\n", argv[6], rows); return 2; }
-    fclose(f);
-  }
+  mask = read_mask(argv[6], rows);
   struct timespec t0, t1, c0, c1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
@@ -232,7 +189,7 @@ int main(int argc, char **argv) {
   pthread_t th[64]; Work w[64];
   long per = (rows + nthreads - 1) / nthreads;
   for (int t = 0; t < nthreads; t++) {
-    w[t].d = malloc(nq * k * 4); w[t].id = malloc(nq * k * 4); w[t].size = calloc(nq, sizeof(int));
+    w[t].d = malloc(nq * k * 4); w[t].id = malloc(nq * k * 4); w[t].size = calloc(nq, sizeof(int32_t));
     w[t].thr = malloc(nq * 4);
     for (long q = 0; q < nq; q++) w[t].thr[q] = INFINITY;
     w[t].panels = aligned_alloc(64, (size_t)(block_rows + PANEL) * dim * 4);
@@ -248,21 +205,11 @@ int main(int argc, char **argv) {
       for (int i = 0; i < w[t].size[q]; i++) offer(&w[0], q, w[t].d[q * k + i], w[t].id[q * k + i]);
   for (long q = 0; q < nq; q++) {
     float *d = w[0].d + q * k; int32_t *id = w[0].id + q * k;
-    for (int n = w[0].size[q]; n > 1; n--) {
-      float td = d[0]; d[0] = d[n - 1]; d[n - 1] = td;
-      int32_t ti = id[0]; id[0] = id[n - 1]; id[n - 1] = ti;
-      sift_down(d, id, n - 1, 0);
-    }
+    heap_sort(d, id, w[0].size[q]);
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-  FILE *out = fopen(argv[7], "wb");
-  uint32_t h[2] = {(uint32_t)nq, (uint32_t)k};
-  fwrite(h, 4, 2, out);
-  fwrite(w[0].id, 4, nq * k, out);
-  for (long i = 0; i < nq * k; i++) { float d = metric == 0 ? w[0].d[i] : -w[0].d[i]; fwrite(&d, 4, 1, out); }
-  fclose(out);
-  printf("{\"seconds\": %.6f, \"cpuSeconds\": %.6f}\n", (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-         (c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9);
+  if (metric != 0) for (long i = 0; i < nq * k; i++) w[0].d[i] = -w[0].d[i];
+  write_answer(argv[7], nq, k, w[0].id, w[0].d, t0, t1, c0, c1);
   return 0;
 }

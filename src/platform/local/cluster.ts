@@ -8,11 +8,11 @@ import { DisposalStack } from '../../util/disposal.ts';
 import { waitFor } from '../../util/poll.ts';
 import { freePorts } from '../../util/ports.ts';
 import type { LocalCapabilities } from './capabilities.ts';
-import { EtcdCluster } from './etcd.ts';
+import { EtcdCluster, type EtcdClusterOptions } from './etcd.ts';
 import { localComponent, type FaultContext, type LocalComponent } from './faults.ts';
 import type { Journal } from '../../supervise/journal.ts';
 import { KAFKA_VERSION, startKafka, type KafkaBroker } from './kafka.ts';
-import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
+import { MINIO_CREDENTIALS, MinioServer, type MinioOptions } from './minio.ts';
 import { PULSAR_BOOKIES, PULSAR_COMPONENTS, PULSAR_VERSION, PulsarCluster } from './pulsar.ts';
 import { NetnsNetwork } from './netns.ts';
 import { ManagedProcess, type ProcessSpec } from '../../supervise/process.ts';
@@ -77,6 +77,7 @@ export interface LocalCluster {
   metricsUrl: string;
   network: NetnsNetwork | null;
   etcd: EtcdCluster;
+  minio: MinioServer;
   resources: DisposalStack;
 }
 
@@ -86,7 +87,7 @@ interface Placement {
 }
 
 /** Every component as its own process, each in its own network namespace when the machine allows. */
-export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Journal, caps: LocalCapabilities): Promise<LocalCluster> {
+export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Journal, caps: LocalCapabilities, seeds: ServiceSeeds = {}): Promise<LocalCluster> {
   const resources = new DisposalStack();
   mkdirSync(ctx.workDir, { recursive: true });
   try {
@@ -103,7 +104,7 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
 
     const queue = spec.messageQueue === 'pulsar' ? `Pulsar ${PULSAR_VERSION} (ZooKeeper, ${PULSAR_BOOKIES} bookies, broker)` : `Kafka ${KAFKA_VERSION}`;
     ctx.log(`starting etcd (${spec.etcd.members} members), MinIO and ${queue}`);
-    const services = await startServices(spec, ctx, journal, placement, dataDir, resources);
+    const services = await startServices(spec, ctx, journal, placement, dataDir, resources, seeds);
     const { etcd, minio, mq } = services;
     ctx.log(`starting Milvus ${spec.milvusVersion} cluster: ${milvusNames.join(', ')}${spec.coordinators === 'active-standby' ? ' (coordinators active-standby)' : ''}`);
     const roles = await startMilvus(spec, layout, ctx, journal, placement, dataDir, services, resources);
@@ -120,7 +121,7 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
         : [localComponent('kafka', 'mq', () => mq.process, () => mq.restart(), mq.logFile, { inNetns: network !== null, volumes })]),
       ...milvus.map((m) => milvusComponent(m, network !== null, volumes)),
     ];
-    return { components, milvus: roles, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, resources: resources.move() };
+    return { components, milvus: roles, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, minio, resources: resources.move() };
   } catch (err) {
     await resources.disposeAsync();
     throw err;
@@ -213,11 +214,17 @@ function startQueue(spec: StackSpec, ctx: RunContext, journal: Journal, placemen
   return startKafka({ kafkaHome: join(drillHome(), 'kafka', KAFKA_VERSION), dir: join(ctx.workDir, 'kafka'), dataDir: dataDir('kafka'), journal, host: placement.host('kafka'), wrap: placement.wrap('kafka'), heapMb: 384 });
 }
 
+/** What etcd's members and MinIO start from instead of empty data directories (a restore: cold-snapshot.ts). */
+export interface ServiceSeeds {
+  etcd?: EtcdClusterOptions['seed'];
+  minio?: MinioOptions['seed'];
+}
+
 /** etcd, MinIO and the message queue depend on nothing: started together, stopped together. */
-async function startServices(spec: StackSpec, ctx: RunContext, journal: Journal, placement: Placement, dataDir: (name: string) => string, resources: DisposalStack): Promise<Services> {
+async function startServices(spec: StackSpec, ctx: RunContext, journal: Journal, placement: Placement, dataDir: (name: string) => string, resources: DisposalStack, seeds: ServiceSeeds): Promise<Services> {
   const started = await Promise.allSettled([
-    EtcdCluster.start({ members: spec.etcd.members, dir: ctx.workDir, journal, hostOf: placement.host, dataDirOf: dataDir, wrap: (name, s) => placement.wrap(name)(s) }),
-    MinioServer.start({ dir: ctx.workDir, journal, host: placement.host('minio'), dataDir: dataDir('minio'), wrap: placement.wrap('minio') }),
+    EtcdCluster.start({ members: spec.etcd.members, dir: ctx.workDir, journal, hostOf: placement.host, dataDirOf: dataDir, wrap: (name, s) => placement.wrap(name)(s), seed: seeds.etcd }),
+    MinioServer.start({ dir: ctx.workDir, journal, host: placement.host('minio'), dataDir: dataDir('minio'), wrap: placement.wrap('minio'), seed: seeds.minio }),
     startQueue(spec, ctx, journal, placement, dataDir),
   ]);
   const ok = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

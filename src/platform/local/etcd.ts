@@ -28,7 +28,11 @@ export interface EtcdClusterOptions {
   dataDirOf?: (member: string) => string;
   /** Wraps each member's process, e.g. to run it inside its network namespace. */
   wrap?: MemberWrap;
+  /** Fills each member's data directory before it first starts (a restore from a snapshot: cold-snapshot.ts). */
+  seed?: (member: { name: string; peerUrl: string; dataDir: string }, cluster: { initialCluster: string; token: string }) => Promise<void>;
 }
+
+export const ETCD_CLUSTER_TOKEN = 'milvus-drill';
 
 /** A real etcd cluster of 1..N members, on loopback or each in its own network namespace. Members can be killed and restarted. */
 export class EtcdCluster implements AsyncDisposable {
@@ -56,6 +60,7 @@ export class EtcdCluster implements AsyncDisposable {
     const cluster = new EtcdCluster([], opts.journal, initialCluster, opts.wrap ?? ((_, spec) => spec));
     try {
       for (const spec of specs) {
+        await opts.seed?.(spec, { initialCluster, token: ETCD_CLUSTER_TOKEN });
         mkdirSync(spec.dataDir, { recursive: true });
         cluster.members.push({ ...spec, process: cluster.spawn(spec) });
       }
@@ -85,7 +90,7 @@ export class EtcdCluster implements AsyncDisposable {
           '--initial-advertise-peer-urls', m.peerUrl,
           '--initial-cluster', this.initialCluster,
           '--initial-cluster-state', 'new',
-          '--initial-cluster-token', 'milvus-drill',
+          '--initial-cluster-token', ETCD_CLUSTER_TOKEN,
         ],
         env: { ETCD_UNSUPPORTED_ARCH: '' },
         logFile: m.logFile,

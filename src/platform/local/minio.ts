@@ -18,6 +18,8 @@ export interface MinioOptions {
   dataDir?: string;
   /** Wraps the process, e.g. to run it inside a network namespace. */
   wrap?: (spec: ProcessSpec) => ProcessSpec;
+  /** Fills the data directory before MinIO first starts (a restore from a snapshot: cold-snapshot.ts). */
+  seed?: (dataDir: string) => void | Promise<void>;
 }
 
 /** A real MinIO server on loopback (or a namespace's address), serving one data dir. */
@@ -37,6 +39,7 @@ export class MinioServer implements AsyncDisposable {
     const [port, consolePort] = (await freePorts(2)) as [number, number];
     const dataDir = opts.dataDir ?? join(opts.dir, 'minio-data');
     mkdirSync(dataDir, { recursive: true });
+    await opts.seed?.(dataDir);
     const logFile = join(opts.dir, 'minio.log');
     const wrap = opts.wrap ?? ((spec: ProcessSpec) => spec);
     const server = new MinioServer(opts.host ?? '127.0.0.1', port, dataDir, logFile, consolePort, opts.journal, wrap, undefined as never);

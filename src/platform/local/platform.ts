@@ -10,7 +10,9 @@ import { MilvusStandalone } from './milvus.ts';
 import { stateDir } from '../../supervise/home.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
-import { clusterFaultContext, rollingUpgrade, startCluster } from './cluster.ts';
+import { clusterFaultContext, rollingUpgrade, startCluster, type ServiceSeeds } from './cluster.ts';
+import { assertSnapshotIntact, etcdSeed, minioSeed, takeColdSnapshot, type ColdSnapshotManifest, type ColdSnapshotSource } from './cold-snapshot.ts';
+import type { ManagedProcess } from '../../supervise/process.ts';
 
 /** Replaces every Milvus process of a cluster with another version, one at a time. */
 type RollingUpgrade = (version: string, signal: AbortSignal, progress: (step: ActionProgress) => void) => Promise<void>;
@@ -43,28 +45,51 @@ export class LocalPlatform implements Platform {
     const resources = new DisposalStack();
     resources.defer(() => journal.close());
     try {
-      return spec.topology === 'cluster' ? await this.upCluster(spec, ctx, journal, resources) : await upStandalone(spec, ctx, journal, resources);
+      const seeds = seedsFor(ctx);
+      return spec.topology === 'cluster' ? await this.upCluster(spec, ctx, journal, resources, seeds) : await upStandalone(spec, ctx, journal, resources, seeds);
     } catch (err) {
       await resources.disposeAsync();
       throw err;
     }
   }
 
-  private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<Stack> {
-    const cluster = await startCluster(spec, ctx, journal, this.capabilities());
+  private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack, seeds: ServiceSeeds): Promise<Stack> {
+    const cluster = await startCluster(spec, ctx, journal, this.capabilities(), seeds);
     resources.use(cluster.resources);
     const roll: RollingUpgrade = (version, signal, progress) => rollingUpgrade(cluster, version, signal, progress);
-    return new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move(), null, roll);
+    const stack = new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move(), null, roll);
+    stack.snapshotSource = () => ({
+      milvus: stack.milvusProcesses(),
+      etcdEndpoint: cluster.etcd.members.find((m) => m.process.running)?.clientUrl ?? cluster.etcd.members[0]!.clientUrl,
+      stopEtcd: () => cluster.etcd[Symbol.asyncDispose](),
+      minioDataDir: cluster.minio.dataDir,
+      bucket: MILVUS_BUCKET,
+      stopMinio: () => cluster.minio[Symbol.asyncDispose](),
+    });
+    return stack;
   }
 }
 
-async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<Stack> {
+/** Milvus's bucket in MinIO (minio.bucketName in milvus.ts's config). */
+const MILVUS_BUCKET = 'milvus-drill';
+
+/** A restore from a cold snapshot: checked against its manifest first, then seeded into the new etcd and MinIO. */
+function seedsFor(ctx: RunContext): ServiceSeeds {
+  if (!ctx.restoreFrom) return {};
+  const manifest = assertSnapshotIntact(ctx.restoreFrom.dir);
+  ctx.log(`restoring cold snapshot '${manifest.name}' (${manifest.files.length} files) into the new stack's etcd and MinIO`);
+  return { etcd: etcdSeed(ctx.restoreFrom.dir, ctx.signal), minio: minioSeed(ctx.restoreFrom.dir, manifest.bucket) };
+}
+
+async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack, seeds: ServiceSeeds): Promise<Stack> {
   ctx.log(`starting etcd (${spec.etcd.members} member${spec.etcd.members > 1 ? 's' : ''})`);
-  const etcd = resources.use(await EtcdCluster.start({ members: spec.etcd.members, dir: join(ctx.workDir, 'etcd'), journal }));
+  const etcd = resources.use(await EtcdCluster.start({ members: spec.etcd.members, dir: join(ctx.workDir, 'etcd'), journal, seed: seeds.etcd }));
   let minio: MinioServer | null = null;
   if (spec.objectStore === 'minio') {
     ctx.log('starting MinIO');
-    minio = resources.use(await MinioServer.start({ dir: ctx.workDir, journal }));
+    minio = resources.use(await MinioServer.start({ dir: ctx.workDir, journal, seed: seeds.minio }));
+  } else if (seeds.minio) {
+    throw new Error("a cold snapshot restores into MinIO: set stack.objectStore to 'minio'");
   }
   let pulsar: PulsarStandalone | null = null;
   if (spec.messageQueue === 'pulsar') {
@@ -91,12 +116,26 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     }),
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
-  return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs));
+  const stack = new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs));
+  if (minio) {
+    const store = minio;
+    stack.snapshotSource = () => ({
+      milvus: [milvus.process],
+      etcdEndpoint: etcd.members[0]!.clientUrl,
+      stopEtcd: () => etcd[Symbol.asyncDispose](),
+      minioDataDir: store.dataDir,
+      bucket: MILVUS_BUCKET,
+      stopMinio: () => store[Symbol.asyncDispose](),
+    });
+  }
+  return stack;
 }
 
 
 class LocalStack implements Stack {
   milvusVersion: string;
+  /** What a cold snapshot stops and copies; null where the stack has no MinIO. */
+  snapshotSource: (() => ColdSnapshotSource) | null = null;
   private readonly cluster: boolean;
   private readonly messageQueue: StackSpec['messageQueue'];
 
@@ -112,6 +151,21 @@ class LocalStack implements Stack {
     this.milvusVersion = spec.milvusVersion;
     this.cluster = spec.topology === 'cluster';
     this.messageQueue = spec.messageQueue;
+  }
+
+  /**
+   * The cold-snapshot backup: Milvus stopped, etcd snapshotted and the bucket copied into `dir`,
+   * then etcd and MinIO stopped. The stack serves nothing afterwards; a drill destroys it next.
+   */
+  async coldSnapshot(dir: string, name: string, log: (m: string) => void, signal?: AbortSignal): Promise<ColdSnapshotManifest> {
+    if (!this.snapshotSource) throw new Error("cold-snapshot backup needs the stack's MinIO: set stack.objectStore to 'minio'");
+    return takeColdSnapshot(this.snapshotSource(), dir, name, log, signal);
+  }
+
+  /** Every Milvus process of the stack (standalone, or each role of a cluster). */
+  milvusProcesses(): ManagedProcess[] {
+    const infrastructure = new Set(['etcd', 'minio', 'mq', 'pulsar-broker', 'pulsar-bookie', 'pulsar-zookeeper']);
+    return this.faults.components.filter((c) => !infrastructure.has(c.role)).map((c) => c.process);
   }
 
   components(): ComponentInfo[] {

@@ -12,6 +12,7 @@
 // whatever the summation order, fused or not (and so identical across threads and pruning).
 #include <wasm_simd128.h>
 #include "knn.h"
+#include "topk.h"
 
 // Queries per register tile: 4 queries × 8 rows = 8 accumulators, within x64's 16 vector registers.
 #ifndef QUERY_TILE
@@ -40,41 +41,7 @@ void norms_squared(const float *v, int rows, int dim, float *out) {
   }
 }
 
-// ---- per-query top-k max-heaps on (badness, id) ----
-
-static inline int worse(float da, int32_t ia, float db, int32_t ib) { return da > db || (da == db && ia > ib); }
-
-static void sift_down(float *d, int32_t *id, int n, int i) {
-  for (;;) {
-    int l = 2 * i + 1, r = l + 1, m = i;
-    if (l < n && worse(d[l], id[l], d[m], id[m])) m = l;
-    if (r < n && worse(d[r], id[r], d[m], id[m])) m = r;
-    if (m == i) return;
-    float td = d[i]; d[i] = d[m]; d[m] = td;
-    int32_t ti = id[i]; id[i] = id[m]; id[m] = ti;
-    i = m;
-  }
-}
-
-static void heap_offer(float *d, int32_t *id, int32_t *size, int k, float bad, int32_t rowId) {
-  int n = *size;
-  if (n < k) {
-    int i = n++;
-    d[i] = bad; id[i] = rowId;
-    while (i > 0) {
-      int p = (i - 1) / 2;
-      if (!worse(d[i], id[i], d[p], id[p])) break;
-      float td = d[i]; d[i] = d[p]; d[p] = td;
-      int32_t ti = id[i]; id[i] = id[p]; id[p] = ti;
-      i = p;
-    }
-    *size = n;
-    return;
-  }
-  if (!worse(d[0], id[0], bad, rowId)) return;
-  d[0] = bad; id[0] = rowId;
-  sift_down(d, id, n, 0);
-}
+// ---- per-query top-k: topk.h ----
 
 static void offer(struct State *s, int q, float bad, int32_t rowId) {
   if (bad > s->threshold[q]) return;  // ties are settled by id in heap_offer
@@ -387,10 +354,6 @@ void finish_heaps(struct State *s) {
   for (int q = 0; q < s->nq; q++) {
     float *d = s->heapD + (long)q * s->k;
     int32_t *id = s->heapId + (long)q * s->k;
-    for (int n = s->heapSize[q]; n > 1; n--) {
-      float td = d[0]; d[0] = d[n - 1]; d[n - 1] = td;
-      int32_t ti = id[0]; id[0] = id[n - 1]; id[n - 1] = ti;
-      sift_down(d, id, n - 1, 0);
-    }
+    heap_sort(d, id, s->heapSize[q]);
   }
 }
