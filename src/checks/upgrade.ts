@@ -79,6 +79,7 @@ interface ProgressNote {
   outcome?: string;
   stopMs?: number;
   killed?: boolean;
+  note?: string;
 }
 
 function progressNote(e: HistoryEvent): ProgressNote {
@@ -115,6 +116,7 @@ export function rollSteps(events: readonly HistoryEvent[], probes: readonly OpRe
       availability: window.length === 0 ? null : ok.length / window.length,
       p99Ms: percentile(ok.map((o) => o.latencyMs), 99),
       outcome: ended?.outcome ?? 'never finished',
+      ...(ended?.note ? { note: ended.note } : {}),
     };
   });
 }

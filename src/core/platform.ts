@@ -69,6 +69,8 @@ export interface ActionProgress {
   /** At 'end': how long the old process took to stop, and whether it was SIGKILLed past its deadline. */
   stopMs?: number;
   killed?: boolean;
+  /** At 'end': what the step could not check (e.g. whether a query node serves its rows again). */
+  note?: string;
 }
 
 export interface Platform {

@@ -612,6 +612,8 @@ export interface RollStep {
   p99Ms: number | null;
   /** 'ok', or why the step failed. */
   outcome: string;
+  /** What the step could not check, when the platform said. */
+  note?: string;
 }
 
 /** A span of the run: ms since the run's start (as phaseWindows), and its length. */

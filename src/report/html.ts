@@ -81,7 +81,7 @@ function rollTable(u: RunReport['upgrades'][number]): string {
   const s = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
   const rows = u.roles.map(
     (st) =>
-      `<tr><td>${esc(st.instance)}</td><td>${esc(st.role)}</td><td>${s(st.start)}</td><td>${st.end === null ? '—' : s(st.end - st.start)}</td><td>${s(st.stopMs)}${st.killed ? ' (SIGKILL at the deadline)' : ''}</td><td>${st.searches}</td><td class="${st.availability !== null && st.availability >= 0.99 ? 'ok' : 'bad'}">${st.availability === null ? '—' : `${(st.availability * 100).toFixed(1)}%`}</td><td>${num(st.p99Ms, 0)}</td><td style="text-align:left">${esc(st.outcome)}</td></tr>`,
+      `<tr><td>${esc(st.instance)}</td><td>${esc(st.role)}</td><td>${s(st.start)}</td><td>${st.end === null ? '—' : s(st.end - st.start)}</td><td>${s(st.stopMs)}${st.killed ? ' (SIGKILL at the deadline)' : ''}</td><td>${st.searches}</td><td class="${st.availability !== null && st.availability >= 0.99 ? 'ok' : 'bad'}">${st.availability === null ? '—' : `${(st.availability * 100).toFixed(1)}%`}</td><td>${num(st.p99Ms, 0)}</td><td style="text-align:left">${esc(st.outcome)}${st.note ? ` (${esc(st.note)})` : ''}</td></tr>`,
   );
   return `<h3>${esc(u.from ?? '?')} → ${esc(u.to)}, process by process</h3>
 <p class="meta">One process replaced at a time (a cluster rolls in Milvus Operator's order); each step from its start until the next one's (the last until searchable again), drawn as numbered bands on the charts below.</p>

@@ -62,7 +62,7 @@ describe('a rolling upgrade\'s role steps', () => {
     note(11_000, ROLL_START, { at: 'start', role: 'rootcoord', instance: 'rootcoord-2' }),
     note(20_000, ROLL_END, { at: 'end', role: 'rootcoord', instance: 'rootcoord-2', outcome: 'ok', stopMs: 900, killed: false }),
     note(20_000, ROLL_START, { at: 'start', role: 'querynode', instance: 'querynode-1' }),
-    note(40_000, ROLL_END, { at: 'end', role: 'querynode', instance: 'querynode-1', outcome: 'ok', stopMs: 15_000, killed: true }),
+    note(40_000, ROLL_END, { at: 'end', role: 'querynode', instance: 'querynode-1', outcome: 'ok', stopMs: 15_000, killed: true, note: 'served rows not checked' }),
     { at: 40_000, kind: 'action-end', name: 'upgrade', detail: 'ok' },
     note(41_000, UPGRADE_AFTER, JSON.parse(state)),
   ];
@@ -74,6 +74,8 @@ describe('a rolling upgrade\'s role steps', () => {
     const [root, qn] = step!.roles!;
     assert.deepEqual({ ...root, p99Ms: null }, { role: 'rootcoord', instance: 'rootcoord-2', start: 11_000, end: 20_000, stopMs: 900, killed: false, searches: 90, availability: 1, p99Ms: null, outcome: 'ok' });
     assert.equal(qn?.killed, true);
+    assert.equal(qn?.note, 'served rows not checked');
+    assert.equal(root?.note, undefined);
     // Its window runs until searchable again after the action: the probe at 40 s is in it.
     assert.equal(qn?.searches, 201);
     assert.equal(qn?.availability, 191 / 201);
