@@ -1,3 +1,4 @@
+import { servingOps, takeover } from './takeover.ts';
 import { HARNESS_PHASES, type FaultWindow, type History, type OpLatency, type OpRecord, type PhaseName, type PhaseStats } from '../core/types.ts';
 import { LatencyHistogram } from '../history/hdr.ts';
 import { meanRecall } from './recall.ts';
@@ -63,6 +64,7 @@ export function latencyByOp(history: History): OpLatency[] {
 /** Each fault's window from the history's events, with its recovery time (measured on the probes). */
 export function faultWindows(history: History, windowMs: number): FaultWindow[] {
   const probes = history.ops.filter((o) => o.op === 'search' && o.source !== 'k6');
+  const serving = servingOps(history.ops);
   const starts = history.events.filter((e) => e.kind === 'fault-start');
   return starts.map((s) => {
     const end = history.events.find((e) => e.kind === 'fault-end' && e.name === s.name && e.at >= s.at);
@@ -75,6 +77,7 @@ export function faultWindows(history: History, windowMs: number): FaultWindow[] 
       start: s.at,
       end: endAt ?? Number.NaN,
       recoveryMs: endAt === null ? null : recoveryTime(probes, endAt, windowMs),
+      takeover: takeover(serving, s.at, endAt ?? Number.POSITIVE_INFINITY, windowMs),
       failoverMs,
       failedDuringFailover: probes.filter((p) => p.start >= s.at && p.start < until && p.outcome !== 'ok').length,
     };

@@ -1,4 +1,4 @@
-import type { History, HistoryEvent, OpRecord, UpgradeStep } from '../core/types.ts';
+import type { History, HistoryEvent, OpRecord, RollStep, UpgradeStep } from '../core/types.ts';
 import { percentile } from './percentile.ts';
 
 /** What the runner records about the server around an upgrade step (event 'note', detail JSON). */
@@ -10,6 +10,9 @@ export interface ServerStateNote {
 
 export const UPGRADE_BEFORE = 'upgrade-before';
 export const UPGRADE_AFTER = 'upgrade-after';
+/** A rolling upgrade's process replacement, as it starts and ends (event 'note', detail: the ActionProgress as JSON). */
+export const ROLL_START = 'roll-start';
+export const ROLL_END = 'roll-end';
 
 function noteState(e: HistoryEvent | undefined): ServerStateNote | null {
   if (!e?.detail) return null;
@@ -47,6 +50,7 @@ export function upgradeSteps(history: History, stackVersion: string): UpgradeSte
     else if (endEvent.detail !== 'ok') problems.push(`upgrade to ${to} ${endEvent.detail ?? 'failed'}`);
     if (endEvent?.detail === 'ok') problems.push(...stateProblems(to, before, after));
     const window = probes.filter((o) => o.start >= e.at && (searchableAt === null || o.start <= searchableAt));
+    const roles = rollSteps(following, probes, end === null ? null : Math.max(end, searchableAt ?? end));
     steps.push({
       from: current,
       to,
@@ -61,11 +65,60 @@ export function upgradeSteps(history: History, stackVersion: string): UpgradeSte
       serverAfter: after?.server ?? null,
       indexBefore: before?.index ?? null,
       indexAfter: after?.index ?? null,
-      problems,
+      problems: [...problems, ...(roles ?? []).filter((r) => r.outcome !== 'ok').map((r) => `${r.instance} ${r.outcome}`)],
+      ...(roles ? { roles } : {}),
     });
     current = to;
   });
   return steps;
+}
+
+interface ProgressNote {
+  role?: string;
+  instance?: string;
+  outcome?: string;
+  stopMs?: number;
+  killed?: boolean;
+  note?: string;
+}
+
+function progressNote(e: HistoryEvent): ProgressNote {
+  try {
+    return JSON.parse(e.detail ?? '{}') as ProgressNote;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * A rolling upgrade's role steps, from its progress notes: each from its start until the next
+ * step's start (the last until `until`: the action's end, or searchable again after it, whichever
+ * is later), with the probe searches that started in that window. Null when no step was reported.
+ */
+export function rollSteps(events: readonly HistoryEvent[], probes: readonly OpRecord[], until: number | null): RollStep[] | null {
+  const starts = events.filter((x) => x.kind === 'note' && x.name === ROLL_START);
+  if (starts.length === 0) return null;
+  return starts.map((s, i) => {
+    const started = progressNote(s);
+    const endEvent = events.find((x) => x.kind === 'note' && x.name === ROLL_END && x.at >= s.at && progressNote(x).instance === started.instance);
+    const ended = endEvent ? progressNote(endEvent) : null;
+    const windowEnd = starts[i + 1]?.at ?? until ?? endEvent?.at ?? s.at;
+    const window = probes.filter((o) => o.start >= s.at && o.start < windowEnd);
+    const ok = window.filter((o) => o.outcome === 'ok');
+    return {
+      role: started.role ?? '?',
+      instance: started.instance ?? '?',
+      start: s.at,
+      end: ended?.outcome === 'ok' ? endEvent!.at : null,
+      stopMs: ended?.stopMs ?? null,
+      killed: ended?.killed ?? null,
+      searches: window.length,
+      availability: window.length === 0 ? null : ok.length / window.length,
+      p99Ms: percentile(ok.map((o) => o.latencyMs), 99),
+      outcome: ended?.outcome ?? 'never finished',
+      ...(ended?.note ? { note: ended.note } : {}),
+    };
+  });
 }
 
 function stateProblems(to: string, before: ServerStateNote | null, after: ServerStateNote | null): string[] {

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { EXIT, type RunReport } from '../core/types.ts';
+import { basename, join, resolve } from 'node:path';
+import { COORDINATOR_LAYOUTS, EXIT, type CoordinatorLayout, type RunReport } from '../core/types.ts';
 import { certificationScenario, CERTIFY_DEFAULTS, type CertifyOptions } from '../scenario/certify.ts';
 import { validateScenario } from '../scenario/validate.ts';
 import { scenarioFaults, unsupportedActions } from '../scenario/steps.ts';
@@ -13,7 +13,7 @@ import { platformFlag } from './scenario-file.ts';
 
 const FLAGS = {
   from: 'value', to: 'value', chain: 'boolean', topology: 'value', rows: 'value', platform: 'value', out: 'value',
-  'recall-tolerance': 'value', 'max-downtime': 'value', 'min-availability': 'value', rollback: 'boolean', 'object-store': 'value',
+  'recall-tolerance': 'value', 'max-downtime': 'value', 'min-availability': 'value', rollback: 'boolean', 'object-store': 'value', coordinators: 'value',
 } as const;
 
 /** One certified path and what came of it. */
@@ -22,7 +22,16 @@ export interface MatrixRow {
   verdict: RunReport['verdict'] | 'invalid';
   reasons: string[];
   downtimeMs: number | null;
-  steps: { to: string; durationMs: number | null; downtimeMs: number | null; availability: number | null; p99Ms: number | null; serverAfter: string | null }[];
+  steps: {
+    to: string;
+    durationMs: number | null;
+    downtimeMs: number | null;
+    availability: number | null;
+    p99Ms: number | null;
+    serverAfter: string | null;
+    /** A rolling upgrade: its role steps, and the one with the lowest availability. */
+    rolling?: { roleSteps: number; lowest: { instance: string; availability: number | null; p99Ms: number | null } | null };
+  }[];
   reportDir: string;
 }
 
@@ -36,6 +45,9 @@ export async function certifyCommand(argv: string[]): Promise<number> {
   if (topology !== 'standalone' && topology !== 'cluster') throw new UsageError(`--topology must be standalone or cluster, got '${topology}'`);
   const objectStore = flag(args, 'object-store') ?? 'minio';
   if (objectStore !== 'minio' && objectStore !== 'local') throw new UsageError(`--object-store must be minio or local, got '${objectStore}'`);
+  const coordinators = flag(args, 'coordinators');
+  if (coordinators !== undefined && !(COORDINATOR_LAYOUTS as readonly string[]).includes(coordinators)) throw new UsageError(`--coordinators must be one of ${COORDINATOR_LAYOUTS.join(', ')}, got '${coordinators}'`);
+  if (coordinators !== undefined && topology !== 'cluster') throw new UsageError('--coordinators applies to --topology cluster only');
   const paths = args.flags.has('chain') ? [tos] : tos.map((to) => [to]);
   const number = (name: string): number | undefined => {
     const v = flag(args, name);
@@ -45,15 +57,12 @@ export async function certifyCommand(argv: string[]): Promise<number> {
     return n;
   };
   const base: Omit<CertifyOptions, 'path'> = {
-    from, topology, objectStore, rows: intFlag(args, 'rows') ?? 2000, rollback: args.flags.has('rollback'),
+    from, topology, objectStore, ...(coordinators ? { coordinators: coordinators as CoordinatorLayout } : {}), rows: intFlag(args, 'rows') ?? 2000, rollback: args.flags.has('rollback'),
     recallTolerance: number('recall-tolerance'), maxDowntimeMs: number('max-downtime') === undefined ? undefined : number('max-downtime')! * 1000, minAvailability: number('min-availability'),
   };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '');
   const outDir = resolve(flag(args, 'out') ?? join(PROJECT_ROOT, 'reports', `certify-${stamp}`));
   mkdirSync(outDir, { recursive: true });
-  if (topology === 'cluster' && platformFlag(args) === 'local') {
-    throw new UsageError('--topology cluster: rolling upgrades of the local cluster are not built yet (its coordinators run as one process); certify standalone, in place');
-  }
   const platform = await loadPlatform(platformFlag(args));
   if (!platform) throw new Error(`platform '${platformFlag(args)}' did not load`);
   const started = Date.now();
@@ -101,16 +110,31 @@ export function matrixRow(path: string, r: RunReport, reportDir: string): Matrix
     verdict: r.verdict,
     reasons,
     downtimeMs: downtimes.length === 0 || downtimes.includes(null) ? null : Math.max(...(downtimes as number[])),
-    steps: r.upgrades.map((u) => ({ to: u.to, durationMs: u.durationMs, downtimeMs: u.downtimeMs, availability: u.availability, p99Ms: u.p99Ms, serverAfter: u.serverAfter })),
+    steps: r.upgrades.map((u) => ({ to: u.to, durationMs: u.durationMs, downtimeMs: u.downtimeMs, availability: u.availability, p99Ms: u.p99Ms, serverAfter: u.serverAfter, ...(u.roles ? { rolling: rolling(u.roles) } : {}) })),
     reportDir,
   };
+}
+
+function rolling(roles: NonNullable<RunReport['upgrades'][number]['roles']>): NonNullable<MatrixRow['steps'][number]['rolling']> {
+  const measured = roles.filter((st) => st.availability !== null);
+  const lowest = measured.length === 0 ? null : measured.reduce((a, b) => (b.availability! < a.availability! ? b : a));
+  return { roleSteps: roles.length, lowest: lowest && { instance: lowest.instance, availability: lowest.availability, p99Ms: lowest.p99Ms } };
+}
+
+const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
+
+function rollingText(s: MatrixRow['steps'][number]): string {
+  // An in-place upgrade is one process step: its figures are the step's own.
+  if (!s.rolling || s.rolling.roleSteps < 2) return '';
+  const low = s.rolling.lowest;
+  return `, rolled ${s.rolling.roleSteps} processes, lowest availability ${low ? `${pct(low.availability)} (${low.instance})` : '—'}`;
 }
 
 const secs = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
 export function formatMatrix(rows: readonly MatrixRow[]): string {
   const lines = rows.map((r) => {
-    const steps = r.steps.map((s) => `${s.to} in ${secs(s.durationMs)}, down ${secs(s.downtimeMs)}, server ${s.serverAfter ?? '?'}`).join('; ');
+    const steps = r.steps.map((s) => `${s.to} in ${secs(s.durationMs)}, down ${secs(s.downtimeMs)}${rollingText(s)}, server ${s.serverAfter ?? '?'}`).join('; ');
     return `${r.verdict.toUpperCase().padEnd(8)} ${r.path.padEnd(28)} ${steps}${r.reasons.length ? `\n         ${r.reasons.join('\n         ')}` : ''}`;
   });
   return ['certification matrix:', ...lines].join('\n');
@@ -131,8 +155,9 @@ export function matrixJunit(rows: readonly MatrixRow[]): string {
 
 export function matrixHtml(rows: readonly MatrixRow[]): string {
   const tr = rows.map((r) => {
-    const steps = r.steps.map((s) => `${esc(s.to)}: ${secs(s.durationMs)}, downtime ${secs(s.downtimeMs)}, availability ${s.availability === null ? '—' : `${(s.availability * 100).toFixed(1)}%`}, p99 ${s.p99Ms === null ? '—' : `${Math.round(s.p99Ms)} ms`}`).join('<br>');
-    return `<tr><td>${esc(r.path)}</td><td>${esc(r.verdict)}</td><td>${steps}</td><td>${r.reasons.map(esc).join('<br>')}</td></tr>`;
+    const steps = r.steps.map((s) => `${esc(s.to)}: ${secs(s.durationMs)}, downtime ${secs(s.downtimeMs)}, availability ${pct(s.availability)}, p99 ${s.p99Ms === null ? '—' : `${Math.round(s.p99Ms)} ms`}${esc(rollingText(s))}`).join('<br>');
+    const report = `${encodeURI(basename(r.reportDir))}/report.html`;
+    return `<tr><td><a href="${esc(report)}">${esc(r.path)}</a></td><td>${esc(r.verdict)}</td><td>${steps}</td><td>${r.reasons.map(esc).join('<br>')}</td></tr>`;
   });
   return `<!doctype html><meta charset="utf-8"><title>certification matrix</title><table border="1" cellpadding="4"><tr><th>path</th><th>verdict</th><th>steps</th><th>missed</th></tr>\n${tr.join('\n')}\n</table>\n`;
 }

@@ -36,6 +36,7 @@ export function usage(): string {
     '  --image c=ref        container image of a component (containers platform), e.g. --image milvus=milvusdb/milvus:v2.5.4',
     '',
     'certify takes --from A --to B [--to C ...] [--chain] [--topology standalone|cluster] [--rows N]',
+    '  [--coordinators mixture|separate|active-standby] (cluster; default active-standby)',
     '  [--object-store minio|local] [--recall-tolerance 0.01] [--max-downtime SECONDS] [--min-availability 0.99]',
     '  [--rollback] [--platform NAME] [--out DIR]',
     '',

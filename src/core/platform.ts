@@ -24,6 +24,8 @@ export interface ActiveFault extends AsyncDisposable {
   readonly spec: FaultSpec;
   /** Resolves when the fault has been healed (its own duration elapsed, or disposed early). */
   readonly healed: Promise<void>;
+  /** The components it hit, when the platform can say (e.g. which coordinator was the active one). */
+  readonly targets?: readonly string[];
 }
 
 /** How a client reaches a stack with TLS on: files the platform generated for the run. */
@@ -48,8 +50,12 @@ export interface Stack extends AsyncDisposable {
   components(): ComponentInfo[];
   /** Applies a fault now; it heals itself after spec.duration, or when disposed. */
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault>;
-  /** Performs one of the platform's `stackActions` (e.g. restart); resolves once it is done. */
-  perform(action: ActionSpec, signal: AbortSignal): Promise<void>;
+  /**
+   * Performs one of the platform's `stackActions` (e.g. restart); resolves once it is done. An
+   * action made of steps (a rolling upgrade: one process after another) reports each through
+   * `progress`, so the history can time them.
+   */
+  perform(action: ActionSpec, signal: AbortSignal, progress?: (step: ActionProgress) => void): Promise<void>;
   /** What the stack's processes use now, for sizing; absent where the platform cannot tell. */
   usage?(): Promise<StackUsage>;
 }
@@ -59,6 +65,21 @@ export interface StackUsage {
   processes: { name: string; role: string; rssBytes: number | null }[];
   /** Bytes in the object store's data directory; null where it cannot be read. */
   objectStoreBytes: number | null;
+}
+
+/** One step of a multi-step action, as it starts and as it ends. */
+export interface ActionProgress {
+  at: 'start' | 'end';
+  /** The Milvus role of the process (rootcoord, querynode, ...) and the process. */
+  role: string;
+  instance: string;
+  /** At 'end': 'ok', or why the step failed. */
+  outcome?: string;
+  /** At 'end': how long the old process took to stop, and whether it was SIGKILLed past its deadline. */
+  stopMs?: number;
+  killed?: boolean;
+  /** At 'end': what the step could not check (e.g. whether a query node serves its rows again). */
+  note?: string;
 }
 
 export interface Platform {

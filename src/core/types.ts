@@ -38,11 +38,23 @@ export interface StackSpec {
    */
   config?: Record<string, unknown>;
   /**
+   * Cluster coordinators: one `mixture` process (absent: the default), one process per
+   * coordinator role ('separate', as a rolling upgrade needs), or each role twice in
+   * active-standby ('active-standby', `*.enableActiveStandby`).
+   */
+  coordinators?: CoordinatorLayout;
+  /**
    * Container image per component (containers platform); a missing one is the image
    * `milvus-drill images build` makes. Other platforms refuse it.
    */
   images?: Partial<Record<ImageComponent, string>>;
 }
+
+export const COORDINATOR_LAYOUTS = ['mixture', 'separate', 'active-standby'] as const;
+export type CoordinatorLayout = (typeof COORDINATOR_LAYOUTS)[number];
+/** The coordinator roles of Milvus 2.2/2.3 (2.3 folded the index coordinator into the data coordinator). */
+export const COORDINATOR_ROLES = ['rootcoord', 'datacoord', 'querycoord', 'indexcoord'] as const;
+export type CoordinatorRole = (typeof COORDINATOR_ROLES)[number];
 
 export const IMAGE_COMPONENTS = ['milvus', 'etcd', 'minio', 'kafka'] as const;
 export type ImageComponent = (typeof IMAGE_COMPONENTS)[number];
@@ -207,6 +219,8 @@ export interface FaultTarget {
   member?: TargetMember;
   /** One named instance of the role (e.g. 'querynode-2'); overrides mode. */
   instance?: string;
+  /** role 'coordinator' only: the processes that run this coordinator role (e.g. the query coordinator's two). */
+  coordinator?: CoordinatorRole;
 }
 
 interface FaultBase {
@@ -283,7 +297,11 @@ export type SloKind =
   /** Upgrade steps whose result is off: index missing or changed, server reporting another version. */
   | 'upgrade'
   /** The longest time (ms) a query-node scale step took to balance segments over the nodes (src/checks/rebalance.ts). */
-  | 'rebalanceTime';
+  | 'rebalanceTime'
+  /** The longest time from a fault's start until operations succeed again (ms): a coordinator takeover. */
+  | 'takeoverTime'
+  /** The lowest availability of probe searches over the role steps of a rolling upgrade (0..1). */
+  | 'rollingAvailability';
 
 /**
  * A threshold relative to another phase of the same run: base × times + plus, where base is the
@@ -507,6 +525,14 @@ export interface FaultWindow {
   failoverMs?: number | null;
   /** Probe searches from the fault's start to the end of that failover that did not succeed. */
   failedDuringFailover?: number;
+  /**
+   * From the fault's start until operations succeed again (a standby took over, or the component
+   * came back), and the operations that failed meanwhile (src/checks/takeover.ts). Unlike
+   * failoverMs, the SDK's writes count as well as its searches, and the clean window must open
+   * after the last failure while the fault held, so failures that begin late (the proxy's cached
+   * timestamps running out after a root coordinator kill) are not missed.
+   */
+  takeover?: { ms: number | null; failed: number; ops: number };
 }
 
 /**
@@ -683,6 +709,29 @@ export interface UpgradeStep {
   indexBefore: string | null;
   indexAfter: string | null;
   problems: readonly string[];
+  /** The upgrade's steps, one per process replaced, in order (one for an in-place upgrade); absent when the platform reported none. */
+  roles?: readonly RollStep[];
+}
+
+/** One process replaced during a rolling upgrade, and the service meanwhile (from the step's start until the next one's). */
+export interface RollStep {
+  /** The Milvus role (rootcoord, querynode, ...) and the process replaced. */
+  role: string;
+  instance: string;
+  start: number;
+  /** When the process was healthy again on the new version; null if it never was. */
+  end: number | null;
+  /** How the old process stopped: its stop time and whether it had to be SIGKILLed past the deadline. */
+  stopMs: number | null;
+  killed: boolean | null;
+  /** Probe searches from this step's start until the next step's start (or until searchable again after the last). */
+  searches: number;
+  availability: number | null;
+  p99Ms: number | null;
+  /** 'ok', or why the step failed. */
+  outcome: string;
+  /** What the step could not check, when the platform said. */
+  note?: string;
 }
 
 /** A span of the run: ms since the run's start (as phaseWindows), and its length. */

@@ -338,6 +338,7 @@ export function faultStackErrors(faults: readonly FaultSpec[], stack: StackSpec)
     const path = `faults[${i}]`;
     const role = fault.target.role;
     if (!present.has(role)) errors.push({ path: `${path}.target.role`, ...missingRole(role, stack, present) });
+    errors.push(...coordinatorTargetErrors(fault, stack, path));
     if (isNetworkKind(fault.kind)) {
       const peers = (fault.params as FaultParams['network-partition']).peers;
       peers.forEach((peer, j) => {
@@ -346,6 +347,20 @@ export function faultStackErrors(faults: readonly FaultSpec[], stack: StackSpec)
     }
   });
   return errors;
+}
+
+/** A coordinator role must exist in the stack's version, and 'active' must say which role's active instance. */
+function coordinatorTargetErrors(fault: FaultSpec, stack: StackSpec, path: string): ValidationError[] {
+  const { coordinator, member, role } = fault.target;
+  if (role !== 'coordinator') return [];
+  if (coordinator === 'indexcoord' && !/^2\.[0-2]\./.test(stack.milvusVersion)) {
+    return [{ path: `${path}.target.coordinator`, message: `Milvus ${stack.milvusVersion} has no index coordinator (2.3 folded it into the data coordinator)`, fix: "target 'datacoord', or a 2.2 server" }];
+  }
+  const several = stack.coordinators === 'separate' || stack.coordinators === 'active-standby';
+  if (member === 'active' && several && !coordinator) {
+    return [{ path: `${path}.target.coordinator`, message: `is required with member 'active' when coordinators are '${stack.coordinators}': each coordinator role elects its own active instance`, fix: `set ${path}.target.coordinator to 'rootcoord', 'datacoord' or 'querycoord'` }];
+  }
+  return [];
 }
 
 /**

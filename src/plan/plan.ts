@@ -101,7 +101,8 @@ class PlanHost implements StepHost {
   }
 
   async fault(f: FaultSpec, at: number): Promise<number> {
-    const where = f.target.instance ?? `${f.target.role} (${describeMode(f.target.mode)}${f.target.member ? `, ${f.target.member}` : ''})`;
+    const role = f.target.coordinator ? `${f.target.role} ${f.target.coordinator}` : f.target.role;
+    const where = f.target.instance ?? `${role} (${describeMode(f.target.mode)}${f.target.member ? `, ${f.target.member}` : ''})`;
     this.lines.push({ at: this.at(at), what: `inject ${f.kind} '${f.name}' on ${where} for ${formatDuration(f.duration)}` });
     this.lines.push({ at: this.at(at + f.duration), what: `heal '${f.name}'` });
     return at + f.duration;

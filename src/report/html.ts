@@ -53,6 +53,9 @@ ${sizingSection(r)}
 <h2>Search latency over time</h2>
 <div class="legend"><span><i class="sw" style="background:#3465a4"></i>ok</span><span><i class="sw" style="background:#e8a33d"></i>unknown (timed out / connection lost)</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#fbe7d3"></i>until recovered</span></div>
 ${latencyChart(r, domain)}
+<h2>Availability over time</h2>
+<div class="legend"><span><i class="sw" style="background:#3465a4"></i>share of searches that succeeded, per 2 s</span>${r.upgrades.some((u) => u.roles?.length) ? '<span><i class="sw" style="background:#d6e4f5"></i>upgrade steps, one process each (numbered)</span>' : ''}</div>
+${availabilityChart(r, domain)}
 <h2>Recall@${r.recallK} over time</h2>
 <div class="legend"><span><i class="sw" style="background:#1a7f37"></i>mean per 2 s (dots: single searches; gaps: no successful search)</span><span><i class="sw" style="background:#f6c9c9"></i>fault window</span><span><i class="sw" style="background:#d9c8f0"></i>partial results (finding)</span></div>
 ${recallChart(r, domain)}
@@ -70,7 +73,21 @@ function upgradeSection(r: RunReport): string {
   );
   return `<h2>Upgrade</h2>
 <p class="meta">Times on the run's clock, as the charts below. Downtime: the longest time without a successful search from before the step until searchable again; availability and p99 over the probe searches meanwhile.</p>
-<table><tr><th>step</th><th>started</th><th>took</th><th>searchable at</th><th>downtime</th><th>searches</th><th>availability</th><th>p99 ms</th><th>server after</th><th style="text-align:left">index and version</th></tr>${rows.join('')}</table>`;
+<table><tr><th>step</th><th>started</th><th>took</th><th>searchable at</th><th>downtime</th><th>searches</th><th>availability</th><th>p99 ms</th><th>server after</th><th style="text-align:left">index and version</th></tr>${rows.join('')}</table>
+${r.upgrades.map(rollTable).join('')}`;
+}
+
+/** A rolling upgrade's role steps: one process replaced each, with the service meanwhile. */
+function rollTable(u: RunReport['upgrades'][number]): string {
+  if (!u.roles || u.roles.length === 0) return '';
+  const s = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+  const rows = u.roles.map(
+    (st) =>
+      `<tr><td>${esc(st.instance)}</td><td>${esc(st.role)}</td><td>${s(st.start)}</td><td>${st.end === null ? '—' : s(st.end - st.start)}</td><td>${s(st.stopMs)}${st.killed ? ' (SIGKILL at the deadline)' : ''}</td><td>${st.searches}</td><td class="${st.availability !== null && st.availability >= 0.99 ? 'ok' : 'bad'}">${st.availability === null ? '—' : `${(st.availability * 100).toFixed(1)}%`}</td><td>${num(st.p99Ms, 0)}</td><td style="text-align:left">${esc(st.outcome)}${st.note ? ` (${esc(st.note)})` : ''}</td></tr>`,
+  );
+  return `<h3>${esc(u.from ?? '?')} → ${esc(u.to)}, process by process</h3>
+<p class="meta">One process replaced at a time (a cluster rolls in Milvus Operator's order); each step from its start until the next one's (the last until searchable again), drawn as numbered bands on the charts below.</p>
+<table><tr><th>process</th><th>role</th><th>started</th><th>healthy after</th><th>old process stopped in</th><th>searches</th><th>availability</th><th>p99 ms</th><th style="text-align:left">outcome</th></tr>${rows.join('')}</table>`;
 }
 
 /** Each scale step: when the nodes were up (or gone), rebalance time, and the searches meanwhile. */
@@ -147,7 +164,8 @@ function formatMeasured(kind: string, v: number): string {
   if (kind === 'recall') return v.toFixed(4);
   if (kind === 'errorRate') return `${(v * 100).toFixed(2)}%`;
   if (kind === 'latency') return `${v.toFixed(1)} ms`;
-  if (kind === 'recoveryTime' || kind === 'rebalanceTime') return `${(v / 1000).toFixed(1)} s`;
+  if (kind === 'recoveryTime' || kind === 'downtime' || kind === 'rebalanceTime' || kind === 'takeoverTime') return `${(v / 1000).toFixed(1)} s`;
+  if (kind === 'rollingAvailability') return `${(v * 100).toFixed(2)}%`;
   return String(v);
 }
 
@@ -186,10 +204,15 @@ function faultTable(r: RunReport): string {
   if (r.faults.length === 0) return '<p>No faults ran.</p>';
   const rows = r.faults.map(
     (f) =>
-      `<tr><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${(f.start / 1000).toFixed(1)} s</td><td>${Number.isNaN(f.end) ? 'not healed' : `${(f.end / 1000).toFixed(1)} s`}</td><td>${f.recoveryMs === null ? 'not recovered' : `${(f.recoveryMs / 1000).toFixed(1)} s`}</td><td>${f.failoverMs === undefined ? '—' : f.failoverMs === null ? 'never' : `${(f.failoverMs / 1000).toFixed(1)} s`}</td><td>${f.failedDuringFailover ?? '—'}</td></tr>`,
+      `<tr><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${(f.start / 1000).toFixed(1)} s</td><td>${Number.isNaN(f.end) ? 'not healed' : `${(f.end / 1000).toFixed(1)} s`}</td><td>${f.recoveryMs === null ? 'not recovered' : `${(f.recoveryMs / 1000).toFixed(1)} s`}</td><td>${f.failoverMs === undefined ? '—' : f.failoverMs === null ? 'never' : `${(f.failoverMs / 1000).toFixed(1)} s`}</td><td>${f.failedDuringFailover ?? '—'}</td><td>${takeoverCell(f.takeover)}</td></tr>`,
   );
-  return `<table><tr><th>fault</th><th>kind</th><th>injected at</th><th>healed at</th><th>recovery time (from heal)</th><th>failover (from injection)</th><th>searches not ok meanwhile</th></tr>${rows.join('')}</table>
-<p class="meta">Failover: from the fault's injection to the start of the first recovery window in which every probe search succeeded, heal or not; with replicas it shows how long the service took to route around the lost node.${r.replicas && r.replicas > 1 ? ` The collection was loaded as ${r.replicas} replicas.` : ''}</p>`;
+  return `<table><tr><th>fault</th><th>kind</th><th>injected at</th><th>healed at</th><th>recovery time (from heal)</th><th>failover (from injection)</th><th>searches not ok meanwhile</th><th>takeover: all operations ok again (not ok of all meanwhile)</th></tr>${rows.join('')}</table>
+<p class="meta">Failover: from the fault's injection to the start of the first recovery window in which every probe search succeeded, heal or not; with replicas it shows how long the service took to route around the lost node.${r.replicas && r.replicas > 1 ? ` The collection was loaded as ${r.replicas} replicas.` : ''} Takeover: the same for every operation (searches and writes), with the window opening after the last failure while the fault held.</p>`;
+}
+
+function takeoverCell(t: RunReport['faults'][number]['takeover']): string {
+  if (!t) return '—';
+  return `${t.ms === null ? 'never' : `${(t.ms / 1000).toFixed(1)} s`} (${t.failed} of ${t.ops})`;
 }
 
 function durabilityText(r: RunReport): string {
@@ -217,6 +240,7 @@ function frame(r: RunReport, domain: [number, number], yTicks: { y: number; labe
       return band(x0, x1, '#f6c9c9', f.name) + recovering;
     })
     .join('');
+  const roll = rollBands(r, x);
   const shown = r.phaseWindows.filter((p) => p.phase !== 'setup' && p.phase !== 'verify' && p.start >= domain[0]);
   const phases = shown
     .map((p, i) => {
@@ -236,7 +260,23 @@ function frame(r: RunReport, domain: [number, number], yTicks: { y: number; labe
   for (let t = 0; t <= span; t += step) {
     xTicks.push(`<text x="${x(domain[0] + t).toFixed(1)}" y="${H - 8}" font-size="11" text-anchor="middle" fill="#586072">${(t / 1000).toFixed(0)} s</text>`);
   }
-  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img">${shading}${ticks}${phases}${body}${xTicks.join('')}</svg>`;
+  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img">${shading}${roll}${ticks}${phases}${body}${xTicks.join('')}</svg>`;
+}
+
+/** Each rolling-upgrade role step as a band along the top of a chart, numbered as in the Upgrade table. */
+function rollBands(r: RunReport, x: (t: number) => number): string {
+  return r.upgrades
+    .flatMap((u) => {
+      const steps = u.roles ?? [];
+      return steps.map((st, i) => {
+        const until = steps[i + 1]?.start ?? st.end ?? u.end ?? st.start;
+        const a = x(st.start);
+        const w = Math.max(1, x(until) - a);
+        const fill = i % 2 === 0 ? '#d6e4f5' : '#e9f0f9';
+        return `<rect x="${a.toFixed(1)}" y="${PAD.t}" width="${w.toFixed(1)}" height="${H - PAD.t - PAD.b}" fill="${fill}" opacity="0.6"><title>${esc(`${i + 1}. ${st.instance} (${st.role}): ${st.outcome}`)}</title></rect><text x="${(a + w / 2).toFixed(1)}" y="${H - PAD.b - 4}" font-size="10" text-anchor="middle" fill="#3465a4">${i + 1}</text>`;
+      });
+    })
+    .join('');
 }
 
 function scaleX([a, b]: [number, number]): (t: number) => number {
@@ -259,6 +299,17 @@ function latencyChart(r: RunReport, domain: [number, number]): string {
   const dots = pts.map((p) => `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="1.8" fill="${color[p[2]]}"/>`).join('');
   const ticks = [1, 10, 100, 1000, 10_000].filter((v) => v <= max * 1.2).map((v) => ({ y: y(v), label: `${v} ms` }));
   return frame(r, domain, ticks, dots);
+}
+
+function availabilityChart(r: RunReport, domain: [number, number]): string {
+  const pts = r.series.searchLatency.filter((s) => s[0] >= domain[0]).map((s) => [s[0], s[2] === 'ok' ? 1 : 0] as const);
+  const y = (v: number): number => H - PAD.b - v * (H - PAD.t - PAD.b);
+  const x = scaleX(domain);
+  const line = bucketMeans(pts, 2000)
+    .map((b, i) => `${i === 0 ? 'M' : 'L'}${x(b.t).toFixed(1)},${y(b.mean).toFixed(1)}`)
+    .join(' ');
+  const ticks = [0, 0.25, 0.5, 0.75, 0.99].map((v) => ({ y: y(v), label: `${Math.round(v * 100)}%` }));
+  return frame(r, domain, ticks, `<path d="${line}" fill="none" stroke="#3465a4" stroke-width="1.8"/>`);
 }
 
 function recallChart(r: RunReport, domain: [number, number]): string {

@@ -11,7 +11,7 @@ import { GateMissed, StepFailed, type StepHost } from '../plan/interpreter.ts';
 import { SdkDriver } from '../workload/sdk.ts';
 import { delay, waitFor } from '../util/poll.ts';
 import { sdkForServer } from '../core/sdk-versions.ts';
-import { UPGRADE_AFTER, UPGRADE_BEFORE } from '../checks/upgrade.ts';
+import { ROLL_END, ROLL_START, UPGRADE_AFTER, UPGRADE_BEFORE } from '../checks/upgrade.ts';
 import { SCALE_NODES } from '../checks/rebalance.ts';
 import type { BreachWatch } from './breach.ts';
 import type { GroundTruth } from './truth.ts';
@@ -116,6 +116,10 @@ export class RunHost implements StepHost {
     log(`inject ${fault.kind} '${fault.name}' on ${fault.target.instance ?? fault.target.role} for ${fault.duration / 1000} s`);
     try {
       await using active = await stack.inject(fault, signal);
+      if (active.targets) {
+        history.event('note', 'fault-targets', JSON.stringify({ fault: fault.name, targets: active.targets }));
+        log(`'${fault.name}' hit ${active.targets.join(', ')}`);
+      }
       await active.healed;
     } finally {
       history.event('fault-end', fault.name, fault.kind);
@@ -176,7 +180,7 @@ export class RunHost implements StepHost {
     if (sdk.package !== LOADED_SDK) throw new Error(`Milvus ${action.version} needs the Node SDK ${sdk.package} ${sdk.version}; the correctness driver loads ${LOADED_SDK} only, so this path is certified on containers or Kubernetes for now`);
     const before = await waitFor(() => driver.serverState(), { what: 'the server to describe its index before the upgrade', timeoutMs: 60_000, intervalMs: 1000, signal });
     this.d.history.event('note', UPGRADE_BEFORE, JSON.stringify(before));
-    await stack.perform(action, signal);
+    await stack.perform(action, signal, (step) => this.d.history.event('note', step.at === 'start' ? ROLL_START : ROLL_END, JSON.stringify(step)));
     this.d.slot.serverVersion = action.version;
     this.afterUpgrade = this.recordAfter(driver, action.version);
   }

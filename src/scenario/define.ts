@@ -1,7 +1,8 @@
 import type {
   ActionKind,
   ConsistencyLevel,
-  EtcdMember,
+  CoordinatorLayout,
+  CoordinatorRole,
   FaultKind,
   IndexSpec,
   IndexType,
@@ -10,6 +11,7 @@ import type {
   Role,
   ScalarField,
   SloKind,
+  TargetMember,
   TargetMode,
   Topology,
   WaitCondition,
@@ -33,6 +35,8 @@ export interface ScenarioInput {
     images?: { milvus?: string; etcd?: string; minio?: string; kafka?: string };
     /** milvus.yaml overrides for every Milvus process from bring-up on (local platform), e.g. { dataCoord: { segment: { maxSize: 2 } } }. */
     config?: Record<string, unknown>;
+    /** Cluster coordinators: 'mixture' (one process, the default), 'separate' (one per role), 'active-standby' (each role twice). */
+    coordinators?: CoordinatorLayout;
   };
   collection?: {
     name?: string;
@@ -111,7 +115,7 @@ interface ActionParams {
 export interface FaultInput {
   name?: string;
   kind: FaultKind;
-  target: { role: Role; mode?: TargetMode; member?: EtcdMember; instance?: string };
+  target: { role: Role; mode?: TargetMode; member?: TargetMember; instance?: string; coordinator?: CoordinatorRole };
   at?: DurationInput;
   duration: DurationInput;
   params?: Record<string, unknown>;

@@ -18,7 +18,7 @@ import type {
 } from '../core/types.ts';
 import { parseDuration } from './duration.ts';
 import { describe } from './values.ts';
-import { IMAGE_COMPONENTS, QUERY_NODES, ROLES } from '../core/types.ts';
+import { COORDINATOR_LAYOUTS, COORDINATOR_ROLES, IMAGE_COMPONENTS, QUERY_NODES, ROLES } from '../core/types.ts';
 import { sdkForServer, supportedServerLines } from '../core/sdk-versions.ts';
 import { FAULT_KINDS, assembleFault, duplicateFaultNames, faultStackErrors, readFaultDetails } from '../faults/spec.ts';
 import { SCORED_PERCENTILES } from '../checks/phases.ts';
@@ -47,7 +47,7 @@ const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'rest
 const VERDICTS = ['pass', 'fail', 'aborted'] as const;
 /** How long a wait may take when the scenario does not say. */
 const DEFAULT_WAIT_TIMEOUT = 300_000;
-const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade', 'rebalanceTime'] as const;
+const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade', 'rebalanceTime', 'takeoverTime', 'rollingAvailability'] as const;
 const TLS_MODES = ['off', 'one-way', 'mutual'] as const;
 const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;
 
@@ -354,7 +354,7 @@ function readExpect(r: Reader, o: Obj): Expectation {
 }
 
 function readStack(r: Reader, o: Obj): StackSpec {
-  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security', 'images', 'config']);
+  r.unknownKeys(o, 'stack', ['milvusVersion', 'topology', 'etcd', 'messageQueue', 'objectStore', 'security', 'images', 'config', 'coordinators']);
   const etcd = r.object(o.etcd, 'stack.etcd');
   r.unknownKeys(etcd, 'stack.etcd', ['members']);
   return {
@@ -366,6 +366,7 @@ function readStack(r: Reader, o: Obj): StackSpec {
     security: readSecurity(r, r.object(o.security, 'stack.security')),
     images: readImages(r, r.object(o.images, 'stack.images')),
     ...(o.config === undefined ? {} : { config: r.object(o.config, 'stack.config') }),
+    ...(o.coordinators !== undefined ? { coordinators: r.oneOf(o, 'coordinators', 'stack', COORDINATOR_LAYOUTS, 'mixture') } : {}),
   };
 }
 
@@ -553,7 +554,7 @@ function readFault(r: Reader, value: unknown, path: string, faultPhaseMs: number
   const kind = r.oneOf(o, 'kind', path, FAULT_KINDS, undefined);
   const target = r.object(o.target, `${path}.target`);
   if (o.target === undefined) r.fail(`${path}.target`, 'is required', `set ${path}.target to { role: 'standalone' }`);
-  r.unknownKeys(target, `${path}.target`, ['role', 'mode', 'member', 'instance']);
+  r.unknownKeys(target, `${path}.target`, ['role', 'mode', 'member', 'instance', 'coordinator']);
   const role = r.oneOf(target, 'role', `${path}.target`, ROLES, undefined);
   const mode = readMode(r, target.mode, `${path}.target.mode`);
   const at = r.duration(o, 'at', path, 0);
@@ -568,6 +569,10 @@ function readFault(r: Reader, value: unknown, path: string, faultPhaseMs: number
   const name = typeof o.name === 'string' ? o.name : `${kind}-${role}`;
   const faultTarget: FaultSpec['target'] = details.member === undefined ? { role, mode } : { role, mode, member: details.member };
   if (target.instance !== undefined) faultTarget.instance = r.str(target, 'instance', `${path}.target`, undefined);
+  if (target.coordinator !== undefined) {
+    faultTarget.coordinator = r.oneOf(target, 'coordinator', `${path}.target`, COORDINATOR_ROLES, undefined);
+    if (role !== 'coordinator') r.fail(`${path}.target.coordinator`, `only applies to role 'coordinator', not '${role}'`, `remove ${path}.target.coordinator or set ${path}.target.role to 'coordinator'`);
+  }
   return assembleFault({ name, target: faultTarget, at, duration }, kind, details.params);
 }
 
@@ -593,7 +598,7 @@ function readSlo(r: Reader, value: unknown, path: string): SloSpec {
     r.fail(`${path}.percentile`, `p${percentile} is not computed; the scorer computes ${SCORED_PERCENTILES.join(', ')}`, `set percentile to one of ${SCORED_PERCENTILES.join(', ')}`);
   }
   const window = readWindow(r, o, path, kind);
-  const defaultOp = kind === 'recall' ? '>=' : '<=';
+  const defaultOp = kind === 'recall' || kind === 'rollingAvailability' ? '>=' : '<=';
   const op = r.oneOf(o, 'op', path, ['<=', '>='] as const, defaultOp);
   if (window !== undefined && op !== '>=') r.fail(`${path}.op`, "a windowed recall SLO asks that the worst window stays at or above min, so its op is '>='", "remove op, or write op: '>='");
   const threshold = window !== undefined ? readThreshold(r, o, path, kind, 'min') : readThreshold(r, o, path, kind);
@@ -636,7 +641,7 @@ function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind'], k
   if (o[key] === null || typeof o[key] !== 'object') return r.num(o, key, path, kind === 'durability' || kind === 'security' || kind === 'upgrade' ? 0 : undefined);
   const t = r.object(o[key], `${path}.${key}`);
   r.unknownKeys(t, `${path}.${key}`, ['phase', 'times', 'plus']);
-  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade' || kind === 'rebalanceTime') {
+  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade' || kind === 'rebalanceTime' || kind === 'takeoverTime' || kind === 'rollingAvailability') {
     r.fail(`${path}.${key}`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
   }
   return { phase: r.str(t, 'phase', `${path}.${key}`, undefined), times: r.num(t, 'times', `${path}.${key}`, 1), plus: r.num(t, 'plus', `${path}.${key}`, 0) };
@@ -698,7 +703,7 @@ function crossChecks(
   });
   s.slos.forEach((slo, i) => {
     const upgrades = s.steps.some((st) => st.step === 'action' && st.spec.action === 'upgrade');
-    if ((slo.kind === 'downtime' || slo.kind === 'upgrade') && !upgrades) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs an upgrade step`, "add a step { action: 'upgrade', version: '...' } or remove this SLO");
+    if ((slo.kind === 'downtime' || slo.kind === 'upgrade' || slo.kind === 'rollingAvailability') && !upgrades) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs an upgrade step`, "add a step { action: 'upgrade', version: '...' } or remove this SLO");
     const scales = s.steps.some((st) => st.step === 'action' && st.spec.action === 'scale' && st.spec.target.role === 'querynode');
     if (slo.kind === 'rebalanceTime' && !scales) r.fail(`slos[${i}]`, 'a rebalanceTime SLO needs a step that scales query nodes', "add a step { action: 'scale', target: { role: 'querynode' }, replicas: 4 } or remove this SLO");
   });
@@ -708,6 +713,9 @@ function crossChecks(
   if (load && load.writes.length > 0) {
     const durationMs = fixedLength(s) ?? longestLength(s);
     r.errors.push(...loadWriteProblems({ rows: s.dataset.rows, dim: s.dataset.dim, writes: load.writes, timeout: load.timeout, durationMs }));
+  }
+  if (s.stack.coordinators !== undefined && s.stack.coordinators !== 'mixture' && s.stack.topology !== 'cluster') {
+    r.fail('stack.coordinators', `'${s.stack.coordinators}' needs the cluster topology (standalone runs every role in one process)`, "set stack.topology to 'cluster', or remove stack.coordinators");
   }
   if (s.stack.topology === 'cluster' && s.stack.messageQueue === 'rocksmq') {
     r.fail('stack.messageQueue', 'rocksmq cannot serve a cluster (Milvus needs a shared message queue)', "set stack.messageQueue to 'kafka' or 'pulsar'");

@@ -37,7 +37,9 @@ export function evaluateSlos(slos: readonly SloSpec[], m: Measurements): SloVerd
     const against = basis ? ` (${basis})` : '';
     const judged = `${fmt(slo.kind, measured)} ${pass ? '' : 'not '}${slo.op} ${fmt(slo.kind, threshold)}${against}`;
     if (slo.window !== undefined) return { ...verdict, pass, reason: `${judged} (${reason})` };
-    return { ...verdict, pass, reason: reason ?? judged };
+    // These measures explain themselves (which fault, which role step) besides the comparison.
+    const explained = slo.kind === 'takeoverTime' || slo.kind === 'rollingAvailability';
+    return { ...verdict, pass, reason: reason === undefined ? judged : explained ? `${judged}: ${reason}` : reason };
   });
 }
 
@@ -114,6 +116,22 @@ function measure(slo: SloSpec, m: Measurements): { measured: number | null; samp
       const worst = steps.reduce((a, b) => (b.downtimeMs! > a.downtimeMs! ? b : a));
       return { measured: worst.downtimeMs!, samples: steps.length };
     }
+    case 'takeoverTime': {
+      if (m.faults.length === 0) return { measured: null, samples: 0, reason: 'no fault ran' };
+      const never = m.faults.filter((f) => !f.takeover || f.takeover.ms === null);
+      if (never.length > 0) return { measured: null, samples: m.faults.length, reason: `operations never succeeded again after: ${never.map((f) => f.name).join(', ')}` };
+      const worst = m.faults.reduce((a, b) => (b.takeover!.ms! > a.takeover!.ms! ? b : a));
+      const t = worst.takeover!;
+      return { measured: t.ms!, samples: m.faults.length, reason: `${worst.name}: operations succeeded again ${round(t.ms! / 1000)} s after the fault started; ${t.failed} of ${t.ops} failed meanwhile` };
+    }
+    case 'rollingAvailability': {
+      const steps = (m.upgrades ?? []).flatMap((u) => u.roles ?? []);
+      if (steps.length === 0) return { measured: null, samples: 0, reason: 'no rolling upgrade step ran' };
+      const unmeasured = steps.filter((st) => st.availability === null);
+      if (unmeasured.length > 0) return { measured: null, samples: steps.length - unmeasured.length, reason: `no probe search during: ${unmeasured.map((st) => st.instance).join(', ')}` };
+      const worst = steps.reduce((a, b) => (b.availability! < a.availability! ? b : a));
+      return { measured: worst.availability!, samples: steps.length, reason: `lowest during ${worst.instance} (${worst.role}): ${round(worst.availability! * 100)}% of ${worst.searches} searches; ${steps.length} role steps` };
+    }
     case 'upgrade': {
       const steps = m.upgrades ?? [];
       if (steps.length === 0) return { measured: null, samples: 0, reason: 'no upgrade step ran' };
@@ -174,8 +192,8 @@ export function meetsExpectation(expect: Expectation | null, verdict: 'pass' | '
 
 function fmt(kind: SloVerdict['kind'], n: number): string {
   if (kind === 'latency') return `${round(n)} ms`;
-  if (kind === 'recoveryTime' || kind === 'downtime' || kind === 'rebalanceTime') return `${round(n / 1000)} s`;
-  if (kind === 'errorRate') return `${round(n * 100)}%`;
+  if (kind === 'recoveryTime' || kind === 'downtime' || kind === 'rebalanceTime' || kind === 'takeoverTime') return `${round(n / 1000)} s`;
+  if (kind === 'errorRate' || kind === 'rollingAvailability') return `${round(n * 100)}%`;
   return round(n);
 }
 

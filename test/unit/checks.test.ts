@@ -211,7 +211,7 @@ test('fault windows pair start and end events and measure recovery', () => {
     { at: 500, kind: 'fault-start', name: 'kill', detail: 'pod-kill' },
     { at: 1500, kind: 'fault-end', name: 'kill', detail: 'pod-kill' },
   ]);
-  assert.deepEqual(faultWindows(h, 10_000), [{ name: 'kill', kind: 'pod-kill', start: 500, end: 1500, recoveryMs: 1000, failoverMs: 2000, failedDuringFailover: 1 }]);
+  assert.deepEqual(faultWindows(h, 10_000), [{ name: 'kill', kind: 'pod-kill', start: 500, end: 1500, recoveryMs: 1000, failoverMs: 2000, failedDuringFailover: 1, takeover: { ms: 2000, failed: 1, ops: 1 } }]);
 });
 
 test('writes whose calls overlapped may apply in either order: the row is uncertain, not lost', () => {

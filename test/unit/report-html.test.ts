@@ -20,7 +20,7 @@ test('report.html shades partial results on the recall chart and shows failover 
   assert.match(recall, /<rect [^>]*fill="#d9c8f0"[^>]*><title>partial results: mean recall 0\.5 \(worst window 0\.49\) against 0\.995 steady<\/title><\/rect>/);
   const latency = html.slice(html.indexOf('<h2>Search latency over time</h2>'), html.indexOf('<h2>Recall@10 over time</h2>'));
   assert.doesNotMatch(latency, /#d9c8f0"/, 'the latency chart is not shaded for recall');
-  assert.match(html, /<td>1\.2 s<\/td><td>3<\/td><\/tr>/);
+  assert.match(html, /<td>1\.2 s<\/td><td>3<\/td><td>—<\/td><\/tr>/);
   assert.match(html, /loaded as 2 replicas/);
   assert.doesNotMatch(renderHtml({ ...report, findings: [] }), /<rect [^>]*#d9c8f0/);
 });

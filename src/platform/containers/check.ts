@@ -54,6 +54,7 @@ export function containersCheck(stack: StackSpec, faults: readonly FaultSpec[], 
   if (cluster && stack.messageQueue !== 'kafka') fail('stack.messageQueue', `'${stack.messageQueue}' is not available for a container cluster`, "use 'kafka'");
   if (!cluster && stack.messageQueue !== 'rocksmq') fail('stack.messageQueue', `'${stack.messageQueue}' is not supported by the standalone container stack`, "use 'rocksmq', or set stack.topology to 'cluster' for Kafka");
   if (cluster && stack.objectStore !== 'minio') fail('stack.objectStore', 'a cluster needs shared object storage', "use 'minio'");
+  if (stack.coordinators !== undefined && stack.coordinators !== 'mixture') fail('stack.coordinators', `'${stack.coordinators}' coordinators run on the local platform only, for now`, "use --platform local, or remove stack.coordinators (one mixture process)");
   if (!stack.images?.milvus && !caps.localMilvusVersions(stack.milvusVersion)) {
     fail(
       'stack.images.milvus',

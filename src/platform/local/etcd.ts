@@ -122,6 +122,24 @@ export class EtcdCluster implements AsyncDisposable {
     throw new Error('no etcd member reports a leader (is a quorum running?)');
   }
 
+  /** The value at a key (etcd's /v3/kv/range), asked of the first running member that answers; null when absent. */
+  async get(key: string): Promise<string | null> {
+    const body = JSON.stringify({ key: Buffer.from(key).toString('base64') });
+    let lastError: unknown = new Error('no etcd member is running');
+    for (const m of this.members.filter((member) => member.process.running)) {
+      try {
+        const res = await fetch(`${m.clientUrl}/v3/kv/range`, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
+        if (!res.ok) throw new Error(`${m.name}: HTTP ${res.status}`);
+        const range = (await res.json()) as { kvs?: { value?: string }[] };
+        const value = range.kvs?.[0]?.value;
+        return value === undefined ? null : Buffer.from(value, 'base64').toString('utf8');
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw new Error(`etcd: cannot read ${key}: ${(lastError as Error).message}`);
+  }
+
   private async memberById(asked: EtcdMember, id: string): Promise<EtcdMember | undefined> {
     const res = await fetch(`${asked.clientUrl}/v3/cluster/member/list`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2_000) });
     const list = (await res.json()) as { members?: { ID?: string; name?: string }[] };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ActiveFault } from '../../core/platform.ts';
-import type { FaultParams, FaultSpec, Role, TargetMode } from '../../core/types.ts';
+import type { CoordinatorRole, FaultParams, FaultSpec, Role, TargetMode } from '../../core/types.ts';
 import { hashWords } from '../../dataset/hash.ts';
 import { etcdQuorum } from '../../faults/spec.ts';
 import { DisposalStack } from '../../util/disposal.ts';
@@ -27,8 +27,10 @@ export interface LocalComponent {
   readonly volume: DataVolume | null;
   /** Applies milvus.yaml overrides for its next start (Milvus components that support it). */
   reconfigure?(overrides: Record<string, unknown>): void;
+  /** The coordinator roles the process runs (coordinators of a cluster only). */
+  readonly coordinatorRoles?: readonly CoordinatorRole[];
   /** Replaces it with another Milvus version in place (Milvus standalone). */
-  upgrade?(version: string, overrides: Record<string, unknown>, signal: AbortSignal): Promise<void>;
+  upgrade?(version: string, overrides: Record<string, unknown>, signal: AbortSignal): Promise<{ stopMs: number; killed: boolean }>;
 }
 
 /** A component handle whose process is looked up on each use, so a restart is seen at once. */
@@ -63,6 +65,15 @@ export interface FaultContext {
   etcdLeader(): Promise<string>;
   /** The run's seed: which components a fault hits is drawn from it. */
   seed: number;
+  /** The name of the component serving a coordinator role as its active instance (clusters). */
+  activeCoordinator?(role: CoordinatorRole): Promise<string>;
+}
+
+/** What pickTargets needs to resolve the members that choose themselves (etcd leader, active coordinator). */
+export interface TargetResolver {
+  seed: number;
+  etcdLeader(): Promise<string>;
+  activeCoordinator?(role: CoordinatorRole): Promise<string>;
 }
 
 /** Whose dice: the run's seed and the fault's name, so each fault draws its own, repeatably. */
@@ -104,9 +115,10 @@ export function faultTargets(ctx: FaultContext, fault: FaultSpec): Promise<Local
  * The components a fault hits, on any platform that runs components by name and role: a named
  * instance, the active coordinator, the etcd leader or a quorum, or a seeded draw by mode.
  */
-export async function pickTargets<T extends { name: string; role: Role }>(components: readonly T[], fault: FaultSpec, ctx: { seed: number; etcdLeader(): Promise<string> }): Promise<T[]> {
-  const candidates = components.filter((c) => c.role === fault.target.role);
-  if (candidates.length === 0) throw new Error(`fault '${fault.name}': no component has role '${fault.target.role}'`);
+export async function pickTargets<T extends { name: string; role: Role; coordinatorRoles?: readonly CoordinatorRole[] }>(components: readonly T[], fault: FaultSpec, ctx: TargetResolver): Promise<T[]> {
+  const coordinator = fault.target.coordinator;
+  const candidates = components.filter((c) => c.role === fault.target.role && (!coordinator || (c.coordinatorRoles ?? []).includes(coordinator)));
+  if (candidates.length === 0) throw new Error(`fault '${fault.name}': no component has role '${fault.target.role}'${coordinator ? ` running ${coordinator}` : ''}`);
   const instance = fault.target.instance;
   if (instance) {
     const named = candidates.filter((c) => c.name === instance);
@@ -114,11 +126,7 @@ export async function pickTargets<T extends { name: string; role: Role }>(compon
     return named;
   }
   const member = fault.target.member ?? 'any';
-  if (member === 'active') {
-    // Without active-standby each coordinator role runs once, and that one is the active one.
-    if (candidates.length > 1) throw new Error(`fault '${fault.name}': finding the active coordinator among ${candidates.length} is not supported on the local platform yet`);
-    return candidates;
-  }
+  if (member === 'active') return [await activeOf(candidates, fault, ctx)];
   if (member === 'leader') {
     const leader = await ctx.etcdLeader();
     return candidates.filter((c) => c.name === leader);
@@ -128,10 +136,24 @@ export async function pickTargets<T extends { name: string; role: Role }>(compon
   return selectTargets(candidates, fault.target.mode, draw);
 }
 
+/** The active instance of the fault's coordinator role, as the cluster itself says (its etcd session). */
+async function activeOf<T extends { name: string; coordinatorRoles?: readonly CoordinatorRole[] }>(candidates: readonly T[], fault: FaultSpec, ctx: TargetResolver): Promise<T> {
+  // Without active-standby each coordinator role runs once, and that one is the active one.
+  if (candidates.length === 1) return candidates[0]!;
+  const role = fault.target.coordinator;
+  if (!role) throw new Error(`fault '${fault.name}': ${candidates.length} coordinator processes run; set target.coordinator to say whose active instance (rootcoord, datacoord, querycoord)`);
+  if (!ctx.activeCoordinator) throw new Error(`fault '${fault.name}': this platform cannot tell which ${role} instance is active`);
+  const name = await ctx.activeCoordinator(role);
+  const active = candidates.find((c) => c.name === name);
+  if (!active) throw new Error(`fault '${fault.name}': the active ${role} is '${name}', which is not among ${candidates.map((c) => c.name).join(', ')}`);
+  return active;
+}
+
 /** Applies a fault now; it heals after fault.duration, when the run's signal aborts, or when disposed. */
 export async function startFault(ctx: FaultContext, fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
   const targets = await faultTargets(ctx, fault);
-  return applyAndHold(fault, targets, (undo) => apply(ctx, fault, targets, undo), signal);
+  const active = await applyAndHold(fault, targets, (undo) => apply(ctx, fault, targets, undo), signal);
+  return Object.assign(active, { targets: targets.map((t) => t.name) });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack, StackUsage } from '../../core/platform.ts';
+import type { ActionProgress, ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack, StackUsage } from '../../core/platform.ts';
 import { directoryBytes, residentBytes } from './usage.ts';
 import type { ActionSpec, FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
@@ -11,9 +11,12 @@ import { MilvusStandalone, mergeConfig } from './milvus.ts';
 import { stateDir } from '../../supervise/home.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
-import { clusterFaultContext, startCluster, type ServiceSeeds } from './cluster.ts';
+import { clusterFaultContext, rollingUpgrade, startCluster, type ServiceSeeds } from './cluster.ts';
 import { assertSnapshotIntact, etcdSeed, minioSeed, takeColdSnapshot, type ColdSnapshotManifest, type ColdSnapshotSource } from './cold-snapshot.ts';
 import type { ManagedProcess } from '../../supervise/process.ts';
+
+/** Replaces every Milvus process of a cluster with another version, one at a time. */
+type RollingUpgrade = (version: string, signal: AbortSignal, progress: (step: ActionProgress) => void) => Promise<void>;
 import { localComponent, startFault, type FaultContext, type LocalComponent } from './faults.ts';
 import { PULSAR_VERSION, PulsarStandalone } from './pulsar.ts';
 import { SCALABLE_ROLES, type NodeScaler, type ScalableRole } from './scale.ts';
@@ -55,7 +58,8 @@ export class LocalPlatform implements Platform {
   private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack, seeds: ServiceSeeds): Promise<Stack> {
     const cluster = await startCluster(spec, ctx, journal, this.capabilities(), seeds);
     resources.use(cluster.resources);
-    const stack = new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move(), null, cluster.scaler, cluster.minio.dataDir);
+    const roll: RollingUpgrade = (version, signal, progress) => rollingUpgrade(cluster, version, signal, progress);
+    const stack = new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move(), null, cluster.scaler, cluster.minio.dataDir, roll);
     stack.snapshotSource = () => ({
       milvus: stack.milvusProcesses(),
       etcdEndpoint: cluster.etcd.members.find((m) => m.process.running)?.clientUrl ?? cluster.etcd.members[0]!.clientUrl,
@@ -148,6 +152,7 @@ class LocalStack implements Stack {
     private readonly scaler: NodeScaler | null = null,
     /** The MinIO data directory when it is not on a component volume. */
     private readonly objectStoreDir: string | null = null,
+    private readonly roll: RollingUpgrade | null = null,
   ) {
     this.milvusVersion = spec.milvusVersion;
     this.cluster = spec.topology === 'cluster';
@@ -185,8 +190,8 @@ class LocalStack implements Stack {
     return startFault(this.faults, this.cluster ? pulsarBrokerForMq(fault, this.messageQueue) : fault, signal);
   }
 
-  async perform(action: ActionSpec, signal: AbortSignal): Promise<void> {
-    if (action.action === 'upgrade') return this.upgrade(action, signal);
+  async perform(action: ActionSpec, signal: AbortSignal, progress: (step: ActionProgress) => void = () => undefined): Promise<void> {
+    if (action.action === 'upgrade') return this.upgrade(action, signal, progress);
     if (action.action === 'scale') return this.scale(action, signal);
     if (action.action !== 'restart') throw new Error(`the local platform's stacks do not perform '${action.action}'`);
     const role = this.cluster && this.messageQueue === 'pulsar' && action.target.role === 'mq' ? 'pulsar-broker' : action.target.role;
@@ -212,11 +217,27 @@ class LocalStack implements Stack {
     await this.scaler.scale(role as ScalableRole, action.replicas, signal);
   }
 
-  /** In place: the standalone server stops and the new version starts on the same etcd and MinIO data. */
-  private async upgrade(action: ActionSpec & { action: 'upgrade' }, signal: AbortSignal): Promise<void> {
+  /**
+   * Standalone: in place, the server stops and the new version starts on the same etcd and MinIO
+   * data. Cluster: rolling, one process at a time in Milvus Operator's order.
+   */
+  private async upgrade(action: ActionSpec & { action: 'upgrade' }, signal: AbortSignal, progress: (step: ActionProgress) => void): Promise<void> {
+    if (this.roll) {
+      if (Object.keys(action.config).length > 0) throw new Error('upgrade: milvus.yaml overrides for a rolling upgrade of the local cluster are not supported yet; remove config');
+      await this.roll(action.version, signal, progress);
+      this.milvusVersion = action.version;
+      return;
+    }
     const standalone = this.faults.components.find((c) => c.upgrade);
-    if (!standalone?.upgrade) throw new Error('upgrade: the local cluster topology cannot roll its roles to another version yet; use topology standalone');
-    await standalone.upgrade(action.version, action.config, signal);
+    if (!standalone?.upgrade) throw new Error('upgrade: this stack has no Milvus to upgrade');
+    progress({ at: 'start', role: 'standalone', instance: standalone.name });
+    try {
+      const stopped = await standalone.upgrade(action.version, action.config, signal);
+      progress({ at: 'end', role: 'standalone', instance: standalone.name, outcome: 'ok', ...stopped });
+    } catch (err) {
+      progress({ at: 'end', role: 'standalone', instance: standalone.name, outcome: `failed: ${(err as Error).message}` });
+      throw err;
+    }
     this.milvusVersion = action.version;
   }
 

@@ -9,6 +9,7 @@ export type MilvusRole =
   | 'rootcoord'
   | 'datacoord'
   | 'querycoord'
+  | 'indexcoord'
   | 'proxy'
   | 'querynode'
   | 'datanode'
@@ -19,13 +20,27 @@ const DOMAIN: Record<MilvusRole, string> = {
   rootcoord: 'rootCoord',
   datacoord: 'dataCoord',
   querycoord: 'queryCoord',
+  indexcoord: 'indexCoord',
   proxy: 'proxy',
   querynode: 'queryNode',
   datanode: 'dataNode',
   indexnode: 'indexNode',
 };
 
-const COORDINATORS = ['rootcoord', 'datacoord', 'querycoord'] as const;
+/**
+ * The coordinator roles a Milvus line runs, in the order Milvus Operator rolls them (its
+ * dependency graph: root, data, index, query coordinator; 2.3 folded the index coordinator into
+ * the data coordinator).
+ */
+export function coordinatorRoles(version: string): MilvusRole[] {
+  return /^2\.[0-2]\./.test(version) ? ['rootcoord', 'datacoord', 'indexcoord', 'querycoord'] : ['rootcoord', 'datacoord', 'querycoord'];
+}
+
+const COORDINATOR_SET: ReadonlySet<MilvusRole> = new Set(['rootcoord', 'datacoord', 'querycoord', 'indexcoord']);
+
+export function isCoordinator(role: MilvusRole): boolean {
+  return COORDINATOR_SET.has(role);
+}
 
 export interface MilvusClusterConfig {
   /** Address every process binds and registers in etcd (127.0.0.1 on loopback). */
@@ -43,6 +58,10 @@ export interface MilvusClusterConfig {
   gracefulStopSeconds?: number;
   /** The scenario's milvus.yaml overrides (nested objects), merged over everything above. */
   overrides?: Record<string, unknown>;
+  /** `<coordinator>.enableActiveStandby` for every coordinator role: each elects its active instance. */
+  activeStandby?: boolean;
+  /** Keys the version needs besides these (channel names, 2.2's missing defaults); these win. */
+  versionConfig?: Record<string, unknown>;
 }
 
 type YamlValue = string | number | boolean | readonly (string | number)[] | { [key: string]: YamlValue };
@@ -52,6 +71,7 @@ export function renderMilvusConfig(c: MilvusClusterConfig): string {
   const gracefulStopTimeout = c.gracefulStopSeconds ?? 30;
   const roleSections: Record<string, YamlValue> = Object.fromEntries(Object.values(DOMAIN).map((domain) => [domain, { ip: c.host }]));
   roleSections.queryNode = { ip: c.host, gracefulStopTimeout };
+  if (c.activeStandby) for (const domain of ['rootCoord', 'dataCoord', 'queryCoord', 'indexCoord']) roleSections[domain] = { ip: c.host, enableActiveStandby: true };
   const config: Record<string, YamlValue> = {
     etcd: {
       endpoints: c.etcdEndpoints,
@@ -78,16 +98,17 @@ export function renderMilvusConfig(c: MilvusClusterConfig): string {
     log: { level: 'info', format: 'text', stdout: true, file: { rootPath: '' } },
     ...roleSections,
   };
-  return toYaml(mergeOverrides(config, c.overrides ?? {}), 0);
+  // The version's keys under ours, the scenario's overrides over everything.
+  return toYaml(mergeInto(mergeInto(c.versionConfig ?? {}, config), (c.overrides ?? {}) as Record<string, YamlValue>), 0);
 }
 
-/** Nested objects merge key by key; scalars and lists replace. */
-function mergeOverrides(base: Record<string, YamlValue>, overrides: Record<string, unknown>): Record<string, YamlValue> {
-  const out: Record<string, YamlValue> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    const prev = out[key];
-    const nested = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-    out[key] = nested(value) && nested(prev) ? mergeOverrides(prev as Record<string, YamlValue>, value) : (value as YamlValue);
+/** base deep-merged with over (over wins; maps merge, everything else replaces). */
+function mergeInto(base: Record<string, unknown>, over: Record<string, YamlValue>): Record<string, YamlValue> {
+  const out: Record<string, YamlValue> = { ...(base as Record<string, YamlValue>) };
+  const isMap = (v: unknown): v is Record<string, YamlValue> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isMap(value) && isMap(current) ? mergeInto(current, value) : value;
   }
   return out;
 }
@@ -123,6 +144,10 @@ export const GLOG_CONF = '--logtostderr=true\n--minloglevel=1\n';
 export interface ClusterLayout {
   /** 'mixture': one process runs all coordinators; 'separate': one process per coordinator. */
   coordinators: 'mixture' | 'separate';
+  /** Instances of each coordinator process (2: active-standby); default 1. */
+  coordinatorReplicas?: number;
+  /** The coordinator roles to run (coordinatorRoles(version)); default 2.3's three. */
+  coordinatorRoles?: readonly MilvusRole[];
   proxies: number;
   queryNodes: number;
   dataNodes: number;
@@ -156,10 +181,12 @@ interface Instance {
 function instances(layout: ClusterLayout): Instance[] {
   const replicas = (role: MilvusRole, count: number): Instance[] =>
     Array.from({ length: count }, (_, i) => ({ name: `${role}-${i + 1}`, serverType: role, flags: [], roles: [role] }));
+  const roles = [...(layout.coordinatorRoles ?? coordinatorRoles('2.3'))];
+  const copies = layout.coordinatorReplicas ?? 1;
   const coordinators: Instance[] =
     layout.coordinators === 'mixture'
-      ? [{ name: 'coordinators', serverType: 'mixture', flags: COORDINATORS.map((r) => `-${r}=true`), roles: [...COORDINATORS] }]
-      : COORDINATORS.map((role) => ({ name: role, serverType: role, flags: [], roles: [role] }));
+      ? Array.from({ length: copies }, (_, i) => ({ name: copies === 1 ? 'coordinators' : `coordinators-${i + 1}`, serverType: 'mixture', flags: roles.map((r) => `-${r}=true`), roles }))
+      : roles.flatMap((role) => replicas(role, copies));
   return [
     ...coordinators,
     ...replicas('datanode', layout.dataNodes),
@@ -241,4 +268,56 @@ export function clusterProcessSpecs(o: ClusterProcessOptions): MilvusProcess[] {
       runDir,
     };
   });
+}
+
+/** The etcd key where Milvus keeps the session of a coordinator role's active instance. */
+export function activeSessionKey(etcdRootPath: string, role: MilvusRole): string {
+  return `${etcdRootPath}/meta/session/${role}`;
+}
+
+/**
+ * The process whose session a coordinator role's active key holds: Milvus writes the active
+ * instance's session (its ServerName and its gRPC Address) there, whether or not it runs
+ * active-standby. Null when the key names no process of ours (e.g. a stale session).
+ */
+export function activeProcess(sessionJson: string, role: MilvusRole, processes: readonly MilvusProcess[]): MilvusProcess | null {
+  let session: { ServerName?: string; Address?: string };
+  try {
+    session = JSON.parse(sessionJson) as typeof session;
+  } catch {
+    throw new Error(`the ${role} session in etcd is not JSON: ${sessionJson.slice(0, 200)}`);
+  }
+  if (session.ServerName !== undefined && session.ServerName !== role) throw new Error(`the ${role} session in etcd names server '${session.ServerName}'`);
+  return processes.find((p) => p.ports[role] !== undefined && `${p.host}:${p.ports[role]}` === session.Address) ?? null;
+}
+
+/**
+ * The order a rolling upgrade replaces processes in: Milvus Operator's dependency graph for
+ * 2.2/2.3 (root, data, index, query coordinator; then index, query and data nodes, which it rolls
+ * side by side and we roll one process at a time; the proxy last). A mixture process stands where
+ * the coordinators do, as Operator's mixcoord graph has it. Within a role, name order (the caller
+ * puts a standby before its active instance).
+ */
+export function rollOrder(processes: readonly MilvusProcess[]): MilvusProcess[] {
+  const rank = (p: MilvusProcess): number => {
+    if (p.roles.length > 1) return 0;
+    return ROLL_RANK[p.roles[0]!];
+  };
+  return [...processes].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+const ROLL_RANK: Record<MilvusRole, number> = { rootcoord: 0, datacoord: 1, indexcoord: 2, querycoord: 3, indexnode: 4, querynode: 5, datanode: 6, proxy: 7 };
+
+/**
+ * Rows a query node serves, from its Prometheus text: the sum of `milvus_querynode_entity_num`
+ * (every collection, partition and segment state); null when the metric is not there.
+ */
+export function servedRows(metricsText: string): number | null {
+  let total: number | null = null;
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith('milvus_querynode_entity_num')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) total = (total ?? 0) + value;
+  }
+  return total;
 }
