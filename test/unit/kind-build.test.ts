@@ -8,6 +8,8 @@ import {
   KUBERNETES_VERSION, parseKubeVersion, renderKubeGoMod, renderKubeToolsGo, renderWrapperGoMod, STAGING_MODULES, stagingVersion,
   versionLdflags,
 } from '../../src/platform/kind/build-plan.ts';
+import { parse } from 'yaml';
+import { renderLocalKindConfig } from '../../src/platform/kind/cluster-plan.ts';
 import { controlPlaneImages, DEFAULT_CNI_MANIFEST, renderCniConflist, renderNodeSetupScript } from '../../src/platform/kind/node-plan.ts';
 
 test('the Kubernetes version is pinned to 1.34 (this host mounts cgroup v1; kubelet 1.35+ refuses it by default)', () => {
@@ -114,4 +116,13 @@ test('the node setup writes the version kind reads, pins the sandbox image and t
   assert.match(s, /sandbox_image = "registry\.k8s\.io\/pause:3\.10\.1"/);
   assert.match(s, /images import --all-platforms --no-unpack/);
   assert.match(s, /io\.cri-containerd\.pinned=pinned/);
+});
+
+test('the local kind config names the built node image on every node and refuses bad names', () => {
+  const yaml = parse(renderLocalKindConfig({ name: 'drill-kind', nodeImage: 'localhost/drill-kind/node:v1.34.2-abc', workers: 2 })) as { name: string; nodes: { role: string; image: string }[] };
+  assert.equal(yaml.name, 'drill-kind');
+  assert.deepEqual(yaml.nodes.map((n) => n.role), ['control-plane', 'worker', 'worker']);
+  for (const n of yaml.nodes) assert.equal(n.image, 'localhost/drill-kind/node:v1.34.2-abc');
+  assert.throws(() => renderLocalKindConfig({ name: 'Drill_Kind', nodeImage: 'x', workers: 0 }), /cluster name 'Drill_Kind'/);
+  assert.throws(() => renderLocalKindConfig({ name: 'd', nodeImage: 'x', workers: -1 }), /workers must be/);
 });
