@@ -4,7 +4,7 @@
 // already built for the same inputs, so a second run takes seconds. Writes kind/current.json,
 // which names what was built (read by the kind integration test and the kind platform).
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildContext, buildGoTool, buildKind, buildKubernetes, goVersion, type Part } from '../src/platform/kind/build.ts';
 import {
@@ -13,6 +13,7 @@ import {
 import { buildControlPlaneImages, buildDebianImage, buildNodeImage, buildPause, moduleDir } from '../src/platform/kind/node-image.ts';
 import { NODE_PACKAGES, SMALL_PACKAGES } from '../src/platform/kind/node-plan.ts';
 import { currentBuildFile, type KindBuild } from '../src/platform/kind/installed.ts';
+import { HOST_MODULES_DIR } from '../src/platform/kind/cluster.ts';
 
 const started = Date.now();
 const ctx = buildContext((m) => console.error(`[setup kind] ${m}`));
@@ -26,6 +27,10 @@ const step = async (p: Promise<Part>): Promise<Part> => {
 
 try {
   const go = goVersion();
+  if (!existsSync(HOST_MODULES_DIR)) {
+    ctx.log(`creating an empty ${HOST_MODULES_DIR}: kind mounts it into every node, and this kernel has its modules built in`);
+    mkdirSync(HOST_MODULES_DIR, { recursive: true });
+  }
   ctx.log(`${go}; building into ${join(ctx.home, 'kind')} (logs: ${ctx.logs})`);
   const kind = await step(buildKind(ctx, go));
   const kube = await step(buildKubernetes(ctx, version, go));

@@ -2,7 +2,7 @@
 // Podman provider. The kubeconfig goes to a file of the drill home, never the user's own, so a
 // drill cluster is only ever reached by naming that file and its context.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installedKind, type KindBuild } from './installed.ts';
 import { SETUP_KIND_COMMAND } from './build.ts';
@@ -44,9 +44,25 @@ function runKind(build: KindBuild, args: string[], log: (line: string) => void):
   });
 }
 
+/**
+ * kind's Podman provider bind-mounts /lib/modules into every node, unconditionally; a host whose
+ * kernel has its modules built in (this one) has no such folder, and `podman run` then fails with
+ * "statfs /lib/modules: no such file or directory". setup:kind creates it, empty.
+ */
+export const HOST_MODULES_DIR = '/lib/modules';
+
+export function hostProblems(): string[] {
+  const problems: string[] = [];
+  if (!existsSync(HOST_MODULES_DIR)) problems.push(`${HOST_MODULES_DIR} does not exist, and kind mounts it into every node; run '${SETUP_KIND_COMMAND}' (creates it empty) or 'mkdir -p ${HOST_MODULES_DIR}'`);
+  if (spawnSync('podman', ['--version']).status !== 0) problems.push("podman is not installed; run 'npm run setup' (installs Debian's podman with runc)");
+  return problems;
+}
+
 /** `retain` keeps failed nodes for inspection (kind --retain); delete them with deleteCluster. */
 export async function createCluster(o: { home: string; name: string; workers?: number; log: (line: string) => void; waitSeconds?: number; retain?: boolean }): Promise<KindCluster> {
   const build = requireKindBuild(o.home);
+  const problems = hostProblems();
+  if (problems.length > 0) throw new Error(`kind cannot create a cluster on this host:\n  ${problems.join('\n  ')}`);
   const files = clusterFiles(o.home, o.name);
   mkdirSync(files.dir, { recursive: true });
   writeFileSync(files.config, renderLocalKindConfig({ name: o.name, nodeImage: build.nodeImage, workers: o.workers ?? 0 }));
