@@ -11,7 +11,7 @@ import {
   COREDNS_TOOL, CRICTL_TOOL, ETCD_TOOL, KIND_VERSION, kubeadmImageMismatch, KUBERNETES_VERSION,
 } from '../src/platform/kind/build-plan.ts';
 import { buildControlPlaneImages, buildDebianImage, buildNodeImage, buildPause, moduleDir } from '../src/platform/kind/node-image.ts';
-import { NODE_PACKAGES, SMALL_PACKAGES } from '../src/platform/kind/node-plan.ts';
+import { NODE_PACKAGES, renderNetAgentScript, SMALL_PACKAGES } from '../src/platform/kind/node-plan.ts';
 import { currentBuildFile, type KindBuild } from '../src/platform/kind/installed.ts';
 import { HOST_MODULES_DIR } from '../src/platform/kind/cluster.ts';
 
@@ -53,7 +53,10 @@ try {
     corednsBin: join(coredns.dir, 'bin', 'coredns'),
     pauseBin: join(pause.dir, 'bin', 'pause'),
     smallImage: small.ref,
+    netAgentScript: join(ctx.home, 'kind', 'node-files', 'drill-kind-net'),
   };
+  mkdirSync(join(ctx.home, 'kind', 'node-files'), { recursive: true });
+  writeFileSync(imageInputs.netAgentScript, renderNetAgentScript(), { mode: 0o755 });
   const images = await step(buildControlPlaneImages(ctx, imageInputs, version));
   const node = await buildNodeImage(ctx, { ...imageInputs, crictlBin: join(crictl.dir, 'bin', 'crictl'), nodeBaseImage: nodeBase.ref }, images.dir, version);
   parts.push({ name: 'node-image', dir: node.ref, built: node.built, seconds: node.seconds });

@@ -10,7 +10,7 @@ import {
 } from '../../src/platform/kind/build-plan.ts';
 import { parse } from 'yaml';
 import { renderLocalKindConfig } from '../../src/platform/kind/cluster-plan.ts';
-import { controlPlaneImages, DEFAULT_CNI_MANIFEST, renderCniConflist, renderNodeSetupScript } from '../../src/platform/kind/node-plan.ts';
+import { controlPlaneImages, NET_AGENT_IMAGE, renderCniConflist, renderNetAgentScript, renderNetManifest, renderNodeSetupScript } from '../../src/platform/kind/node-plan.ts';
 
 test('the Kubernetes version is pinned to 1.34 (this host mounts cgroup v1; kubelet 1.35+ refuses it by default)', () => {
   assert.equal(parseKubeVersion(KUBERNETES_VERSION).minor, '34');
@@ -95,8 +95,8 @@ test('the images built match what kubeadm asks for, and a difference is named', 
 });
 
 test('each control-plane image is tagged as kubeadm expects and copies the binary it runs', () => {
-  const specs = controlPlaneImages({ kubernetesBin: '/k/bin', etcdBin: '/e/etcd', corednsBin: '/c/coredns', pauseBin: '/p/pause', smallImage: 'localhost/drill-kind/debian-small:1' }, 'v1.34.2');
-  assert.deepEqual(specs.flatMap((s) => s.tags).sort(), expectedKubeadmImages('v1.34.2').sort());
+  const specs = controlPlaneImages({ kubernetesBin: '/k/bin', etcdBin: '/e/etcd', corednsBin: '/c/coredns', pauseBin: '/p/pause', smallImage: 'localhost/drill-kind/debian-small:1', netAgentScript: '/n/agent' }, 'v1.34.2');
+  assert.deepEqual(specs.flatMap((s) => s.tags).filter((t) => t !== NET_AGENT_IMAGE).sort(), expectedKubeadmImages('v1.34.2').sort());
   for (const s of specs) {
     for (const f of s.files) assert.match(s.containerfile, new RegExp(`^COPY ${f.at} `, 'm'));
   }
@@ -107,7 +107,26 @@ test('the node CNI configuration is a ptp + host-local list on the pod subnet', 
   const conf = JSON.parse(renderCniConflist('10.244.0.0/16'));
   assert.equal(conf.plugins[0].type, 'ptp');
   assert.deepEqual(conf.plugins[0].ipam.ranges, [[{ subnet: '10.244.0.0/16' }]]);
-  assert.match(DEFAULT_CNI_MANIFEST, /^kind: ConfigMap$/m);
+});
+
+test('the pod-network agent is valid bash whose CNI template becomes the node\'s configuration', () => {
+  const script = renderNetAgentScript();
+  const check = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stderr);
+  const template = /^template='([\s\S]*?)'$/m.exec(script)?.[1];
+  assert.ok(template, 'the script carries the CNI template');
+  assert.deepEqual(JSON.parse(template.replace('__SUBNET__', '10.244.1.0/24')), JSON.parse(renderCniConflist('10.244.1.0/24')));
+  assert.match(script, /ip route replace "\$cidr" via "\$ip"/);
+});
+
+test('the network manifest runs the agent on every node from the pinned image, never pulled', () => {
+  const docs = renderNetManifest().split(/^---$/m).map((d) => parse(d) as { kind: string; spec?: { template: { spec: { containers: { image: string; imagePullPolicy: string }[]; hostNetwork: boolean; tolerations: unknown[] } } } });
+  assert.deepEqual(docs.map((d) => d.kind), ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'DaemonSet']);
+  const pod = docs[3]!.spec!.template.spec;
+  assert.equal(pod.containers[0]!.image, NET_AGENT_IMAGE);
+  assert.equal(pod.containers[0]!.imagePullPolicy, 'Never');
+  assert.equal(pod.hostNetwork, true);
+  assert.deepEqual(pod.tolerations, [{ operator: 'Exists' }]);
 });
 
 test('the node setup writes the version kind reads, pins the sandbox image and tags imported images', () => {

@@ -5,14 +5,14 @@
 // build time (a build container runs containerd, `ctr images import`, then is committed).
 // Everything it creates in podman is named drill-kind*.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aptSourcesFile } from '../containers/images.ts';
 import { cached, runNice, type BuildContext, type Part } from './build.ts';
 import { buildDir, cacheKey, KIND_MODULE, KIND_VERSION, KUBE_COMMANDS, PAUSE_VERSION } from './build-plan.ts';
 import {
   controlPlaneImages, NODE_PACKAGES, nodeImageRef, renderCniConflist, SMALL_PACKAGES, DEBIAN_SUITE, type ImageSpec, type ImageInputs,
-  renderNodeSetupScript, DEFAULT_CNI_MANIFEST,
+  renderNodeSetupScript, renderNetManifest,
 } from './node-plan.ts';
 
 function podman(args: string[]): { status: number; stdout: string; stderr: string } {
@@ -80,7 +80,7 @@ export interface NodeInputs extends ImageInputs {
 /** The control-plane images, as archives under the drill home. */
 export function buildControlPlaneImages(ctx: BuildContext, inputs: ImageInputs, version: string): Promise<Part> {
   const specs = controlPlaneImages(inputs, version);
-  const key = cacheKey(...specs.map((s) => s.containerfile + s.files.map((f) => f.from).join(',')));
+  const key = cacheKey(...specs.map((s) => s.containerfile + s.files.map((f) => f.from).join(',')), readFileSync(inputs.netAgentScript, 'utf8'));
   const dir = buildDir(ctx.home, 'images', 'v1', key);
   return cached(ctx, 'images', dir, async (scratch) => {
     for (const spec of specs) {
@@ -95,7 +95,7 @@ export function buildControlPlaneImages(ctx: BuildContext, inputs: ImageInputs, 
 export async function buildNodeImage(ctx: BuildContext, inputs: NodeInputs, imagesDir: string, version: string): Promise<{ ref: string; seconds: number; built: boolean }> {
   const kindFiles = join(moduleDir(KIND_MODULE, KIND_VERSION), 'images/base/files');
   const setup = renderNodeSetupScript(version);
-  const key = cacheKey(inputs.nodeBaseImage, imagesDir, inputs.kubernetesBin, inputs.crictlBin ?? '', setup, renderCniConflist('10.244.0.0/16'), DEFAULT_CNI_MANIFEST, KIND_VERSION);
+  const key = cacheKey(inputs.nodeBaseImage, imagesDir, inputs.kubernetesBin, inputs.crictlBin ?? '', setup, renderCniConflist('10.244.0.0/16'), renderNetManifest(), KIND_VERSION);
   const ref = nodeImageRef(version, key);
   if (imageExists(ref)) {
     ctx.log(`node image: cached (${ref})`);
@@ -120,7 +120,7 @@ export async function buildNodeImage(ctx: BuildContext, inputs: NodeInputs, imag
     mkdirSync(tmp, { recursive: true });
     writeFileSync(join(tmp, 'setup.sh'), setup);
     writeFileSync(join(tmp, '10-drill-ptp.conflist'), renderCniConflist('10.244.0.0/16'));
-    writeFileSync(join(tmp, 'default-cni.yaml'), DEFAULT_CNI_MANIFEST);
+    writeFileSync(join(tmp, 'default-cni.yaml'), renderNetManifest());
     await cp(join(tmp, 'setup.sh'), '/kind/drill-setup.sh');
     await cp(join(tmp, '10-drill-ptp.conflist'), '/etc/cni/net.d/10-drill-ptp.conflist');
     await cp(join(tmp, 'default-cni.yaml'), '/kind/manifests/default-cni.yaml');

@@ -35,6 +35,8 @@ export interface ImageInputs {
   corednsBin: string;
   pauseBin: string;
   smallImage: string;
+  /** The file holding renderNetAgentScript()'s text. */
+  netAgentScript: string;
 }
 
 const PATH_ENV = 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -66,6 +68,12 @@ export function controlPlaneImages(i: ImageInputs, version = 'v1.34.2'): ImageSp
       tags: [`registry.k8s.io/coredns/coredns:${COREDNS_TOOL.version}`],
     },
     {
+      name: 'net',
+      containerfile: [`FROM ${i.smallImage}`, PATH_ENV, 'COPY kubectl /usr/local/bin/kubectl', 'COPY drill-kind-net /usr/local/bin/drill-kind-net', ''].join('\n'),
+      files: [{ from: k8s('kubectl'), at: 'kubectl' }, { from: i.netAgentScript, at: 'drill-kind-net' }],
+      tags: [NET_AGENT_IMAGE],
+    },
+    {
       name: 'pause',
       containerfile: ['FROM scratch', 'COPY pause /pause', 'USER 65535:65535', 'ENTRYPOINT ["/pause"]', ''].join('\n'),
       files: [{ from: i.pauseBin, at: 'pause' }],
@@ -90,17 +98,120 @@ export function renderCniConflist(podSubnet: string): string {
   }, null, 2) + '\n';
 }
 
-/** What kind applies as its CNI manifest: the network itself is the static file above. */
-export const DEFAULT_CNI_MANIFEST = `# milvus-drill's kind node image: pod networking is a static ptp CNI configuration
-# (/etc/cni/net.d/10-drill-ptp.conflist), written when the image was built.
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: drill-kind-cni
-  namespace: kube-system
-data:
-  conflist: /etc/cni/net.d/10-drill-ptp.conflist
+/** The pod-network agent's image, pinned in the node's containerd (never pulled). */
+export const NET_AGENT_IMAGE = 'localhost/drill-kind/net:v1';
+
+/**
+ * The pod-network agent (what kindnetd does for kind, which cannot be obtained here): on each
+ * node, it writes the CNI configuration for that node's pod subnet and routes every other node's
+ * pod subnet via that node's address. It polls the node list every few seconds with kubectl.
+ */
+export function renderNetAgentScript(): string {
+  const conflist = renderCniConflist('__SUBNET__').trim().replace(/'/g, `'"'"'`);
+  return `#!/bin/bash
+# milvus-drill's pod-network agent for kind nodes built here (see src/platform/kind/node-plan.ts).
+set -u
+conf=/etc/cni/net.d/10-drill-ptp.conflist
+template='${conflist}'
+while true; do
+  if nodes=$(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.podCIDR}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}'); then
+    while read -r name cidr ip; do
+      [ -n "\${cidr:-}" ] || continue
+      if [ "$name" = "$NODE_NAME" ]; then
+        want=\${template//__SUBNET__/$cidr}
+        if [ "$(cat "$conf" 2>/dev/null)" != "$want" ]; then
+          printf '%s\n' "$want" > "$conf.tmp" && mv "$conf.tmp" "$conf" && echo "pod subnet of $name: $cidr"
+        fi
+      elif [ -n "\${ip:-}" ]; then
+        ip route replace "$cidr" via "$ip" || echo "cannot route $cidr via $ip"
+      fi
+    done <<< "$nodes"
+  fi
+  sleep 5
+done
 `;
+}
+
+/** What kind applies as its CNI manifest: the agent above, as a DaemonSet on every node. */
+export function renderNetManifest(): string {
+  return `# milvus-drill's pod network for kind nodes built here: a static ptp CNI configuration written
+# into the node image for the first node, kept right for each node's pod subnet (and routes between
+# nodes) by this agent.
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: drill-kind-net
+  namespace: kube-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: drill-kind-net
+rules:
+  - apiGroups: [""]
+    resources: [nodes]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: drill-kind-net
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: drill-kind-net
+subjects:
+  - kind: ServiceAccount
+    name: drill-kind-net
+    namespace: kube-system
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: drill-kind-net
+  namespace: kube-system
+  labels:
+    app: drill-kind-net
+spec:
+  selector:
+    matchLabels:
+      app: drill-kind-net
+  template:
+    metadata:
+      labels:
+        app: drill-kind-net
+    spec:
+      hostNetwork: true
+      serviceAccountName: drill-kind-net
+      priorityClassName: system-node-critical
+      tolerations:
+        - operator: Exists
+      containers:
+        - name: agent
+          image: ${NET_AGENT_IMAGE}
+          imagePullPolicy: Never
+          command: [/bin/bash, /usr/local/bin/drill-kind-net]
+          env:
+            - name: NODE_NAME
+              valueFrom:
+                fieldRef:
+                  fieldPath: spec.nodeName
+          securityContext:
+            privileged: true
+          resources:
+            requests:
+              cpu: 10m
+              memory: 20Mi
+          volumeMounts:
+            - name: cni-cfg
+              mountPath: /etc/cni/net.d
+      volumes:
+        - name: cni-cfg
+          hostPath:
+            path: /etc/cni/net.d
+            type: DirectoryOrCreate
+`;
+}
 
 /**
  * Finishes the node inside the build container: the steps of kind's base Dockerfile (systemd
