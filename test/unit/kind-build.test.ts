@@ -135,6 +135,7 @@ test('the node setup writes the version kind reads, pins the sandbox image and t
   assert.match(s, /sandbox_image = "registry\.k8s\.io\/pause:3\.10\.1"/);
   assert.match(s, /images import --all-platforms --no-unpack/);
   assert.match(s, /io\.cri-containerd\.pinned=pinned/);
+  assert.match(s, /restrict_oom_score_adj = true/, 'root here cannot lower oom_score_adj (no CAP_SYS_RESOURCE)');
 });
 
 test('the local kind config names the built node image on every node and refuses bad names', () => {

@@ -233,6 +233,11 @@ ln -sf /usr/lib/systemd/systemd /sbin/init
 systemctl enable kubelet.service containerd.service undo-mount-hacks.service
 systemctl mask systemd-binfmt.service
 sed -i 's#sandbox_image = .*#sandbox_image = "registry.k8s.io/pause:${PAUSE_VERSION}"#' /etc/containerd/config.toml
+# Root on this host lacks CAP_SYS_RESOURCE, so no process may lower its oom_score_adj: without
+# this, runc fails every pod sandbox (kubelet asks -998) with "can't get final child's PID from
+# pipe: EOF". Restricted, containerd clamps the score to its own, as kind does for rootless.
+sed -i 's#restrict_oom_score_adj = false#restrict_oom_score_adj = true#' /etc/containerd/config.toml
+grep -q 'restrict_oom_score_adj = true' /etc/containerd/config.toml
 ctr oci spec \\
   | jq '.hooks.createContainer[.hooks.createContainer| length] |= . + {"path": "/kind/bin/mount-product-files.sh"}' \\
   | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json
