@@ -59,7 +59,7 @@ try {
   writeFileSync(imageInputs.netAgentScript, renderNetAgentScript(), { mode: 0o755 });
   const images = await step(buildControlPlaneImages(ctx, imageInputs, version));
   const node = await buildNodeImage(ctx, { ...imageInputs, crictlBin: join(crictl.dir, 'bin', 'crictl'), nodeBaseImage: nodeBase.ref }, images.dir, version);
-  parts.push({ name: 'node-image', dir: node.ref, built: node.built, seconds: node.seconds });
+  parts.push({ name: 'node-image', dir: node.ref, built: node.built, seconds: node.seconds, buildSeconds: node.seconds });
   const build: KindBuild = {
     kubernetesVersion: version,
     kindVersion: KIND_VERSION,
@@ -67,7 +67,7 @@ try {
     kubectl: join(kubeBin, 'kubectl'),
     nodeImage: node.ref,
     builtAt: new Date().toISOString(),
-    seconds: Object.fromEntries(parts.map((p) => [p.name, Math.round(p.seconds)])),
+    seconds: Object.fromEntries(parts.map((p) => [p.name, Math.round(p.buildSeconds)])),
   };
   writeFileSync(currentBuildFile(ctx.home), JSON.stringify(build, null, 2) + '\n');
   const total = (Date.now() - started) / 1000;

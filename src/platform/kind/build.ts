@@ -21,6 +21,8 @@ export interface Part {
   dir: string;
   built: boolean;
   seconds: number;
+  /** Seconds its last real build took (recorded beside it), whether or not it was built now. */
+  buildSeconds: number;
 }
 
 export interface BuildContext {
@@ -72,7 +74,8 @@ export function runNice(ctx: BuildContext, step: string, command: string, args: 
 export async function cached(ctx: BuildContext, name: string, dir: string, build: (scratch: string) => Promise<void>): Promise<Part> {
   if (existsSync(join(dir, '.done'))) {
     ctx.log(`${name}: cached (${dir})`);
-    return { name, dir, built: false, seconds: 0 };
+    const recorded = JSON.parse(readFileSync(join(dir, '.done'), 'utf8')) as { seconds?: number };
+    return { name, dir, built: false, seconds: 0, buildSeconds: recorded.seconds ?? 0 };
   }
   const started = Date.now();
   const scratch = `${dir}.part`;
@@ -85,7 +88,7 @@ export async function cached(ctx: BuildContext, name: string, dir: string, build
   rmSync(dir, { recursive: true, force: true });
   renameSync(scratch, dir);
   ctx.log(`${name}: built in ${seconds.toFixed(0)} s`);
-  return { name, dir, built: true, seconds };
+  return { name, dir, built: true, seconds, buildSeconds: seconds };
 }
 
 /** kind, from its Go module, with `go install`. */

@@ -13,7 +13,7 @@ export interface KindBuild {
   /** Podman image reference of the node image. */
   nodeImage: string;
   builtAt: string;
-  /** Seconds each part took when it was last built (0: it was cached). */
+  /** Seconds each part took when it was last built (the node image: 0 when it was cached). */
   seconds: Record<string, number>;
 }
 

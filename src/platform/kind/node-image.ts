@@ -6,7 +6,7 @@
 // Everything it creates in podman is named drill-kind*.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { aptSourcesFile } from '../containers/images.ts';
 import { cached, runNice, type BuildContext, type Part } from './build.ts';
 import { buildDir, cacheKey, KIND_MODULE, KIND_VERSION, KUBE_COMMANDS, PAUSE_VERSION } from './build-plan.ts';
@@ -80,7 +80,8 @@ export interface NodeInputs extends ImageInputs {
 /** The control-plane images, as archives under the drill home. */
 export function buildControlPlaneImages(ctx: BuildContext, inputs: ImageInputs, version: string): Promise<Part> {
   const specs = controlPlaneImages(inputs, version);
-  const key = cacheKey(...specs.map((s) => s.containerfile + s.files.map((f) => f.from).join(',')), readFileSync(inputs.netAgentScript, 'utf8'));
+  // Files are named relative to the drill home: their folders carry their own build keys.
+  const key = cacheKey(...specs.map((s) => s.containerfile + s.files.map((f) => f.from.replace(ctx.home, '~')).join(',')), readFileSync(inputs.netAgentScript, 'utf8'));
   const dir = buildDir(ctx.home, 'images', 'v1', key);
   return cached(ctx, 'images', dir, async (scratch) => {
     for (const spec of specs) {
@@ -95,7 +96,8 @@ export function buildControlPlaneImages(ctx: BuildContext, inputs: ImageInputs, 
 export async function buildNodeImage(ctx: BuildContext, inputs: NodeInputs, imagesDir: string, version: string): Promise<{ ref: string; seconds: number; built: boolean }> {
   const kindFiles = join(moduleDir(KIND_MODULE, KIND_VERSION), 'images/base/files');
   const setup = renderNodeSetupScript(version);
-  const key = cacheKey(inputs.nodeBaseImage, imagesDir, inputs.kubernetesBin, inputs.crictlBin ?? '', setup, renderCniConflist('10.244.0.0/16'), renderNetManifest(), KIND_VERSION);
+  // Parts are named by their own keys (the folder names), so the same inputs give the same image from any drill home.
+  const key = cacheKey(inputs.nodeBaseImage, basename(imagesDir), basename(dirname(inputs.kubernetesBin)), inputs.crictlBin ? basename(dirname(dirname(inputs.crictlBin))) : '', setup, renderCniConflist('10.244.0.0/16'), renderNetManifest(), KIND_VERSION);
   const ref = nodeImageRef(version, key);
   if (imageExists(ref)) {
     ctx.log(`node image: cached (${ref})`);
