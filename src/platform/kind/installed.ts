@@ -1,0 +1,32 @@
+// What `npm run setup:kind` built, as recorded in $MILVUS_DRILL_HOME/kind/current.json, and the
+// check that it is all still there.
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface KindBuild {
+  kubernetesVersion: string;
+  kindVersion: string;
+  /** Path of the kind binary. */
+  kind: string;
+  kubectl: string;
+  /** Podman image reference of the node image. */
+  nodeImage: string;
+  builtAt: string;
+  /** Seconds each part took when it was last built (the node image: 0 when it was cached). */
+  seconds: Record<string, number>;
+}
+
+export function currentBuildFile(home: string): string {
+  return join(home, 'kind', 'current.json');
+}
+
+/** The recorded build, or why it cannot be used (the caller names `npm run setup:kind` as the fix). */
+export function installedKind(home: string): { build: KindBuild } | { missing: string } {
+  const file = currentBuildFile(home);
+  if (!existsSync(file)) return { missing: `${file} does not exist (nothing built yet)` };
+  const build = JSON.parse(readFileSync(file, 'utf8')) as KindBuild;
+  for (const p of [build.kind, build.kubectl]) if (!existsSync(p)) return { missing: `${p} is gone` };
+  if (spawnSync('podman', ['image', 'exists', build.nodeImage]).status !== 0) return { missing: `podman has no image ${build.nodeImage}` };
+  return { build };
+}
