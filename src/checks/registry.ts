@@ -1,4 +1,5 @@
-import type { FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import type { DrReport, FaultWindow, Finding, OpLatency, PhaseStats, RecordedRun, ServerPhaseView, UpgradeStep } from '../core/types.ts';
+import { drReport, withoutLostWrites } from './dr.ts';
 import { upgradeSteps } from './upgrade.ts';
 import { detect } from './detectors.ts';
 import { durability, type DurabilityResult } from './durability.ts';
@@ -23,6 +24,7 @@ export interface Measures {
   server: ServerPhaseView[];
   security: SecurityResult | null;
   upgrades: UpgradeStep[];
+  dr: DrReport | null;
 }
 
 /** A check: a pure function of the recorded history that yields one measure. */
@@ -37,7 +39,8 @@ const define = <K extends keyof Measures>(measure: K, run: (input: CheckInput) =
 export const CHECKS: readonly Check[] = [
   define('phases', ({ run, truth }) => (truth ? phaseStats(run.history, truth) : [])),
   define('faults', ({ run }) => faultWindows(run.history, run.header.scenario.recovery.window)),
-  define('durability', ({ run }) => (run.history.ops.some((o) => o.phase === 'verify') ? durability(run.history.ops) : null)),
+  // After a restore, the writes between the backup point and the restore are expected loss (RPO), not durability failures.
+  define('durability', ({ run }) => (run.history.ops.some((o) => o.phase === 'verify') ? durability(withoutLostWrites(run.history.ops, run.history.events)) : null)),
   define('latencyByOp', ({ run }) => latencyByOp(run.history)),
   define('findings', ({ run }) => [
     ...detect(run.history, { expectedRows: run.header.scenario.dataset.rows, failingTailMs: run.header.scenario.recovery.window }),
@@ -46,9 +49,10 @@ export const CHECKS: readonly Check[] = [
   define('server', ({ run }) => serverView(run.scrapes, phaseWindows(run.history))),
   define('security', ({ run }) => securityResult(run.history.ops)),
   define('upgrades', ({ run }) => upgradeSteps(run.history, run.header.scenario.stack.milvusVersion)),
+  define('dr', ({ run, truth }) => drReport(run, truth)),
 ];
 
-const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [] };
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [], dr: null };
 
 /** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
 export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {

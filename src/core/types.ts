@@ -222,8 +222,16 @@ export type ActionSpec =
   | { action: 'destroy' }
   /** Bring up a new stack (a restore target, a DR site) that the drivers then follow. */
   | { action: 'up'; config: Record<string, unknown> }
-  | { action: 'backup'; name: string }
-  | { action: 'restore'; name: string }
+  /**
+   * A binlog backup of the collection (GC paused, flush, schema, partitions, indexes, segments,
+   * binlogs copied with a manifest of sizes and SHA-256s). dir: where it goes (default: under the
+   * run's work directory, removed with it).
+   */
+  | { action: 'backup'; name: string; dir?: string }
+  /** Restores a backup into the stack up now; verifyChecksums false skips the manifest check (to prove data verification catches damage). */
+  | { action: 'restore'; name: string; verifyChecksums?: boolean }
+  /** Damages a backup on purpose (a drill of the drill): flip bytes in, or remove, one object of the given binlog kind. */
+  | { action: 'damage-backup'; name: string; mode: 'flip' | 'remove'; object: 'insert' | 'delta' }
   /**
    * Replaces the server with another version on the same metadata and data (in place for
    * standalone). config: milvus.yaml overrides for the new version; rollback: a downgrade is
@@ -262,7 +270,14 @@ export type SloKind =
   /** The longest time without a successful search around any upgrade step (ms). */
   | 'downtime'
   /** Upgrade steps whose result is off: index missing or changed, server reporting another version. */
-  | 'upgrade';
+  | 'upgrade'
+  /** DR: rows acknowledged after the backup point (expected loss), and seconds from the point to the last of them. */
+  | 'rpoRows'
+  | 'rpoSeconds'
+  /** DR: ms from the destroy to the first good search window on the restored stack. */
+  | 'rto'
+  /** DR: restore verification items that failed (rows, deletes, versions, partition counts, index, partition key, recall, manifest). */
+  | 'restore';
 
 /**
  * A threshold relative to another phase of the same run: base × times + plus, where base is the

@@ -15,6 +15,7 @@ import type { BreachWatch } from './breach.ts';
 import type { GroundTruth } from './truth.ts';
 import type { RunSecurity } from './security.ts';
 import { securityResult } from '../checks/security.ts';
+import { DrBinlog } from './dr.ts';
 
 /** The Node SDK package the correctness driver imports. */
 const LOADED_SDK = '@zilliz/milvus2-sdk-node';
@@ -31,6 +32,10 @@ export interface StackSlot {
    * what the server reports (PyPI's 2.3.0 reports itself as 'v2.2-testing-…').
    */
   serverVersion: string;
+  /** While true the churn sends no writes (a backup's or a restore's exact cut); searches go on. */
+  writesHeld?: boolean;
+  /** Churn writes in flight, so holding writes can wait for them to end. */
+  writesInFlight?: Set<Promise<unknown>>;
 }
 
 export interface RunHostDeps {
@@ -58,9 +63,11 @@ export class RunHost implements StepHost {
   private stacksUp = 1;
   private afterUpgrade: Promise<void> = Promise.resolve();
   private readonly origin: number;
+  private readonly dr: DrBinlog;
 
   constructor(private readonly d: RunHostDeps) {
     this.origin = d.history.now();
+    this.dr = new DrBinlog({ history: d.history, slot: d.slot, workDir: d.workDir, scenario: d.s, log: d.log, writtenIds: () => writtenIds(d.history) });
   }
 
   now(): Millis {
@@ -154,6 +161,12 @@ export class RunHost implements StepHost {
         return this.d.security.probe(this.requireStack('security'), action.point);
       case 'upgrade':
         return this.upgrade(action, signal);
+      case 'backup':
+        return this.dr.backup(action, this.requireStack('backup'), this.requireDriver('backup'), signal);
+      case 'restore':
+        return this.dr.restore(action, this.requireStack('restore'), this.requireDriver('restore'), signal);
+      case 'damage-backup':
+        return this.dr.damage(action);
       default:
         return this.requireStack(action.action).perform(action, signal);
     }
@@ -236,6 +249,13 @@ export class RunHost implements StepHost {
     if (!this.d.slot.driver) throw new StepFailed(`${what}: no stack is up (it was destroyed)`);
     return this.d.slot.driver;
   }
+}
+
+/** Every id the run wrote so far: the initial rows and every churn target. */
+function writtenIds(history: HistoryRecorder): number[] {
+  const ids = new Set<number>();
+  for (const op of history.snapshot().ops) if (op.op === 'insert' || op.op === 'delete' || op.op === 'upsert') op.ids?.forEach((id) => ids.add(id));
+  return [...ids].sort((a, b) => a - b);
 }
 
 function expectOk(r: { outcome: string; error?: string }): void {

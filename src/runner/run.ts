@@ -156,7 +156,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
-  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: s.stack.milvusVersion };
+  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: s.stack.milvusVersion, writesHeld: false, writesInFlight: new Set() };
   const startProbes = (d: SdkDriver): void => {
     const probes = new AbortController();
     running.signal.addEventListener('abort', () => probes.abort(), { once: true });
@@ -165,7 +165,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   };
   startProbes(driver);
   const skipped = new Set<string>();
-  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal, (op) => {
+  const churn = runChurn(s, () => (slot.writesHeld ? null : slot.driver), dataset, lengthMs, now, running.signal, (op) => {
     if (op !== 'upsert' || supportsUpsert(slot.serverVersion)) return false;
     if (!skipped.has(slot.serverVersion)) {
       skipped.add(slot.serverVersion);
@@ -173,6 +173,9 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
       log(`upserts skipped while the server is ${slot.serverVersion}: upsert arrived in Milvus 2.3`);
     }
     return true;
+  }, (write) => {
+    slot.writesInFlight!.add(write);
+    void write.finally(() => slot.writesInFlight!.delete(write));
   });
   const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
   const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });

@@ -272,8 +272,38 @@ export class SdkDriver implements AsyncDisposable {
     );
   }
 
-  async buildIndex(metric: string, signal: AbortSignal, timeoutMs = 600_000): Promise<OpRecord> {
-    const index = this.collection.index;
+  /** The SDK client itself, for the binlog backup (which records its own events). */
+  get milvus(): MilvusClient {
+    return this.client;
+  }
+
+  /** Rows per partition with Strong consistency (count(*) per partition); throws when the server refuses. */
+  async partitionCounts(timeoutMs = 30_000): Promise<Record<string, number>> {
+    const name = this.collection.name;
+    const parts = await withTimeout(this.client.showPartitions({ collection_name: name }), timeoutMs);
+    const out: Record<string, number> = {};
+    for (const p of parts.partition_names) {
+      const res = await withTimeout(this.client.query({ collection_name: name, partition_names: [p], output_fields: ['count(*)'], consistency_level: ConsistencyLevelEnum.Strong }), timeoutMs);
+      const { error } = statusError(res);
+      if (error) throw new Error(`count of partition ${p}: ${error}`);
+      out[p] = Number(res.data[0]?.['count(*)']);
+    }
+    return out;
+  }
+
+  /** The collection's partition key field and partition count as the server describes them. */
+  async partitionKey(timeoutMs = 10_000): Promise<{ field: string | null; partitions: number }> {
+    const desc = await withTimeout(this.client.describeCollection({ collection_name: this.collection.name }), timeoutMs);
+    const { error } = statusError(desc);
+    if (error) throw new Error(`describe collection: ${error}`);
+    const parts = await withTimeout(this.client.showPartitions({ collection_name: this.collection.name }), timeoutMs);
+    return { field: desc.schema.fields.find((f) => f.is_partition_key)?.name ?? null, partitions: parts.partition_names.length };
+  }
+
+  /** Builds the vector index: the scenario's, or `as` (a restored backup's type, metric and params). */
+  async buildIndex(metric: string, signal: AbortSignal, timeoutMs = 600_000, as?: { type: string; metric: string; params: Record<string, unknown> }): Promise<OpRecord> {
+    const index = as ? { type: as.type, params: as.params } : this.collection.index;
+    if (as) metric = as.metric;
     return this.call(
       'index',
       timeoutMs,
@@ -283,7 +313,7 @@ export class SdkDriver implements AsyncDisposable {
           field_name: 'vector',
           index_type: index.type,
           metric_type: metric,
-          params: index.params,
+          params: index.params as Record<string, number>,
         });
         if (statusError(created).error) return created;
         await waitFor(

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
+import type { ActiveFault, ClientTls, ComponentInfo, ObjectStoreAccess, Platform, RunContext, Stack } from '../../core/platform.ts';
 import type { ActionSpec, FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
 import { EtcdCluster } from './etcd.ts';
-import { MinioServer } from './minio.ts';
+import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
 import { MilvusStandalone } from './milvus.ts';
 import { stateDir } from '../../supervise/home.ts';
 import { DisposalStack } from '../../util/disposal.ts';
@@ -27,7 +27,8 @@ export { selectTargets } from './faults.ts';
 
 export class LocalPlatform implements Platform {
   readonly name = 'local';
-  readonly actions = ['restart', 'destroy', 'up', 'upgrade'] as const;
+  /** backup, restore and damage-backup are the runner's binlog backup, on the stack's MinIO. */
+  readonly actions = ['restart', 'destroy', 'up', 'upgrade', 'backup', 'restore', 'damage-backup'] as const;
 
   constructor(private readonly capabilities: () => LocalCapabilities = localCapabilities) {}
 
@@ -87,12 +88,19 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
     }),
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
-  return new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs));
+  const stack = new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs));
+  stack.objectStore = minio ? { endpoint: minio.address, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: 'milvus-drill', rootPath: 'files' } : null;
+  stack.httpUrl = milvus.metricsUrl.replace(/\/metrics$/, '');
+  stack.dataCoordAddress = milvus.dataCoordAddress;
+  return stack;
 }
 
 
 class LocalStack implements Stack {
   milvusVersion: string;
+  objectStore: ObjectStoreAccess | null = null;
+  httpUrl: string | null = null;
+  dataCoordAddress: string | null = null;
   private readonly cluster: boolean;
   private readonly messageQueue: StackSpec['messageQueue'];
 
