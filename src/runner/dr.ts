@@ -7,6 +7,7 @@ import type { SdkDriver } from '../workload/sdk.ts';
 import { binlogBackup, binlogRestore, objectPath, readBackup, type BackupTarget } from '../workload/binlog-backup.ts';
 import { DR_BACKUP, DR_DAMAGE, DR_RESTORE, type DrBackupNote, type DrRestoreNote } from '../checks/dr.ts';
 import type { StackSlot } from './host.ts';
+import { profileSpec } from '../dataset/index.ts';
 
 export interface DrDeps {
   history: HistoryRecorder;
@@ -36,7 +37,7 @@ export class DrBinlog {
     const pointAt = history.now();
     const index = (await driver.serverState()).index;
     const result = await binlogBackup(target(stack, driver), this.d.scenario.collection.name, action.name, dir, pointAt, signal);
-    const partitionCounts = await driver.partitionCounts();
+    const partitionCounts = await driver.partitionCounts(this.keyValues());
     const partitionKey = await driver.partitionKey();
     this.backups.set(action.name, dir);
     const m = result.manifest;
@@ -91,7 +92,7 @@ export class DrBinlog {
       const from = history.now();
       await driver.verifyDurability(this.d.writtenIds());
       note.lookups = { from, to: history.now() };
-      note.partitionCounts = await driver.partitionCounts();
+      note.partitionCounts = await driver.partitionCounts(this.keyValues());
       note.index = (await driver.serverState()).index;
       note.partitionKey = await driver.partitionKey();
     } catch (err) {
@@ -122,6 +123,12 @@ export class DrBinlog {
     }
     this.d.history.event('note', DR_DAMAGE, JSON.stringify({ name: action.name, mode: action.mode, key: victim.key }));
     this.d.log(`damage-backup: ${action.mode === 'flip' ? 'flipped 8 bytes in' : 'removed'} ${victim.key}`);
+  }
+
+  /** How many values the partition key takes: the profile's tenants, the generator's 10 categories, or a byte's worth. */
+  private keyValues(): number {
+    const key = this.d.scenario.collection.partitionKey?.field;
+    return key === 'tenant' ? profileSpec(this.d.scenario.dataset.profile).tenants : key === 'category' ? 10 : 256;
   }
 
   /** Holds the churn's writes and waits for those in flight; disposing releases them. */

@@ -207,7 +207,8 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
     else if (loadResult) recordLoad(loadResult as K6RunResult, history, log);
   }
   signal.throwIfAborted();
-  if (state.breach || !slot.driver) return;
+  // After a refused or failed restore the new stack holds no collection: nothing to look up.
+  if (state.breach || !slot.driver || state.stepFailure?.startsWith('restore:')) return;
   log('verifying durability: every row ever written, with Strong consistency');
   await verify(slot.driver, writtenIds(history), signal);
 }

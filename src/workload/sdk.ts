@@ -277,17 +277,26 @@ export class SdkDriver implements AsyncDisposable {
     return this.client;
   }
 
-  /** Rows per partition with Strong consistency (count(*) per partition); throws when the server refuses. */
-  async partitionCounts(timeoutMs = 30_000): Promise<Record<string, number>> {
+  /**
+   * Rows per partition with Strong consistency. With a partition key Milvus refuses queries naming
+   * partitions, so rows are counted per key value instead ('tenant=5'), values 0..keyValues-1.
+   */
+  async partitionCounts(keyValues: number, timeoutMs = 30_000): Promise<Record<string, number>> {
     const name = this.collection.name;
-    const parts = await withTimeout(this.client.showPartitions({ collection_name: name }), timeoutMs);
     const out: Record<string, number> = {};
-    for (const p of parts.partition_names) {
-      const res = await withTimeout(this.client.query({ collection_name: name, partition_names: [p], output_fields: ['count(*)'], consistency_level: ConsistencyLevelEnum.Strong }), timeoutMs);
+    const count = async (label: string, req: { partition_names?: string[]; expr?: string }): Promise<void> => {
+      const res = await withTimeout(this.client.query({ collection_name: name, ...req, output_fields: ['count(*)'], consistency_level: ConsistencyLevelEnum.Strong }), timeoutMs);
       const { error } = statusError(res);
-      if (error) throw new Error(`count of partition ${p}: ${error}`);
-      out[p] = Number(res.data[0]?.['count(*)']);
+      if (error) throw new Error(`count of ${label}: ${error}`);
+      out[label] = Number(res.data[0]?.['count(*)']);
+    };
+    const key = this.collection.partitionKey?.field;
+    if (key) {
+      for (let v = 0; v < keyValues; v++) await count(`${key}=${v}`, { expr: `${key} == ${v}` });
+      return out;
     }
+    const parts = await withTimeout(this.client.showPartitions({ collection_name: name }), timeoutMs);
+    for (const p of parts.partition_names) await count(p, { partition_names: [p] });
     return out;
   }
 
