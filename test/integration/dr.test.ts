@@ -7,7 +7,7 @@ import type { RunReport } from '../../src/core/types.ts';
 import { runCli } from '../support/cli.ts';
 
 /** scenarios/dr-restore.ts at a size CI affords: the same steps (backup, destroy, up, restore), fewer rows, shorter phases. */
-const REDUCED = ['--rows', '3000', '--set', 'dataset.queries=50', '--set', 'steps.0.duration=8s', '--set', 'steps.2.duration=4s', '--set', 'steps.7.duration=14s'];
+const REDUCED = ['--rows', '3000', '--set', 'dataset.queries=50', '--set', 'collection.partitionKey.partitions=4', '--set', 'steps.0.duration=5s', '--set', 'steps.2.duration=3s', '--set', 'steps.7.duration=12s'];
 
 test('reduced DR drill: binlog backup under churn, destroy, restore into a fresh stack, verify; RPO and RTO in the report', { timeout: 600_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'drill-dr-'));
