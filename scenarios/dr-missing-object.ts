@@ -19,7 +19,7 @@ export default defineScenario({
     consistency: 'Bounded',
   },
   dataset: { profile: 'sift-128', dim: 128, metric: 'L2', rows: 5_000, batchSize: 1_000, queries: 100 },
-  workload: { search: { every: '200ms', concurrency: 1, topK: 10, timeout: '3s' }, churn: { deletesPerSecond: 5, upsertsPerSecond: 5 } },
+  workload: { search: { every: '200ms', concurrency: 1, topK: 10, timeout: '3s' }, churn: { deletesPerSecond: 10, upsertsPerSecond: 0 } },
   steps: [
     { phase: 'steady', duration: '10s' },
     { action: 'backup', name: 'nightly', timeout: '5m' },
