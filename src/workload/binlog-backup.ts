@@ -230,12 +230,20 @@ async function describeIndexes(client: MilvusClient, collection: string): Promis
   return res.index_descriptions.map((d) => ({ field: d.field_name, name: d.index_name, params: Object.fromEntries(d.params.filter((p) => p.key !== 'mmap.enabled').map((p) => [p.key, String(p.value)])) }));
 }
 
-/** Flushes and waits for the flushed segments; the SDK's flushSync has no deadline. */
+/**
+ * Flushes and waits until the flush's timestamp is persisted on every channel (GetFlushState with
+ * flush_ts and the collection), not only the sealed segments: deletes aimed at segments flushed
+ * earlier wait in the data node's delete buffer, and a backup taken before they reach a delta log
+ * brings deleted rows back (seen here: one delete 4 s before the flush missing from the binlogs).
+ */
 async function flushAndWait(client: MilvusClient, collection: string, signal: AbortSignal): Promise<void> {
   const res = await client.flush({ collection_names: [collection] });
   expectOk(res, `flush ${collection}`);
   const segments = Object.values((res.coll_segIDs ?? {}) as Record<string, { data?: (number | string)[] }>).flatMap((s) => (s.data ?? []).map(Number));
-  await waitFor(async () => (await client.getFlushState({ segmentIDs: segments })).flushed, { what: `the flush of ${collection}`, timeoutMs: 120_000, intervalMs: 200, signal });
+  const flushTs = (res as { coll_flush_ts?: Record<string, string | number> }).coll_flush_ts?.[collection];
+  if (flushTs === undefined) throw new Error(`flush ${collection}: the server returned no flush timestamp, so the backup cannot wait for its deletes to be persisted`);
+  const request = { segmentIDs: segments, flush_ts: flushTs, collection_name: collection } as never;
+  await waitFor(async () => (await client.getFlushState(request)).flushed, { what: `the flush of ${collection} (every channel past its timestamp)`, timeoutMs: 120_000, intervalMs: 200, signal });
 }
 
 /**
