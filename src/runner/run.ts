@@ -157,6 +157,11 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const now = (): number => history.now();
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
   const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: s.stack.milvusVersion, writesHeld: false, writesInFlight: new Set() };
+  // A stack brought up by an 'up' step (and its driver) is the slot's: disposed before the first one.
+  resources.defer(async () => {
+    if (slot.driver && slot.driver !== driver) await slot.driver[Symbol.asyncDispose]();
+    if (slot.stack && slot.stack !== stack) await slot.stack[Symbol.asyncDispose]();
+  });
   const startProbes = (d: SdkDriver): void => {
     const probes = new AbortController();
     running.signal.addEventListener('abort', () => probes.abort(), { once: true });
