@@ -94,17 +94,22 @@ export function rtoRecallThreshold(slos: readonly SloSpec[]): number {
 }
 
 /**
- * The first window of `windowMs` after `from` in which every probe search succeeded with recall at
- * `threshold` (probes whose recall cannot be scored count on their outcome alone); it must have
- * been observed in full. Null: never.
+ * The first window of `windowMs` after `from` in which every probe search succeeded and their mean
+ * recall@k was at `threshold` (one query's recall varies too much to judge alone; probes whose
+ * recall cannot be scored count on their outcome alone). The window must have been observed in
+ * full: some probe started at or after its end. Null: never.
  */
-export function firstGoodWindow(probes: readonly OpRecord[], from: number, windowMs: number, good: (op: OpRecord) => boolean): { start: number; end: number } | null {
+export function firstGoodWindow(probes: readonly OpRecord[], from: number, windowMs: number, recall: (op: OpRecord) => number | null, threshold: number): { start: number; end: number } | null {
   const after = probes.filter((p) => p.start >= from).sort((a, b) => a.start - b.start);
-  let windowStart: number | null = null;
-  for (const probe of after) {
-    if (windowStart !== null && probe.start >= windowStart + windowMs) return { start: windowStart, end: windowStart + windowMs };
-    if (!good(probe)) windowStart = null;
-    else windowStart ??= probe.start;
+  for (let i = 0; i < after.length; i++) {
+    const start = after[i]!.start;
+    if (after[i]!.outcome !== 'ok') continue;
+    const endIdx = after.findIndex((p) => p.start >= start + windowMs);
+    if (endIdx < 0) return null;
+    const window = after.slice(i, endIdx);
+    if (window.some((p) => p.outcome !== 'ok')) continue;
+    const rs = window.map(recall).filter((r): r is number => r !== null);
+    if (rs.length === 0 || rs.reduce((a, b) => a + b, 0) / rs.length >= threshold) return { start, end: start + windowMs };
   }
   return null;
 }
@@ -190,12 +195,8 @@ export function drReport(run: RecordedRun, truth: Truth | null): DrReport | null
     const windowMs = s.recovery.window;
     const probes = ops.filter((o) => o.op === 'search' && o.source !== 'k6');
     const from = restore?.end ?? restore?.at ?? destroyAt;
-    const good = (o: OpRecord): boolean => {
-      if (o.outcome !== 'ok') return false;
-      const r = truth ? searchRecall(o, truth) : null;
-      return r === null || r >= threshold;
-    };
-    const window = restore?.error ? null : firstGoodWindow(probes, from, windowMs, good);
+    const recall = (o: OpRecord): number | null => (truth ? searchRecall(o, truth) : null);
+    const window = restore?.error ? null : firstGoodWindow(probes, from, windowMs, recall, threshold);
     report.rto = {
       ms: window ? window.start - destroyAt : null,
       firstGoodWindow: window,

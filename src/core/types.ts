@@ -618,7 +618,7 @@ export interface DrReport {
     lostBeforePoint: number;
   } | null;
   rto: {
-    /** From the destroy to the start of the first window of searches that all succeeded with recall at threshold; null: never. */
+    /** From the destroy to the start of the first window of searches that all succeeded, their mean recall@k at threshold; null: never. */
     ms: number | null;
     /** That window, on the restored stack. */
     firstGoodWindow: { start: number; end: number } | null;

@@ -128,9 +128,12 @@ test('RTO runs from the destroy to the first full window of good searches after 
   assert.match(slo!.reason, /21 s from destroy/);
 });
 
-test('a window not observed in full is no recovery', () => {
+test('a window not observed in full is no recovery; a window is judged on its mean recall, not on each search', () => {
   const probes = [0, 1000, 5000].map((start) => op({ op: 'search', start }));
-  assert.equal(firstGoodWindow(probes, 0, 10_000, () => true), null);
+  assert.equal(firstGoodWindow(probes, 0, 10_000, () => null, 0.9), null);
+  const more = [0, 2000, 4000, 6000, 8000, 10_000, 12_000, 14_000].map((start) => op({ op: 'search', start }));
+  const recalls = new Map(more.map((o, i) => [o, [0.5, 0.9, 1, 0.8, 1, 1, 1, 1][i]!]));
+  assert.deepEqual(firstGoodWindow(more, 0, 10_000, (o) => recalls.get(o) ?? null, 0.9), { start: 2000, end: 12_000 }, 'one query at 0.8 in a window averaging 0.94 is fine; the window with the 0.5 is not');
 });
 
 test('writes between the backup point and the restore are expected loss, not durability failures', () => {
