@@ -3,8 +3,8 @@ import { defineScenario } from '../src/scenario/define.ts';
 /**
  * A known restore failure, caught: on Milvus 2.3.5 rows upserted before a binlog backup are lost
  * when it is restored through bulk import with the backup option (the upsert's delete and insert
- * share a timestamp, and most upserted rows come back as neither version; measured here
- * 2026-11-29: 32 of 41 upserted rows missing, every other row intact). Same drill as
+ * share a timestamp, and some upserted rows come back as neither version; measured here
+ * 2026-11-29: 12 of 100 upserted rows missing, every other row intact). Same drill as
  * scenarios/dr-restore.ts with upserts in the churn; the scenario expects the restore
  * verification and durability to be missed, so it passes only while the drill catches the loss.
  */
