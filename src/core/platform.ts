@@ -9,6 +9,8 @@ export interface RunContext {
   log: (message: string) => void;
   /** The run's seed; a platform draws whatever it picks at random (fault targets) from it. */
   seed: number;
+  /** milvus.yaml overrides for this stack (an 'up' step's config: a DR site with another bucket and root path). */
+  milvusConfig?: Record<string, unknown>;
 }
 
 export interface ComponentInfo {

@@ -213,10 +213,10 @@ export class RunHost implements StepHost {
 
   private async up(config: Record<string, unknown>, signal: AbortSignal): Promise<void> {
     if (this.d.slot.stack) throw new Error('a stack is up already: destroy it first');
-    if (Object.keys(config).length > 0) throw new Error('configuration overrides for a new stack are not supported yet; use a restart step with config after it');
     this.stacksUp++;
     const workDir = join(this.d.workDir, `stack-${this.stacksUp}`);
-    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed });
+    const overrides = Object.keys(config).length > 0 ? { milvusConfig: config } : {};
+    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed, ...overrides });
     this.d.slot.stack = stack;
     this.d.slot.serverVersion = this.d.s.stack.milvusVersion;
     const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection, await this.d.security.secure(stack), stack.milvusVersion);

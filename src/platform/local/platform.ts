@@ -6,7 +6,8 @@ import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
 import { EtcdCluster } from './etcd.ts';
 import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
-import { MilvusStandalone } from './milvus.ts';
+import { MilvusStandalone, mergeConfig } from './milvus.ts';
+import type { YamlValue } from './yaml.ts';
 import { stateDir } from '../../supervise/home.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
@@ -41,6 +42,7 @@ export class LocalPlatform implements Platform {
     const resources = new DisposalStack();
     resources.defer(() => journal.close());
     try {
+      if (spec.topology === 'cluster' && ctx.milvusConfig && Object.keys(ctx.milvusConfig).length > 0) throw new Error("an 'up' step's config is built for the standalone topology only; remove it or use topology standalone");
       return spec.topology === 'cluster' ? await this.upCluster(spec, ctx, journal, resources) : await upStandalone(spec, ctx, journal, resources);
     } catch (err) {
       await resources.disposeAsync();
@@ -71,7 +73,7 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
   const security = spec.security ?? { authorization: false, tls: 'off' as const };
   const certs = security.tls === 'off' ? null : await generateCertificates(join(ctx.workDir, 'tls'), ctx.signal);
   if (certs) ctx.log(`TLS ${security.tls}: certificates generated for this run`);
-  const baseConfig = security.authorization || certs ? securityConfig({ authorization: security.authorization, tls: security.tls, certs }) : {};
+  const baseConfig = mergeConfig(security.authorization || certs ? (securityConfig({ authorization: security.authorization, tls: security.tls, certs }) as Record<string, YamlValue>) : {}, ctx.milvusConfig ?? {});
   ctx.log(`starting Milvus ${spec.milvusVersion} standalone${security.authorization ? ' with authorization' : ''}`);
   const milvusDir = join(ctx.workDir, 'milvus');
   mkdirSync(milvusDir, { recursive: true });
@@ -89,7 +91,9 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
   const stack = new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs));
-  stack.objectStore = minio ? { endpoint: minio.address, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: 'milvus-drill', rootPath: 'files' } : null;
+  // Where Milvus writes: its defaults, or the bucket and root path an 'up' step's config gave it.
+  const store = ((baseConfig.minio ?? {}) as { bucketName?: string; rootPath?: string });
+  stack.objectStore = minio ? { endpoint: minio.address, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: store.bucketName ?? 'milvus-drill', rootPath: store.rootPath ?? 'files' } : null;
   stack.httpUrl = milvus.metricsUrl.replace(/\/metrics$/, '');
   stack.dataCoordAddress = milvus.dataCoordAddress;
   return stack;
