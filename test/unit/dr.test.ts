@@ -193,3 +193,18 @@ test('S3 Signature V4 matches the documented ListObjects example', () => {
   });
   assert.match(h.authorization!, /Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7$/);
 });
+
+test('DR steps are validated field by field, each error with its fix', () => {
+  const steps = [
+    { action: 'backup', name: 'b' },
+    { action: 'damage-backup', name: 'b', mode: 'shred', object: 'insert' },
+    { action: 'restore', name: 'b', verifyChecksums: 'no' },
+  ];
+  const v = validateScenario({ ...dr, steps, slos: [{ kind: 'recall', phase: 'steady', threshold: 0.9 }] });
+  assert.ok(!v.ok);
+  const paths = v.errors.map((e) => `${e.path}: ${e.message} → ${e.fix}`);
+  assert.ok(paths.some((p) => /steps\[1\]\.mode: must be one of flip, remove/.test(p)), paths.join('\n'));
+  assert.ok(paths.some((p) => /steps\[2\]\.verifyChecksums: must be true or false.*→ write steps\[2\]\.verifyChecksums: true/.test(p)), paths.join('\n'));
+  const noRestore = validateScenario({ ...dr, steps: [{ phase: 'steady', duration: '5s' }], slos: [{ kind: 'rto', threshold: 1000 }] });
+  assert.ok(!noRestore.ok && noRestore.errors.some((e) => /rto SLO needs a restore step/.test(e.message)));
+});
