@@ -1,6 +1,7 @@
-import type { FaultWindow, Finding, OpLatency, PhaseStats, RebalanceStep, RecordedRun, ServerPhaseView, SizingReport, UpgradeStep, WindowedRecall } from '../core/types.ts';
+import type { DrReport, FaultWindow, Finding, OpLatency, PhaseStats, RebalanceStep, RecordedRun, ServerPhaseView, SizingReport, UpgradeStep, WindowedRecall } from '../core/types.ts';
 import { rebalances } from './rebalance.ts';
 import { sizingProjection } from './sizing.ts';
+import { drReport, withoutLostWrites } from './dr.ts';
 import { upgradeSteps } from './upgrade.ts';
 import { detect, partialResults } from './detectors.ts';
 import { durability, type DurabilityResult } from './durability.ts';
@@ -29,6 +30,7 @@ export interface Measures {
   recallWindows: WindowedRecall[];
   rebalances: RebalanceStep[];
   sizing: SizingReport | null;
+  dr: DrReport | null;
 }
 
 /** A check: a pure function of the recorded history that yields one measure. */
@@ -43,7 +45,8 @@ const define = <K extends keyof Measures>(measure: K, run: (input: CheckInput) =
 export const CHECKS: readonly Check[] = [
   define('phases', ({ run, truth }) => (truth ? phaseStats(run.history, truth) : [])),
   define('faults', ({ run }) => faultWindows(run.history, run.header.scenario.recovery.window)),
-  define('durability', ({ run }) => (run.history.ops.some((o) => o.phase === 'verify') ? durability(run.history.ops) : null)),
+  // After a restore, the writes between the backup point and the restore are expected loss (RPO), not durability failures.
+  define('durability', ({ run }) => (run.history.ops.some((o) => o.phase === 'verify') ? durability(withoutLostWrites(run.history.ops, run.history.events)) : null)),
   define('latencyByOp', ({ run }) => latencyByOp(run.history)),
   define('findings', ({ run, truth }) => [
     ...detect(run.history, { expectedRows: run.header.scenario.dataset.rows, failingTailMs: run.header.scenario.recovery.window }),
@@ -59,9 +62,10 @@ export const CHECKS: readonly Check[] = [
     const s = run.header.scenario;
     return s.sizing ? sizingProjection(run.history, s.sizing, s.dataset.dim, s.collection.index.type) : null;
   }),
+  define('dr', ({ run, truth }) => drReport(run, truth)),
 ];
 
-const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [], recallWindows: [], rebalances: [], sizing: null };
+const EMPTY: Measures = { phases: [], faults: [], durability: null, latencyByOp: [], findings: [], server: [], security: null, upgrades: [], recallWindows: [], rebalances: [], sizing: null, dr: null };
 
 /** Runs every check; one that throws leaves its measure empty and its error in `errors`, never a crash. */
 export function runChecks(input: CheckInput, checks: readonly Check[] = CHECKS): { measures: Measures; errors: { check: string; error: string }[] } {

@@ -11,6 +11,8 @@ export interface RunContext {
   seed: number;
   /** Bring the stack up from a backup taken at the infrastructure level (a cold snapshot's directory), where the platform can. */
   restoreFrom?: { method: 'cold-snapshot'; dir: string } | null;
+  /** milvus.yaml overrides for this stack (an 'up' step's config: a DR site with another bucket and root path). */
+  milvusConfig?: Record<string, unknown>;
 }
 
 export interface ComponentInfo {
@@ -39,6 +41,17 @@ export interface ClientTls {
   serverName: string;
 }
 
+/** How to reach the object store a stack keeps its segments in (S3 API), and where Milvus writes. */
+export interface ObjectStoreAccess {
+  /** host:port of the S3 endpoint (plain HTTP). */
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  /** Milvus's bucket and root path (minio.bucketName, minio.rootPath). */
+  bucket: string;
+  rootPath: string;
+}
+
 export interface Stack extends AsyncDisposable {
   /** host:port of the Milvus gRPC endpoint. */
   readonly milvusAddress: string;
@@ -47,6 +60,12 @@ export interface Stack extends AsyncDisposable {
   readonly metricsUrl: string | null;
   /** Client TLS files when the stack runs TLS; absent or null without. */
   readonly clientTls?: ClientTls | null;
+  /** Its object store, for binlog backups; absent or null where it has none (objectStore 'local'). */
+  readonly objectStore?: ObjectStoreAccess | null;
+  /** Milvus's HTTP endpoint (metrics, health, management API), e.g. http://127.0.0.1:9091; absent where it has none. */
+  readonly httpUrl?: string | null;
+  /** The data coordinator's gRPC address (its GcControl pauses garbage collection); absent where not reachable. */
+  readonly dataCoordAddress?: string | null;
   components(): ComponentInfo[];
   /** Applies a fault now; it heals itself after spec.duration, or when disposed. */
   inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault>;

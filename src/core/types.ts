@@ -255,8 +255,16 @@ export type ActionSpec =
   | { action: 'destroy' }
   /** Bring up a new stack (a restore target, a DR site) that the drivers then follow. */
   | { action: 'up'; config: Record<string, unknown> }
-  | { action: 'backup'; name: string }
-  | { action: 'restore'; name: string }
+  /**
+   * A binlog backup of the collection (GC paused, flush, schema, partitions, indexes, segments,
+   * binlogs copied with a manifest of sizes and SHA-256s). dir: where it goes (default: under the
+   * run's work directory, removed with it).
+   */
+  | { action: 'backup'; name: string; dir?: string }
+  /** Restores a backup into the stack up now; verifyChecksums false skips the manifest check (to prove data verification catches damage). */
+  | { action: 'restore'; name: string; verifyChecksums?: boolean }
+  /** Damages a backup on purpose (a drill of the drill): flip bytes in, or remove, one object of the given binlog kind. */
+  | { action: 'damage-backup'; name: string; mode: 'flip' | 'remove'; object: 'insert' | 'delta' }
   /**
    * Replaces the server with another version on the same metadata and data (in place for
    * standalone). config: milvus.yaml overrides for the new version; rollback: a downgrade is
@@ -301,7 +309,14 @@ export type SloKind =
   /** The longest time from a fault's start until operations succeed again (ms): a coordinator takeover. */
   | 'takeoverTime'
   /** The lowest availability of probe searches over the role steps of a rolling upgrade (0..1). */
-  | 'rollingAvailability';
+  | 'rollingAvailability'
+  /** DR: rows acknowledged after the backup point (expected loss), and seconds from the point to the last of them. */
+  | 'rpoRows'
+  | 'rpoSeconds'
+  /** DR: ms from the destroy to the first good search window on the restored stack. */
+  | 'rto'
+  /** DR: restore verification items that failed (rows, deletes, versions, partition counts, index, partition key, recall, manifest). */
+  | 'restore';
 
 /**
  * A threshold relative to another phase of the same run: base × times + plus, where base is the
@@ -813,6 +828,102 @@ export interface DrReport {
   } | null;
   rto: {
     /** From the destroy to the start of the first window of searches that all succeeded with recall at threshold; null: never. */
+    ms: number | null;
+    /** That window, on the restored stack. */
+    firstGoodWindow: { start: number; end: number } | null;
+    /** The parts: bringing a new stack up, the restore's import, index build, load. */
+    upMs: number | null;
+    restoreMs: number | null;
+    indexBuildMs: number | null;
+    loadMs: number | null;
+    /** The recall a window needed, and the window's length. */
+    recallThreshold: number;
+    windowMs: number;
+  } | null;
+  verification: { pass: boolean; items: readonly DrVerificationItem[] } | null;
+  /** Backup, destroy, up, restore start/end, index, load, first good window: in time order. */
+  timeline: readonly { at: number; what: string }[];
+}
+
+/** A span of the run: ms since the run's start (as phaseWindows), and its length. */
+export interface DrSpan {
+  start: number;
+  end: number;
+  ms: number;
+}
+
+/** One backed-up object as the manifest lists it. */
+export interface DrManifestEntry {
+  /** The object's key under the backup (e.g. 'insert_log/<collection>/<partition>/<segment>/<field>/<log>'). */
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+/** One restore verification: what was compared, what was expected, what was found. */
+export interface DrVerificationItem {
+  /** 'manifest', 'rows', 'deletes', 'versions', 'partition counts', 'index', 'partition key', 'recall', 'schema'. */
+  check: string;
+  pass: boolean;
+  expected: string;
+  found: string;
+  /** Why it failed, naming what (an object key, an id sample, a partition); '' when it passed. */
+  detail: string;
+}
+
+/**
+ * The disaster-recovery figures of a run with backup and restore steps: report.json `dr` (null
+ * without them). Every time is ms since the run's start; every duration ms. Figures a run could
+ * not measure are null, never 0.
+ */
+export interface DrReport {
+  /** How the backup was taken: milvus-drill's own binlog copy, a cold snapshot, or the milvus-backup tool. */
+  method: 'binlog' | 'cold-snapshot' | 'milvus-backup';
+  backup: {
+    name: string;
+    /** The backup action (pause GC, flush, describe, copy, manifest). */
+    span: DrSpan;
+    /** The backup point: writes acknowledged before it must come back (the flush's start). */
+    pointAt: number;
+    /** The acknowledged-ops cut: the history `seq` of the last write acknowledged before the point. */
+    cutSeq: number;
+    /** Rows the source held at the point, as the backup's segments count them (before deletes). */
+    rows: number;
+    segments: number;
+    objects: number;
+    bytes: number;
+    /** Where the copy went: a directory, or 'bucket/prefix'. */
+    location: string;
+  } | null;
+  /** When the source stack was destroyed. */
+  destroyAt: number | null;
+  restore: {
+    name: string;
+    /** From the restore action's start to its end (create, import, index, load). */
+    span: DrSpan;
+    /** Bulk import of the binlogs alone. */
+    import: DrSpan | null;
+    indexBuild: DrSpan | null;
+    load: DrSpan | null;
+    /** Rows the import brought back, and import throughput (rows / import seconds). */
+    rows: number | null;
+    rowsPerSecond: number | null;
+    /** The manifest's checksums were verified before import (false: switched off by the scenario). */
+    manifestChecked: boolean;
+    /** Objects whose checksum or size did not match, and objects missing from the backup: by key. */
+    corrupted: readonly string[];
+    missing: readonly string[];
+  } | null;
+  rpo: {
+    /** Acknowledged writes (rows) after the backup point, to the destroy: the expected loss. */
+    rows: number;
+    /** From the backup point to the last write acknowledged before the destroy. */
+    seconds: number;
+    /** Rows acknowledged before the point that came back wrong (missing, stale, resurrected): durability failures. */
+    lostBeforePoint: number;
+  } | null;
+  rto: {
+    /** From the destroy to the start of the first window of searches that all succeeded, their mean recall@k at threshold; null: never. */
     ms: number | null;
     /** That window, on the restored stack. */
     firstGoodWindow: { start: number; end: number } | null;

@@ -151,9 +151,11 @@ export function describeAction(a: ActionSpec): string {
     case 'up':
       return `bring up a new stack${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}; drivers follow it`;
     case 'backup':
-      return `back up as '${a.name}'`;
+      return `back up as '${a.name}' (binlogs, GC paused, manifest with SHA-256)${a.dir ? ` into ${a.dir}` : ''}`;
     case 'restore':
-      return `restore '${a.name}'`;
+      return `restore '${a.name}'${a.verifyChecksums === false ? ' without checking the manifest' : ', manifest checked first'}`;
+    case 'damage-backup':
+      return `${a.mode === 'flip' ? 'flip bytes in' : 'remove'} one ${a.object} log of backup '${a.name}'`;
     case 'upgrade':
       return `${a.rollback ? 'roll back' : 'upgrade'} to Milvus ${a.version}${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}`;
     case 'scale':

@@ -18,6 +18,7 @@ import type { GroundTruth } from './truth.ts';
 import type { RunSecurity } from './security.ts';
 import { securityResult } from '../checks/security.ts';
 import { DistributionSampler } from './rebalance.ts';
+import { DrBinlog } from './dr.ts';
 
 /** The Node SDK package the correctness driver imports. */
 const LOADED_SDK = '@zilliz/milvus2-sdk-node';
@@ -34,6 +35,10 @@ export interface StackSlot {
    * what the server reports (PyPI's 2.3.0 reports itself as 'v2.2-testing-…').
    */
   serverVersion: string;
+  /** While true the churn sends no writes (a backup's or a restore's exact cut); searches go on. */
+  writesHeld?: boolean;
+  /** Churn writes in flight, so holding writes can wait for them to end. */
+  writesInFlight?: Set<Promise<unknown>>;
 }
 
 export interface RunHostDeps {
@@ -61,9 +66,11 @@ export class RunHost implements StepHost {
   private stacksUp = 1;
   private afterUpgrade: Promise<void> = Promise.resolve();
   private readonly origin: number;
+  private readonly dr: DrBinlog;
 
   constructor(private readonly d: RunHostDeps) {
     this.origin = d.history.now();
+    this.dr = new DrBinlog({ history: d.history, slot: d.slot, workDir: d.workDir, scenario: d.s, log: d.log, writtenIds: () => writtenIds(d.history) });
   }
 
   now(): Millis {
@@ -163,6 +170,12 @@ export class RunHost implements StepHost {
         return this.upgrade(action, signal);
       case 'scale':
         return this.scale(action, signal);
+      case 'backup':
+        return this.dr.backup(action, this.requireStack('backup'), this.requireDriver('backup'), signal);
+      case 'restore':
+        return this.dr.restore(action, this.requireStack('restore'), this.requireDriver('restore'), signal);
+      case 'damage-backup':
+        return this.dr.damage(action);
       default:
         return this.requireStack(action.action).perform(action, signal);
     }
@@ -230,10 +243,10 @@ export class RunHost implements StepHost {
 
   private async up(config: Record<string, unknown>, signal: AbortSignal): Promise<void> {
     if (this.d.slot.stack) throw new Error('a stack is up already: destroy it first');
-    if (Object.keys(config).length > 0) throw new Error('configuration overrides for a new stack are not supported yet; use a restart step with config after it');
     this.stacksUp++;
     const workDir = join(this.d.workDir, `stack-${this.stacksUp}`);
-    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed });
+    const overrides = Object.keys(config).length > 0 ? { milvusConfig: config } : {};
+    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed, ...overrides });
     this.d.slot.stack = stack;
     this.d.slot.serverVersion = this.d.s.stack.milvusVersion;
     const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection, await this.d.security.secure(stack), stack.milvusVersion);
@@ -268,6 +281,13 @@ export class RunHost implements StepHost {
     if (!this.d.slot.driver) throw new StepFailed(`${what}: no stack is up (it was destroyed)`);
     return this.d.slot.driver;
   }
+}
+
+/** Every id the run wrote so far: the initial rows and every churn target. */
+function writtenIds(history: HistoryRecorder): number[] {
+  const ids = new Set<number>();
+  for (const op of history.snapshot().ops) if (op.op === 'insert' || op.op === 'delete' || op.op === 'upsert') op.ids?.forEach((id) => ids.add(id));
+  return [...ids].sort((a, b) => a - b);
 }
 
 function expectOk(r: { outcome: string; error?: string }): void {

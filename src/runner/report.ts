@@ -2,6 +2,7 @@ import { EXIT, type RecordedRun, type RunReport, type SloVerdict, type Verdict }
 import { phaseWindows } from '../checks/phases.ts';
 import { searchRecall } from '../checks/recall.ts';
 import { runChecks } from '../checks/registry.ts';
+import { withoutLostWrites } from '../checks/dr.ts';
 import { evaluateSlos, exitCodeFor, meetsExpectation } from '../slo/verdicts.ts';
 import type { GroundTruth } from './truth.ts';
 
@@ -21,10 +22,11 @@ export interface RunState {
 export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, failedBefore: readonly { check: string; error: string }[] = []): RunReport {
   const s = run.header.scenario;
   const history = run.history;
-  const truth = truthSource?.withHistory(history.ops) ?? null;
+  // Truth follows the restored system: writes a restore is expected to lose are left out.
+  const truth = truthSource?.withHistory(withoutLostWrites(history.ops, history.events)) ?? null;
   const { measures: m, errors } = runChecks({ run, truth });
   const checkErrors = [...failedBefore, ...errors];
-  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, security: m.security, upgrades: m.upgrades, recallWindows: m.recallWindows, rebalances: m.rebalances }), ...stepVerdicts(run.stepFailure)];
+  const slos = [...evaluateSlos(s.slos, { phases: m.phases, faults: m.faults, durability: m.durability, security: m.security, upgrades: m.upgrades, recallWindows: m.recallWindows, rebalances: m.rebalances, dr: m.dr }), ...stepVerdicts(run.stepFailure)];
   const windows = phaseWindows(history);
   let verdict: Verdict;
   let exitCode: number;
@@ -85,6 +87,7 @@ export function scoreRun(run: RecordedRun, truthSource: GroundTruth | null, fail
     upgrades: m.upgrades,
     ...(m.rebalances.length > 0 ? { rebalances: m.rebalances } : {}),
     ...(m.sizing ? { sizing: m.sizing } : {}),
+    dr: m.dr,
     series: {
       searchLatency: history.ops.filter((o) => o.op === 'search').map((o) => [o.start, round(o.latencyMs), o.outcome] as const),
       recall: truth

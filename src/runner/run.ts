@@ -157,7 +157,12 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   const lengthMs = fixedLength(s) ?? longestLength(s);
   const now = (): number => history.now();
   const scrapes = stack.metricsUrl ? scrapeMetrics(stack.metricsUrl, 5000, now, running.signal, (scrape) => history.note({ type: 'scrape', scrape })) : Promise.resolve();
-  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: s.stack.milvusVersion };
+  const slot: StackSlot = { stack, driver, probes: null, probesDone: Promise.resolve(), serverVersion: s.stack.milvusVersion, writesHeld: false, writesInFlight: new Set() };
+  // A stack brought up by an 'up' step (and its driver) is the slot's: disposed before the first one.
+  resources.defer(async () => {
+    if (slot.driver && slot.driver !== driver) await slot.driver[Symbol.asyncDispose]();
+    if (slot.stack && slot.stack !== stack) await slot.stack[Symbol.asyncDispose]();
+  });
   const startProbes = (d: SdkDriver): void => {
     const probes = new AbortController();
     running.signal.addEventListener('abort', () => probes.abort(), { once: true });
@@ -169,7 +174,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
   if (first?.step === 'phase') history.enterPhase(first.name);
   startProbes(driver);
   const skipped = new Set<string>();
-  const churn = runChurn(s, () => slot.driver, dataset, lengthMs, now, running.signal, (op) => {
+  const churn = runChurn(s, () => (slot.writesHeld ? null : slot.driver), dataset, lengthMs, now, running.signal, (op) => {
     if (op !== 'upsert' || supportsUpsert(slot.serverVersion)) return false;
     if (!skipped.has(slot.serverVersion)) {
       skipped.add(slot.serverVersion);
@@ -177,6 +182,9 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
       log(`upserts skipped while the server is ${slot.serverVersion}: upsert arrived in Milvus 2.3`);
     }
     return true;
+  }, (write) => {
+    slot.writesInFlight!.add(write);
+    void write.finally(() => slot.writesInFlight!.delete(write));
   });
   const phaseStarts = fixedPhaseStarts(s).map((p) => ({ name: p.phase, startsAtMs: history.epochMs + history.now() + p.at }));
   const spec = k6Spec(s, { queryVectorsFile: writeQueries(workDir, queries, s.dataset.dim), durationMs: lengthMs, dataset, dir: join(workDir, 'k6-batches'), phases: phaseStarts });
@@ -208,7 +216,8 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
     else if (loadResult) recordLoad(loadResult as K6RunResult, history, log);
   }
   signal.throwIfAborted();
-  if (state.breach || !slot.driver) return;
+  // After a refused or failed restore the new stack holds no collection: nothing to look up.
+  if (state.breach || !slot.driver || state.stepFailure?.startsWith('restore:')) return;
   log('verifying durability: every row ever written, with Strong consistency');
   await verify(slot.driver, writtenIds(history), signal);
   if (slot.stack && s.sizing) await measureOtherIndexes(s, slot.stack, slot.driver, history, signal, log);

@@ -25,6 +25,8 @@ export async function runChurn(
   signal: AbortSignal,
   /** Whether to leave this kind of write out now (e.g. upsert on a server without it). */
   skip: (op: 'delete' | 'upsert') => boolean = () => false,
+  /** Told of each write as it is sent (so a backup can wait for the writes in flight). */
+  track: (write: Promise<OpRecord>) => void = () => undefined,
 ): Promise<void> {
   const churn = s.workload.churn;
   if (!churn) return;
@@ -40,6 +42,7 @@ export async function runChurn(
     if (!d || skip(op.op)) continue;
     const write = op.op === 'delete' ? d.delete([op.id]) : d.upsert(dataset, [{ id: op.id, version: op.version }]);
     inFlight.add(write);
+    track(write);
     void write.finally(() => inFlight.delete(write));
   }
   await Promise.all(inFlight);

@@ -109,6 +109,13 @@ interface ActionParams {
   version?: string;
   /** upgrade: a downgrade is intended (a rollback test); refused otherwise. */
   rollback?: boolean;
+  /** backup: the directory it goes to (default: under the run's work directory). */
+  dir?: string;
+  /** restore: false skips the manifest's SHA-256 check (default true). */
+  verifyChecksums?: boolean;
+  /** damage-backup: flip bytes in, or remove, one object of the given binlog kind. */
+  mode?: 'flip' | 'remove';
+  object?: 'insert' | 'delta';
   replicas?: number;
 }
 

@@ -43,11 +43,11 @@ const INDEX_TYPES = ['HNSW', 'IVF_FLAT', 'IVF_SQ8', 'DISKANN', 'FLAT'] as const;
 const SCALARS = ['tenant', 'category', 'ts', 'num'] as const;
 const PHASES = ['steady', 'fault', 'recovered'] as const;
 const WAIT_CONDITIONS = ['recovered', 'healed', 'searchable'] as const satisfies readonly WaitCondition[];
-const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'restore', 'upgrade', 'scale', 'security'] as const satisfies readonly ActionSpec['action'][];
+const ACTIONS = ['flush', 'compact', 'restart', 'destroy', 'up', 'backup', 'restore', 'damage-backup', 'upgrade', 'scale', 'security'] as const satisfies readonly ActionSpec['action'][];
 const VERDICTS = ['pass', 'fail', 'aborted'] as const;
 /** How long a wait may take when the scenario does not say. */
 const DEFAULT_WAIT_TIMEOUT = 300_000;
-const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade', 'rebalanceTime', 'takeoverTime', 'rollingAvailability'] as const;
+const SLO_KINDS = ['recall', 'latency', 'errorRate', 'recoveryTime', 'durability', 'security', 'downtime', 'upgrade', 'rebalanceTime', 'takeoverTime', 'rollingAvailability', 'rpoRows', 'rpoSeconds', 'rto', 'restore'] as const;
 const TLS_MODES = ['off', 'one-way', 'mutual'] as const;
 const LOAD_WRITE_OPS = ['insert', 'upsert', 'delete'] as const;
 
@@ -274,7 +274,7 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
   const timeout = r.duration(o, 'timeout', path, DEFAULT_WAIT_TIMEOUT, 1000);
   const fields: Record<(typeof ACTIONS)[number], string[]> = {
     flush: [], compact: [], destroy: [], up: ['config'], restart: ['target', 'config'],
-    backup: ['name'], restore: ['name'], upgrade: ['version', 'config', 'rollback'], scale: ['target', 'replicas'], security: ['name'],
+    backup: ['name', 'dir'], restore: ['name', 'verifyChecksums'], 'damage-backup': ['name', 'mode', 'object'], upgrade: ['version', 'config', 'rollback'], scale: ['target', 'replicas'], security: ['name'],
   };
   r.unknownKeys(o, path, ['action', 'timeout', ...(fields[action] ?? [])]);
   const target = (): { role: StackRole; instance?: string } => {
@@ -296,8 +296,11 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
       case 'restart':
         return { action, target: target(), config: config() };
       case 'backup':
+        return o.dir === undefined ? { action, name: r.str(o, 'name', path, 'default') } : { action, name: r.str(o, 'name', path, 'default'), dir: r.str(o, 'dir', path, undefined) };
       case 'restore':
-        return { action, name: r.str(o, 'name', path, 'default') };
+        return { action, name: r.str(o, 'name', path, 'default'), verifyChecksums: readBool(r, o, 'verifyChecksums', path, true) };
+      case 'damage-backup':
+        return { action, name: r.str(o, 'name', path, 'default'), mode: r.oneOf(o, 'mode', path, ['flip', 'remove'] as const, undefined), object: r.oneOf(o, 'object', path, ['insert', 'delta'] as const, undefined) };
       case 'upgrade':
         return { action, version: r.str(o, 'version', path, undefined), config: config(), rollback: readRollback(r, o, path) };
       case 'scale':
@@ -310,6 +313,13 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
 }
 
 type StackRole = (typeof ROLES)[number];
+
+function readBool(r: Reader, o: Obj, key: string, path: string, def: boolean): boolean {
+  const value = o[key];
+  if (value === undefined) return def;
+  if (typeof value !== 'boolean') r.fail(`${path}.${key}`, `must be true or false, got ${describe(value)}`, `write ${path}.${key}: ${String(def)}`);
+  return typeof value === 'boolean' ? value : def;
+}
 
 function readRollback(r: Reader, o: Obj, path: string): boolean {
   if (o.rollback === undefined) return false;
@@ -638,10 +648,10 @@ function readWindow(r: Reader, o: Obj, path: string, kind: SloSpec['kind']): num
 }
 
 function readThreshold(r: Reader, o: Obj, path: string, kind: SloSpec['kind'], key: 'threshold' | 'min' = 'threshold'): SloSpec['threshold'] {
-  if (o[key] === null || typeof o[key] !== 'object') return r.num(o, key, path, kind === 'durability' || kind === 'security' || kind === 'upgrade' ? 0 : undefined);
+  if (o[key] === null || typeof o[key] !== 'object') return r.num(o, key, path, kind === 'durability' || kind === 'security' || kind === 'upgrade' || kind === 'restore' ? 0 : undefined);
   const t = r.object(o[key], `${path}.${key}`);
   r.unknownKeys(t, `${path}.${key}`, ['phase', 'times', 'plus']);
-  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade' || kind === 'rebalanceTime' || kind === 'takeoverTime' || kind === 'rollingAvailability') {
+  if (kind === 'durability' || kind === 'recoveryTime' || kind === 'security' || kind === 'downtime' || kind === 'upgrade' || kind === 'rebalanceTime' || kind === 'takeoverTime' || kind === 'rollingAvailability' || kind === 'rpoRows' || kind === 'rpoSeconds' || kind === 'rto' || kind === 'restore') {
     r.fail(`${path}.${key}`, `a ${kind} SLO has no phase to be relative to`, 'give a number');
   }
   return { phase: r.str(t, 'phase', `${path}.${key}`, undefined), times: r.num(t, 'times', `${path}.${key}`, 1), plus: r.num(t, 'plus', `${path}.${key}`, 0) };
@@ -706,6 +716,8 @@ function crossChecks(
     if ((slo.kind === 'downtime' || slo.kind === 'upgrade' || slo.kind === 'rollingAvailability') && !upgrades) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs an upgrade step`, "add a step { action: 'upgrade', version: '...' } or remove this SLO");
     const scales = s.steps.some((st) => st.step === 'action' && st.spec.action === 'scale' && st.spec.target.role === 'querynode');
     if (slo.kind === 'rebalanceTime' && !scales) r.fail(`slos[${i}]`, 'a rebalanceTime SLO needs a step that scales query nodes', "add a step { action: 'scale', target: { role: 'querynode' }, replicas: 4 } or remove this SLO");
+    const restores = s.steps.some((st) => st.step === 'action' && st.spec.action === 'restore');
+    if ((slo.kind === 'rpoRows' || slo.kind === 'rpoSeconds' || slo.kind === 'rto' || slo.kind === 'restore') && !restores) r.fail(`slos[${i}]`, `a ${slo.kind} SLO needs a restore step`, "add steps { action: 'backup' }, { action: 'destroy' }, { action: 'up' }, { action: 'restore' }, or remove this SLO");
   });
   const load = s.workload.load;
   const moves = s.steps.some((st) => st.step === 'action' && (st.spec.action === 'destroy' || st.spec.action === 'up'));

@@ -1,4 +1,4 @@
-import { EXIT, type Expectation, type FaultWindow, type PhaseStats, type RebalanceStep, type SloSpec, type SloVerdict, type UpgradeStep, type WindowedRecall } from '../core/types.ts';
+import { EXIT, type DrReport, type Expectation, type FaultWindow, type PhaseStats, type RebalanceStep, type SloSpec, type SloVerdict, type UpgradeStep, type WindowedRecall } from '../core/types.ts';
 import { countDiscrepancy, durabilityViolations, type DurabilityResult } from '../checks/durability.ts';
 import { describeProbe, type SecurityResult } from '../checks/security.ts';
 
@@ -12,6 +12,7 @@ export interface Measurements {
   /** The windows of the windowed recall SLOs (absent or missing an SLO's phase: that SLO fails). */
   recallWindows?: readonly WindowedRecall[];
   rebalances?: readonly RebalanceStep[];
+  dr?: DrReport | null;
 }
 
 /** Every SLO gets a verdict with its measured value and sample count. No samples: fail. */
@@ -132,6 +133,26 @@ function measure(slo: SloSpec, m: Measurements): { measured: number | null; samp
       const worst = steps.reduce((a, b) => (b.availability! < a.availability! ? b : a));
       return { measured: worst.availability!, samples: steps.length, reason: `lowest during ${worst.instance} (${worst.role}): ${round(worst.availability! * 100)}% of ${worst.searches} searches; ${steps.length} role steps` };
     }
+    case 'rpoRows':
+    case 'rpoSeconds': {
+      const rpo = m.dr?.rpo;
+      if (!rpo) return { measured: null, samples: 0, reason: 'no backup ran' };
+      const measured = slo.kind === 'rpoRows' ? rpo.rows : rpo.seconds;
+      return { measured, samples: 1, reason: `${rpo.rows} rows acknowledged in the ${rpo.seconds} s after the backup point (expected loss)${rpo.lostBeforePoint ? `; ${rpo.lostBeforePoint} rows from before it lost or wrong` : ''}` };
+    }
+    case 'rto': {
+      const rto = m.dr?.rto;
+      if (!rto) return { measured: null, samples: 0, reason: 'no destroy and restore ran' };
+      if (rto.ms === null) return { measured: null, samples: 1, reason: `no window of ${rto.windowMs / 1000} s with every search ok at recall ${rto.recallThreshold} after the restore: not recovered` };
+      const parts = [['up', rto.upMs], ['import', rto.restoreMs], ['index', rto.indexBuildMs], ['load', rto.loadMs]].filter(([, v]) => v !== null).map(([k, v]) => `${k} ${round((v as number) / 1000)} s`);
+      return { measured: rto.ms, samples: 1, reason: `${round(rto.ms / 1000)} s from destroy to the first good search window (${parts.join(', ')})` };
+    }
+    case 'restore': {
+      const v = m.dr?.verification;
+      if (!v) return { measured: null, samples: 0, reason: m.dr?.restore ? 'the restore was not verified' : 'no restore ran' };
+      const failed = v.items.filter((i) => !i.pass);
+      return { measured: failed.length, samples: v.items.length, reason: failed.length === 0 ? `all ${v.items.length} verifications passed` : failed.map((i) => `${i.check}: ${i.detail}`).join('; ') };
+    }
     case 'upgrade': {
       const steps = m.upgrades ?? [];
       if (steps.length === 0) return { measured: null, samples: 0, reason: 'no upgrade step ran' };
@@ -192,7 +213,8 @@ export function meetsExpectation(expect: Expectation | null, verdict: 'pass' | '
 
 function fmt(kind: SloVerdict['kind'], n: number): string {
   if (kind === 'latency') return `${round(n)} ms`;
-  if (kind === 'recoveryTime' || kind === 'downtime' || kind === 'rebalanceTime' || kind === 'takeoverTime') return `${round(n / 1000)} s`;
+  if (kind === 'recoveryTime' || kind === 'downtime' || kind === 'rebalanceTime' || kind === 'takeoverTime' || kind === 'rto') return `${round(n / 1000)} s`;
+  if (kind === 'rpoSeconds') return `${round(n)} s`;
   if (kind === 'errorRate' || kind === 'rollingAvailability') return `${round(n * 100)}%`;
   return round(n);
 }

@@ -273,6 +273,49 @@ export class SdkDriver implements AsyncDisposable {
     );
   }
 
+  /** The SDK client itself, for the binlog backup (which records its own events). */
+  get milvus(): MilvusClient {
+    return this.client;
+  }
+
+  /**
+   * Rows per partition with Strong consistency. With a partition key Milvus refuses queries naming
+   * partitions, so rows are counted per key value instead ('tenant=5'), values 0..keyValues-1.
+   */
+  async partitionCounts(keyValues: number, timeoutMs = 30_000): Promise<Record<string, number>> {
+    const name = this.collection.name;
+    const out: Record<string, number> = {};
+    const count = async (label: string, req: { partition_names?: string[]; expr?: string }): Promise<void> => {
+      const res = await withTimeout(this.client.query({ collection_name: name, ...req, output_fields: ['count(*)'], consistency_level: ConsistencyLevelEnum.Strong }), timeoutMs);
+      const { error } = statusError(res);
+      if (error) throw new Error(`count of ${label}: ${error}`);
+      out[label] = Number(res.data[0]?.['count(*)']);
+    };
+    // Strong reads wait for the server's safe time, not for CPU: eight at a time.
+    const all = async (jobs: (() => Promise<void>)[]): Promise<void> => {
+      for (let i = 0; i < jobs.length; i += 8) await Promise.all(jobs.slice(i, i + 8).map((j) => j()));
+    };
+    const key = this.collection.partitionKey?.field;
+    if (key) {
+      await all(Array.from({ length: keyValues }, (_, v) => () => count(`${key}=${v}`, { expr: `${key} == ${v}` })));
+    } else {
+      const parts = await withTimeout(this.client.showPartitions({ collection_name: name }), timeoutMs);
+      await all(parts.partition_names.map((p) => () => count(p, { partition_names: [p] })));
+    }
+    // Labels in a stable order, whatever order the answers came in.
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })));
+  }
+
+  /** The collection's partition key field and partition count as the server describes them. */
+  async partitionKey(timeoutMs = 10_000): Promise<{ field: string | null; partitions: number }> {
+    const desc = await withTimeout(this.client.describeCollection({ collection_name: this.collection.name }), timeoutMs);
+    const { error } = statusError(desc);
+    if (error) throw new Error(`describe collection: ${error}`);
+    const parts = await withTimeout(this.client.showPartitions({ collection_name: this.collection.name }), timeoutMs);
+    return { field: desc.schema.fields.find((f) => f.is_partition_key)?.name ?? null, partitions: parts.partition_names.length };
+  }
+
+  /** Builds the vector index: the scenario's, or `index` (another type, or a restored backup's type and params). */
   async buildIndex(metric: string, signal: AbortSignal, timeoutMs = 600_000, index: CollectionSpec['index'] = this.collection.index): Promise<OpRecord> {
     return this.call(
       'index',
@@ -283,7 +326,7 @@ export class SdkDriver implements AsyncDisposable {
           field_name: 'vector',
           index_type: index.type,
           metric_type: metric,
-          params: index.params,
+          params: index.params as Record<string, number>,
         });
         if (statusError(created).error) return created;
         await waitFor(

@@ -24,6 +24,7 @@ export class ContainersPlatform implements Platform {
   }
 
   async up(spec: StackSpec, ctx: RunContext): Promise<Stack> {
+    if (ctx.milvusConfig && Object.keys(ctx.milvusConfig).length > 0) throw new Error("an 'up' step's config is built for the local standalone stack only; remove it on containers");
     const journal = new Journal(stateDir(), ctx.runId);
     const resources = new DisposalStack();
     resources.defer(() => journal.close());

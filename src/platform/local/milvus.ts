@@ -124,6 +124,11 @@ export class MilvusStandalone implements AsyncDisposable {
     return `http://127.0.0.1:${this.ports.metrics}/metrics`;
   }
 
+  /** The data coordinator's internal gRPC address (GcControl for binlog backups). */
+  get dataCoordAddress(): string {
+    return `127.0.0.1:${this.ports.internal['dataCoord.port']!}`;
+  }
+
   private spawn(): ManagedProcess {
     const { binary, libDir } = milvusBinary(this.options.version);
     return new ManagedProcess(

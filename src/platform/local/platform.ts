@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActionProgress, ActiveFault, ClientTls, ComponentInfo, Platform, RunContext, Stack, StackUsage } from '../../core/platform.ts';
+import type { ActionProgress, ActiveFault, ClientTls, ComponentInfo, ObjectStoreAccess, Platform, RunContext, Stack, StackUsage } from '../../core/platform.ts';
 import { directoryBytes, residentBytes } from './usage.ts';
 import type { ActionSpec, FaultSpec, Role, StackSpec } from '../../core/types.ts';
 import type { ValidationError } from '../../scenario/validate.ts';
 import { Journal } from '../../supervise/journal.ts';
 import { EtcdCluster } from './etcd.ts';
-import { MinioServer } from './minio.ts';
+import { MINIO_CREDENTIALS, MinioServer } from './minio.ts';
 import { MilvusStandalone, mergeConfig } from './milvus.ts';
+import type { YamlValue } from './yaml.ts';
 import { stateDir } from '../../supervise/home.ts';
 import { DisposalStack } from '../../util/disposal.ts';
 import { localCapabilities, localCheck, type LocalCapabilities } from './capabilities.ts';
@@ -34,7 +35,8 @@ export { selectTargets } from './faults.ts';
 
 export class LocalPlatform implements Platform {
   readonly name = 'local';
-  readonly actions = ['restart', 'destroy', 'up', 'upgrade', 'scale'] as const;
+  /** backup, restore and damage-backup are the runner's binlog backup, on the stack's MinIO. */
+  readonly actions = ['restart', 'destroy', 'up', 'upgrade', 'scale', 'backup', 'restore', 'damage-backup'] as const;
 
   constructor(private readonly capabilities: () => LocalCapabilities = localCapabilities) {}
 
@@ -47,6 +49,7 @@ export class LocalPlatform implements Platform {
     const resources = new DisposalStack();
     resources.defer(() => journal.close());
     try {
+      if (spec.topology === 'cluster' && ctx.milvusConfig && Object.keys(ctx.milvusConfig).length > 0) throw new Error("an 'up' step's config is built for the standalone topology only; remove it or use topology standalone");
       const seeds = seedsFor(ctx);
       return spec.topology === 'cluster' ? await this.upCluster(spec, ctx, journal, resources, seeds) : await upStandalone(spec, ctx, journal, resources, seeds);
     } catch (err) {
@@ -101,8 +104,9 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
   const security = spec.security ?? { authorization: false, tls: 'off' as const };
   const certs = security.tls === 'off' ? null : await generateCertificates(join(ctx.workDir, 'tls'), ctx.signal);
   if (certs) ctx.log(`TLS ${security.tls}: certificates generated for this run`);
-  const secured = security.authorization || certs ? securityConfig({ authorization: security.authorization, tls: security.tls, certs }) : {};
-  const baseConfig = mergeConfig(mergeConfig({}, spec.config ?? {}), secured);
+  const secured = security.authorization || certs ? (securityConfig({ authorization: security.authorization, tls: security.tls, certs }) as Record<string, YamlValue>) : {};
+  // The scenario's overrides, then security, then an 'up' step's config (a DR site's bucket and root path).
+  const baseConfig = mergeConfig(mergeConfig(mergeConfig({}, spec.config ?? {}), secured), ctx.milvusConfig ?? {});
   ctx.log(`starting Milvus ${spec.milvusVersion} standalone${security.authorization ? ' with authorization' : ''}`);
   const milvusDir = join(ctx.workDir, 'milvus');
   mkdirSync(milvusDir, { recursive: true });
@@ -131,6 +135,11 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
       stopMinio: () => store[Symbol.asyncDispose](),
     });
   }
+  // Where Milvus writes: its defaults, or the bucket and root path an 'up' step's config gave it.
+  const where = ((baseConfig.minio ?? {}) as { bucketName?: string; rootPath?: string });
+  stack.objectStore = minio ? { endpoint: minio.address, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: where.bucketName ?? 'milvus-drill', rootPath: where.rootPath ?? 'files' } : null;
+  stack.httpUrl = milvus.metricsUrl.replace(/\/metrics$/, '');
+  stack.dataCoordAddress = milvus.dataCoordAddress;
   return stack;
 }
 
@@ -139,6 +148,9 @@ class LocalStack implements Stack {
   milvusVersion: string;
   /** What a cold snapshot stops and copies; null where the stack has no MinIO. */
   snapshotSource: (() => ColdSnapshotSource) | null = null;
+  objectStore: ObjectStoreAccess | null = null;
+  httpUrl: string | null = null;
+  dataCoordAddress: string | null = null;
   private readonly cluster: boolean;
   private readonly messageQueue: StackSpec['messageQueue'];
 

@@ -1,0 +1,151 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActionSpec, CollectionSpec, Scenario } from '../core/types.ts';
+import type { Stack } from '../core/platform.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { SdkDriver } from '../workload/sdk.ts';
+import { binlogBackup, binlogRestore, objectPath, readBackup, type BackupTarget } from '../workload/binlog-backup.ts';
+import { DR_BACKUP, DR_DAMAGE, DR_RESTORE, type DrBackupNote, type DrRestoreNote } from '../checks/dr.ts';
+import type { StackSlot } from './host.ts';
+import { profileSpec } from '../dataset/index.ts';
+
+export interface DrDeps {
+  history: HistoryRecorder;
+  slot: StackSlot;
+  workDir: string;
+  scenario: Scenario;
+  log: (m: string) => void;
+  writtenIds: () => number[];
+}
+
+/**
+ * The binlog backup and restore steps of a run: each holds the churn's writes for an exact cut
+ * (searches go on), does its work against the stack up now, and records what it did and found as
+ * a note in the history, from which the DR checks score RPO, RTO and the restore's verification.
+ */
+export class DrBinlog {
+  private readonly backups = new Map<string, string>();
+
+  constructor(private readonly d: DrDeps) {}
+
+  async backup(action: ActionSpec & { action: 'backup' }, stack: Stack, driver: SdkDriver, signal: AbortSignal): Promise<void> {
+    const { history, log } = this.d;
+    const dir = action.dir ?? join(this.d.workDir, 'backups', action.name);
+    if (existsSync(join(dir, 'manifest.json'))) throw new Error(`backup '${action.name}': ${dir} holds a backup already; name another directory`);
+    const start = history.now();
+    await using _held = await this.holdWrites();
+    const pointAt = history.now();
+    const index = (await driver.serverState()).index;
+    const result = await binlogBackup(target(stack, driver), this.d.scenario.collection.name, action.name, dir, pointAt, signal);
+    const partitionCounts = await driver.partitionCounts(this.keyValues());
+    const partitionKey = await driver.partitionKey();
+    this.backups.set(action.name, dir);
+    const m = result.manifest;
+    const note: DrBackupNote = {
+      name: action.name,
+      method: 'binlog',
+      start,
+      pointAt,
+      end: history.now(),
+      rows: m.segments.reduce((n, s) => n + s.rows, 0),
+      segments: m.segments.length,
+      objects: m.objects.length,
+      bytes: result.bytes,
+      location: dir,
+      gcPause: result.gcPause,
+      index,
+      partitionCounts,
+      partitionKey,
+    };
+    history.event('note', DR_BACKUP, JSON.stringify(note));
+    log(`backup '${action.name}': ${note.segments} segments, ${note.objects} objects, ${(note.bytes / 1e6).toFixed(1)} MB in ${((note.end - start) / 1000).toFixed(1)} s (GC ${result.gcPause})`);
+  }
+
+  async restore(action: ActionSpec & { action: 'restore' }, stack: Stack, driver: SdkDriver, signal: AbortSignal): Promise<void> {
+    const { history, log } = this.d;
+    const dir = this.backups.get(action.name);
+    if (!dir) throw new Error(`restore '${action.name}': no backup of that name in this run; add a step { action: 'backup', name: '${action.name}' } before it`);
+    const verify = action.verifyChecksums !== false;
+    const note: DrRestoreNote = { name: action.name, start: history.now(), manifestChecked: verify, corrupted: [], missing: [], importStart: null, importEnd: null, rows: null, partitionCounts: null, index: null, partitionKey: null, lookups: null, end: null, error: null };
+    await using _held = await this.holdWrites();
+    try {
+      const { manifest, check } = readBackup(dir, verify);
+      if (check) {
+        note.corrupted = check.corrupted;
+        note.missing = check.missing;
+        const bad = [...check.corrupted.map((k) => `${k} (checksum mismatch)`), ...check.missing.map((k) => `${k} (missing)`)];
+        if (bad.length > 0) throw new Error(`backup '${action.name}' is damaged, restore refused: ${bad.join(', ')}`);
+        log(`restore: manifest checked, ${check.checked} objects match their SHA-256`);
+      }
+      const t = await binlogRestore(target(stack, driver), dir, manifest, () => history.now(), signal, log);
+      Object.assign(note, { importStart: t.importStart, importEnd: t.importEnd, rows: t.rows });
+      log(`restore: ${t.rows} rows imported in ${((t.importEnd - t.importStart) / 1000).toFixed(1)} s`);
+      const vector = manifest.indexes.find((i) => i.field === 'vector');
+      if (!vector) throw new Error(`restore '${action.name}': the backup records no index on the vector field, so the collection cannot be loaded`);
+      const restoredIndex = { type: (vector.params.index_type ?? '') as CollectionSpec['index']['type'], params: JSON.parse(vector.params.params ?? '{}') as CollectionSpec['index']['params'], searchParams: {} };
+      const built = await driver.buildIndex(vector.params.metric_type ?? '', signal, 600_000, restoredIndex);
+      if (built.outcome !== 'ok') throw new Error(`index build on the restored collection: ${built.error ?? built.outcome}`);
+      const loaded = await driver.load(300_000, signal);
+      if (loaded.outcome !== 'ok') throw new Error(`load of the restored collection: ${loaded.error ?? loaded.outcome}`);
+      note.end = history.now();
+      // What came back, before any write reaches the restored stack: every id ever written, the
+      // counts per partition, the index and the partition key.
+      const from = history.now();
+      await driver.verifyDurability(this.d.writtenIds());
+      note.lookups = { from, to: history.now() };
+      note.partitionCounts = await driver.partitionCounts(this.keyValues());
+      note.index = (await driver.serverState()).index;
+      note.partitionKey = await driver.partitionKey();
+    } catch (err) {
+      note.error = err instanceof Error ? err.message : String(err);
+      throw err;
+    } finally {
+      history.event('note', DR_RESTORE, JSON.stringify(note));
+    }
+  }
+
+  /** Damages one object of a backup: the first insert (or delta) log in key order, flipped in the middle or removed. */
+  damage(action: ActionSpec & { action: 'damage-backup' }): void {
+    const dir = this.backups.get(action.name);
+    if (!dir) throw new Error(`damage-backup '${action.name}': no backup of that name in this run`);
+    const { manifest } = readBackup(dir, false);
+    const kind = action.object === 'insert' ? 'insert_log/' : 'delta_log/';
+    // An insert log of the vector field (the largest), so a flip lands in data, not in a header.
+    const candidates = manifest.objects.filter((o) => o.key.startsWith(kind)).sort((a, b) => b.size - a.size || a.key.localeCompare(b.key));
+    const victim = candidates[0];
+    if (!victim) throw new Error(`damage-backup '${action.name}': the backup holds no ${action.object} log`);
+    const path = objectPath(dir, victim.key);
+    if (action.mode === 'remove') rmSync(path);
+    else {
+      const data = readFileSync(path);
+      const at = Math.floor(data.length / 2);
+      for (let i = at; i < Math.min(at + 8, data.length); i++) data[i] = data[i]! ^ 0xff;
+      writeFileSync(path, data);
+    }
+    this.d.history.event('note', DR_DAMAGE, JSON.stringify({ name: action.name, mode: action.mode, key: victim.key }));
+    this.d.log(`damage-backup: ${action.mode === 'flip' ? 'flipped 8 bytes in' : 'removed'} ${victim.key}`);
+  }
+
+  /** How many values the partition key takes: the profile's tenants, the generator's 10 categories, or a byte's worth. */
+  private keyValues(): number {
+    const key = this.d.scenario.collection.partitionKey?.field;
+    return key === 'tenant' ? profileSpec(this.d.scenario.dataset.profile).tenants : key === 'category' ? 10 : 256;
+  }
+
+  /** Holds the churn's writes and waits for those in flight; disposing releases them. */
+  private async holdWrites(): Promise<AsyncDisposable> {
+    const slot = this.d.slot;
+    slot.writesHeld = true;
+    await Promise.allSettled([...(slot.writesInFlight ?? [])]);
+    return {
+      [Symbol.asyncDispose]: async () => {
+        slot.writesHeld = false;
+      },
+    };
+  }
+}
+
+function target(stack: Stack, driver: SdkDriver): BackupTarget {
+  if (!stack.objectStore) throw new Error('binlog backup needs the stack\'s object store (stack.objectStore: \'minio\'); this stack keeps its segments on local disk');
+  return { client: driver.milvus, store: stack.objectStore, httpUrl: stack.httpUrl ?? null, dataCoordAddress: stack.dataCoordAddress ?? null, milvusVersion: stack.milvusVersion };
+}
