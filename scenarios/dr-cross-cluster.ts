@@ -1,4 +1,5 @@
 import { defineScenario } from '../src/scenario/define.ts';
+import { drPrimary } from './lib/dr.ts';
 
 /**
  * Restore at a DR site: the backup is taken from the primary (bucket 'milvus-drill', root path
@@ -11,17 +12,7 @@ export default defineScenario({
   name: 'dr-cross-cluster',
   description: 'Binlog backup from the primary, restore into a stack with another bucket and root path, verify.',
   seed: 20261217,
-  stack: { milvusVersion: '2.3.5', topology: 'standalone', etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'minio' },
-  collection: {
-    name: 'drill_dr_site',
-    shards: 2,
-    partitionKey: { field: 'tenant', partitions: 4 },
-    scalarFields: ['tenant', 'category'],
-    index: { type: 'HNSW', params: { M: 16, efConstruction: 100 }, searchParams: { ef: 64 } },
-    consistency: 'Bounded',
-  },
-  dataset: { profile: 'sift-128', dim: 128, metric: 'L2', rows: 5_000, batchSize: 1_000, queries: 100 },
-  workload: { search: { every: '200ms', concurrency: 1, topK: 10, timeout: '3s' }, churn: { deletesPerSecond: 5, upsertsPerSecond: 0 } },
+  ...drPrimary({ collection: 'drill_dr_site', partitions: 4, rows: 5_000, deletesPerSecond: 5 }),
   steps: [
     { phase: 'steady', duration: '10s' },
     { action: 'backup', name: 'offsite', timeout: '5m' },
@@ -31,7 +22,6 @@ export default defineScenario({
     { action: 'restore', name: 'offsite', timeout: '10m' },
     { phase: 'restored', duration: '15s' },
   ],
-  recovery: { window: '10s' },
   slos: [
     { kind: 'recall', phase: 'steady', threshold: 0.9 },
     { kind: 'recall', phase: 'restored', threshold: { phase: 'steady', plus: -0.02 } },

@@ -1,4 +1,5 @@
 import { defineScenario } from '../src/scenario/define.ts';
+import { drPrimary } from './lib/dr.ts';
 
 /**
  * A disaster-recovery drill on Milvus standalone: load with churn (deletes), take a
@@ -12,19 +13,7 @@ export default defineScenario({
   name: 'dr-restore',
   description: 'Binlog backup under churn, destroy, restore into a fresh stack, verify: RPO, RTO and restore verification.',
   seed: 20261212,
-  stack: { milvusVersion: '2.3.5', topology: 'standalone', etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'minio' },
-  collection: {
-    name: 'drill_dr',
-    shards: 2,
-    partitionKey: { field: 'tenant', partitions: 16 },
-    scalarFields: ['tenant', 'category'],
-    index: { type: 'HNSW', params: { M: 16, efConstruction: 200 }, searchParams: { ef: 64 } },
-    consistency: 'Bounded',
-  },
-  dataset: { profile: 'sift-128', dim: 128, metric: 'L2', rows: 20_000, batchSize: 1_000, queries: 200 },
-  // Deletes only: upserts before a binlog backup do not survive its restore on 2.3.5 (see
-  // scenarios/dr-restore-upserts.ts, which expects that loss to be caught).
-  workload: { search: { every: '100ms', concurrency: 2, topK: 10, timeout: '3s' }, churn: { deletesPerSecond: 5, upsertsPerSecond: 0 } },
+  ...drPrimary({ collection: 'drill_dr', partitions: 16, rows: 20_000, large: true, deletesPerSecond: 5 }),
   steps: [
     { phase: 'steady', duration: '20s' },
     { action: 'backup', name: 'nightly', timeout: '5m' },
@@ -35,7 +24,6 @@ export default defineScenario({
     { action: 'restore', name: 'nightly', timeout: '10m' },
     { phase: 'restored', duration: '30s' },
   ],
-  recovery: { window: '10s' },
   slos: [
     { kind: 'recall', phase: 'steady', threshold: 0.9 },
     { kind: 'recall', phase: 'restored', threshold: { phase: 'steady', plus: -0.02 } },
