@@ -1,6 +1,7 @@
 import type { RunReport } from '../core/types.ts';
 import { esc } from './junit.ts';
 import { drSection } from './dr.ts';
+import { bytes } from '../checks/sizing.ts';
 
 /** A self-contained HTML report: inline CSS and SVG, no scripts, no external resources. */
 export function renderHtml(r: RunReport): string {
@@ -110,14 +111,14 @@ function rebalanceSection(r: RunReport): string {
 function sizingSection(r: RunReport): string {
   const z = r.sizing;
   if (!z) return '';
-  const b = (n: number | null): string => (n === null ? '—' : bytesText(n));
+  const b = (n: number | null): string => (n === null ? '—' : bytes(n));
   const samples = z.samples.map(
-    (s) => `<tr><td>${esc(s.index)}</td><td>${s.rows}</td><td style="text-align:left">${esc(s.queryNodes.map((q) => `${q.name} ${bytesText(q.rssBytes)}`).join(', '))}</td><td>${b(s.queryNodes.reduce((a, q) => a + q.rssBytes, 0))}</td><td>${b(s.segmentMemBytes || null)}</td><td>${b(s.objectStoreBytes)}</td></tr>`,
+    (s) => `<tr><td>${esc(s.index)}</td><td>${s.rows}</td><td style="text-align:left">${esc(s.queryNodes.map((q) => `${q.name} ${bytes(q.rssBytes)}`).join(', '))}</td><td>${b(s.queryNodes.reduce((a, q) => a + q.rssBytes, 0))}</td><td>${b(s.segmentMemBytes || null)}</td><td>${b(s.objectStoreBytes)}</td></tr>`,
   );
   const m = z.memory;
-  const fit = m ? `<p>Fitted over the sizes: query-node RSS = ${m.nodes} × ${bytesText(m.fixedPerNodeBytes)} (fixed per process) + rows × ${m.perRowBytes.toFixed(1)} B${m.r2 === null ? '' : ` (r² ${m.r2.toFixed(3)})`}.${z.storage ? ` Object store = ${bytesText(z.storage.fixedBytes)} + rows × ${z.storage.perRowBytes.toFixed(1)} B.` : ''}</p>` : '';
+  const fit = m ? `<p>Fitted over the sizes: query-node RSS = ${m.nodes} × ${bytes(m.fixedPerNodeBytes)} (fixed per process) + rows × ${m.perRowBytes.toFixed(1)} B${m.r2 === null ? '' : ` (r² ${m.r2.toFixed(3)})`}.${z.storage ? ` Object store = ${bytes(z.storage.fixedBytes)} + rows × ${z.storage.perRowBytes.toFixed(1)} B.` : ''}</p>` : '';
   const proj = z.projections.map(
-    (p) => `<tr><td>${esc(p.index)}</td><td>${esc(p.basis)}</td><td>${p.perRowBytes.toFixed(1)}</td><td>${p.perRowBytesAtTarget.toFixed(1)}</td><td>${p.segmentBytesPerRow === null ? '—' : p.segmentBytesPerRow.toFixed(1)}</td><td>${p.queryNodes ?? '—'}</td><td>${bytesText(p.memoryBytes)}</td><td style="text-align:left">${esc(p.formula)}</td></tr>`,
+    (p) => `<tr><td>${esc(p.index)}</td><td>${esc(p.basis)}</td><td>${p.perRowBytes.toFixed(1)}</td><td>${p.perRowBytesAtTarget.toFixed(1)}</td><td>${p.segmentBytesPerRow === null ? '—' : p.segmentBytesPerRow.toFixed(1)}</td><td>${p.queryNodes ?? '—'}</td><td>${bytes(p.memoryBytes)}</td><td style="text-align:left">${esc(p.formula)}</td></tr>`,
   );
   return `<h2>Sizing projection</h2>
 <p class="meta">Target: ${z.target.rows.toLocaleString('en')} rows of ${z.target.dim}-d, measured at ${z.measuredDim}-d; query nodes of ${z.nodeMemoryGiB} GiB, filled to 90% (the query coordinator's overload threshold). A row's cost is scaled by target dim / measured dim (vectors dominate a row).</p>
@@ -126,17 +127,6 @@ ${fit}
 <table><tr><th>index</th><th>basis</th><th>B/row measured</th><th>B/row at target dim</th><th>segment B/row</th><th>query nodes</th><th>memory</th><th style="text-align:left">formula</th></tr>${proj.join('')}</table>
 ${z.storage ? `<p>Object storage at the target: ${esc(z.storage.formula)}.</p>` : ''}
 ${z.problems.length ? `<p class="bad">${z.problems.map(esc).join('<br>')}</p>` : ''}`;
-}
-
-function bytesText(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let u = 0;
-  while (Math.abs(v) >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
 
 function num(v: number | null, digits = 1): string {

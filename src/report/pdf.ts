@@ -1,6 +1,5 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { isExecutable, onPath } from '../util/executables.ts';
 
 /** Browsers playwright-core can drive, by the names Debian and others install them under. */
 const BROWSER_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
@@ -15,22 +14,9 @@ export function findBrowser(explicit: string | undefined, env: NodeJS.ProcessEnv
     if (!isExecutable(wanted)) throw new Error(`browser '${wanted}' is not an executable file: pass --browser with the path of a Chromium, or unset MILVUS_DRILL_CHROMIUM`);
     return wanted;
   }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of BROWSER_NAMES) {
-      const path = join(dir, name);
-      if (isExecutable(path)) return path;
-    }
-  }
+  const found = onPath(BROWSER_NAMES, env);
+  if (found) return found;
   throw new Error(`no Chromium found on PATH (looked for ${BROWSER_NAMES.join(', ')}): run scripts/setup.sh (it installs Debian's chromium), or pass --browser PATH`);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Prints a self-contained HTML document to an A4 PDF with the given browser; the browser is closed however it ends. */

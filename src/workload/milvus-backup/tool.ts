@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isExecutable, onPath } from '../../util/executables.ts';
 import { renderBackupYaml, type MilvusBackupTarget } from './config.ts';
 import { createArgs, getArgs, listArgs, parseCommandResult, parseGet, parseList, restoreArgs, type BackupInfo, type CommandResult, type CreateOptions, type RestoreOptions } from './cli.ts';
 
@@ -15,19 +16,7 @@ export function findMilvusBackup(explicit: string | undefined, env: NodeJS.Proce
     if (!isExecutable(wanted)) throw new Error(`--milvus-backup '${wanted}' is not an executable file: give the path of the milvus-backup binary`);
     return wanted;
   }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    if (isExecutable(join(dir, 'milvus-backup'))) return join(dir, 'milvus-backup');
-  }
-  return null;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return onPath(['milvus-backup'], env);
 }
 
 export interface RunOutput {
