@@ -1,5 +1,6 @@
 import { defineScenario } from '../src/scenario/define.ts';
 import { CLUSTER, baselineSlos } from './lib/cluster.ts';
+import querynodeKill from './querynode-kill.ts';
 
 /**
  * querynode-kill with the collection loaded as two in-memory replicas, one per query node (the
@@ -11,19 +12,10 @@ import { CLUSTER, baselineSlos } from './lib/cluster.ts';
  * results). Same seed, data and timeline as querynode-kill, so their figures sit side by side.
  */
 export default defineScenario({
+  ...querynodeKill,
   name: 'querynode-kill-replicas',
   description: 'Kill one of two query nodes with the collection loaded as two replicas; availability over the minute after the kill, recall per 5 s window, failover time, durability.',
-  seed: 5101,
-  ...CLUSTER,
   collection: { ...CLUSTER.collection, replicas: 2 },
-  steps: [
-    { phase: 'steady', duration: '30s' },
-    // Searches in flight at a phase boundary belong to the phase they started in: this pause keeps
-    // a search the kill cuts short out of the steady figures, so 'kill' starts with the kill.
-    { phase: 'pre-kill', duration: '2s' },
-    { phase: 'kill', duration: '60s', faults: [{ name: 'kill-querynode', kind: 'pod-kill', target: { role: 'querynode', instance: 'querynode-2' }, at: '0s', duration: '10s' }] },
-    { phase: 'recovered', after: 'recovery', duration: '45s', timeout: '3m' },
-  ],
   slos: [
     ...baselineSlos(),
     { name: 'availability over the 60 s from the kill', kind: 'errorRate', phase: 'kill', threshold: 0.005 },
