@@ -99,6 +99,7 @@ export function coldSnapshotStepErrors(steps: readonly StepSpec[]): ValidationEr
   steps.forEach((st, i) => {
     if (st.step !== 'action') return;
     const a = st.spec;
+    if (a.action === 'restore' && a.verifyChecksums === false && cold.has(a.name)) errors.push({ path: `steps[${i}].verifyChecksums`, message: `'${a.name}' is a cold snapshot, whose manifest the bring-up from it always checks; verifyChecksums: false applies to binlog restores`, fix: 'remove verifyChecksums from this step' });
     if (a.action === 'damage-backup' && cold.has(a.name)) errors.push({ path: `steps[${i}].action`, message: `'damage-backup' works on binlog backups; '${a.name}' is a cold snapshot`, fix: `remove this step, or back up '${a.name}' with method: 'binlog'` });
     if (a.action !== 'backup' || a.method !== 'cold-snapshot') return;
     cold.add(a.name);

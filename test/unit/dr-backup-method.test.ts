@@ -66,6 +66,14 @@ test('damage-backup of a cold snapshot is refused; of a binlog backup it stays a
   assert.match(errors[0]!.message, /works on binlog backups; 'c' is a cold snapshot/);
 });
 
+test('a cold snapshot cannot be restored without its manifest check: the bring-up always checks it', () => {
+  const r = drill([{ action: 'backup', name: 'c', method: 'cold-snapshot' }, { action: 'destroy' }, { action: 'up' }, { action: 'restore', name: 'c', verifyChecksums: false }]);
+  assert.ok(!r.ok);
+  const e = r.errors.find((x) => x.path === 'steps[4].verifyChecksums')!;
+  assert.match(e.message, /the bring-up from it always checks/);
+  assert.equal(e.fix, 'remove verifyChecksums from this step');
+});
+
 test('a cold snapshot needs the local platform; a binlog backup does not ask for it', () => {
   const r = drill(COLD_STEPS);
   assert.ok(r.ok);
