@@ -796,7 +796,7 @@ export interface DrReport {
     pointAt: number;
     /** The acknowledged-ops cut: the history `seq` of the last write acknowledged before the point. */
     cutSeq: number;
-    /** Rows the source held at the point, as the backup's segments count them (before deletes). */
+    /** Rows the source held at the point: a binlog backup's segments count them (before deletes), a cold snapshot the partition counts (after deletes). */
     rows: number;
     segments: number | null;
     objects: number;
@@ -892,7 +892,7 @@ export interface DrReport {
     pointAt: number;
     /** The acknowledged-ops cut: the history `seq` of the last write acknowledged before the point. */
     cutSeq: number;
-    /** Rows the source held at the point, as the backup's segments count them (before deletes). */
+    /** Rows the source held at the point: a binlog backup's segments count them (before deletes), a cold snapshot the partition counts (after deletes). */
     rows: number;
     segments: number | null;
     objects: number;
