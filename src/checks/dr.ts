@@ -21,7 +21,8 @@ export interface DrBackupNote {
   pointAt: number;
   end: number;
   rows: number;
-  segments: number;
+  /** Segments copied (binlog); null where the method copies files, not segments (cold snapshot). */
+  segments: number | null;
   objects: number;
   bytes: number;
   location: string;

@@ -244,6 +244,9 @@ export type WaitCondition =
   /** A probe search succeeded. */
   | 'searchable';
 
+/** How a backup step takes its copy: milvus-drill's binlog copy, or a cold snapshot of the local stack ('milvus-backup', the official tool, is not selectable from a scenario yet). */
+export type BackupMethod = 'binlog' | 'cold-snapshot' | 'milvus-backup';
+
 /** Things the runner does to the system (not faults: nothing heals them). */
 export type ActionSpec =
   | { action: 'flush' }
@@ -258,9 +261,11 @@ export type ActionSpec =
   /**
    * A binlog backup of the collection (GC paused, flush, schema, partitions, indexes, segments,
    * binlogs copied with a manifest of sizes and SHA-256s). dir: where it goes (default: under the
-   * run's work directory, removed with it).
+   * run's work directory, removed with it). method 'cold-snapshot' instead stops the stack and
+   * saves etcd and the MinIO bucket (local platform); the next steps must be destroy, up (which
+   * comes up from the snapshot) and restore of the same name (which loads and verifies).
    */
-  | { action: 'backup'; name: string; dir?: string }
+  | { action: 'backup'; name: string; dir?: string; method?: BackupMethod }
   /** Restores a backup into the stack up now; verifyChecksums false skips the manifest check (to prove data verification catches damage). */
   | { action: 'restore'; name: string; verifyChecksums?: boolean }
   /** Damages a backup on purpose (a drill of the drill): flip bytes in, or remove, one object of the given binlog kind. */
@@ -791,9 +796,9 @@ export interface DrReport {
     pointAt: number;
     /** The acknowledged-ops cut: the history `seq` of the last write acknowledged before the point. */
     cutSeq: number;
-    /** Rows the source held at the point, as the backup's segments count them (before deletes). */
+    /** Rows the source held at the point: a binlog backup's segments count them (before deletes), a cold snapshot the partition counts (after deletes). */
     rows: number;
-    segments: number;
+    segments: number | null;
     objects: number;
     bytes: number;
     /** Where the copy went: a directory, or 'bucket/prefix'. */

@@ -151,7 +151,9 @@ export function describeAction(a: ActionSpec): string {
     case 'up':
       return `bring up a new stack${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}; drivers follow it`;
     case 'backup':
-      return `back up as '${a.name}' (binlogs, GC paused, manifest with SHA-256)${a.dir ? ` into ${a.dir}` : ''}`;
+      return a.method === 'cold-snapshot'
+        ? `back up as '${a.name}' by cold snapshot (stop Milvus, etcd snapshot, copy the MinIO bucket, manifest with SHA-256; the stack stays down)${a.dir ? ` into ${a.dir}` : ''}`
+        : `back up as '${a.name}' (binlogs, GC paused, manifest with SHA-256)${a.dir ? ` into ${a.dir}` : ''}`;
     case 'restore':
       return `restore '${a.name}'${a.verifyChecksums === false ? ' without checking the manifest' : ', manifest checked first'}`;
     case 'damage-backup':

@@ -246,7 +246,8 @@ export class RunHost implements StepHost {
     this.stacksUp++;
     const workDir = join(this.d.workDir, `stack-${this.stacksUp}`);
     const overrides = Object.keys(config).length > 0 ? { milvusConfig: config } : {};
-    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed, ...overrides });
+    const restoreFrom = this.dr.restoreFromForUp(this.stacksUp);
+    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed, ...overrides, ...(restoreFrom ? { restoreFrom } : {}) });
     this.d.slot.stack = stack;
     this.d.slot.serverVersion = this.d.s.stack.milvusVersion;
     const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection, await this.d.security.secure(stack), stack.milvusVersion);

@@ -1,5 +1,6 @@
 import type {
   ActionKind,
+  BackupMethod,
   ConsistencyLevel,
   CoordinatorLayout,
   CoordinatorRole,
@@ -111,6 +112,11 @@ interface ActionParams {
   rollback?: boolean;
   /** backup: the directory it goes to (default: under the run's work directory). */
   dir?: string;
+  /**
+   * backup: 'binlog' (default: milvus-drill's binlog copy) or 'cold-snapshot' (local platform:
+   * stops the stack, saves etcd and the MinIO bucket; follow it with destroy, up, restore).
+   */
+  method?: BackupMethod;
   /** restore: false skips the manifest's SHA-256 check (default true). */
   verifyChecksums?: boolean;
   /** damage-backup: flip bytes in, or remove, one object of the given binlog kind. */

@@ -78,5 +78,55 @@ export function unsupportedActions(s: Pick<Scenario, 'steps'>, platform: { name:
     if (st.step !== 'action' || SDK_ACTIONS.includes(st.spec.action) || platform.actions.includes(st.spec.action)) return [];
     const can = [...SDK_ACTIONS, ...platform.actions].join(', ');
     return [{ path: `steps[${i}].action`, message: `'${st.spec.action}' is not something the ${platform.name} platform can do yet`, fix: `use an action it can do (${can}) or another platform` }];
+  }).concat(
+    s.steps.flatMap((st, i) =>
+      st.step === 'action' && st.spec.action === 'backup' && st.spec.method === 'cold-snapshot' && platform.name !== 'local'
+        ? [{ path: `steps[${i}].method`, message: `a cold snapshot stops the stack's own etcd and MinIO processes and copies their files, which only the local platform can do (not ${platform.name})`, fix: "run on the local platform, or set method: 'binlog'" }]
+        : [],
+    ),
+  );
+}
+
+/**
+ * A cold snapshot leaves the stack dead, and only a stack brought up from it holds it, so its
+ * backup step must be followed at once by destroy, up (the bring-up from the snapshot) and a
+ * restore of the same name (load and verify, before any new write reaches the restored stack).
+ * Damaging a cold snapshot is not a drill this step offers (damage-backup works on binlog backups).
+ */
+export function coldSnapshotStepErrors(steps: readonly StepSpec[]): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const cold = new Set<string>();
+  steps.forEach((st, i) => {
+    if (st.step !== 'action') return;
+    const a = st.spec;
+    if (a.action === 'restore' && a.verifyChecksums === false && cold.has(a.name)) errors.push({ path: `steps[${i}].verifyChecksums`, message: `'${a.name}' is a cold snapshot, whose manifest the bring-up from it always checks; verifyChecksums: false applies to binlog restores`, fix: 'remove verifyChecksums from this step' });
+    if (a.action === 'damage-backup' && cold.has(a.name)) errors.push({ path: `steps[${i}].action`, message: `'damage-backup' works on binlog backups; '${a.name}' is a cold snapshot`, fix: `remove this step, or back up '${a.name}' with method: 'binlog'` });
+    if (a.action !== 'backup' || a.method !== 'cold-snapshot') return;
+    cold.add(a.name);
+    const want = ['destroy', 'up', 'restore'] as const;
+    for (const [k, kind] of want.entries()) {
+      const next = steps[i + 1 + k];
+      const ok = next?.step === 'action' && next.spec.action === kind && (kind !== 'restore' || (next.spec.action === 'restore' && next.spec.name === a.name));
+      if (!ok) {
+        errors.push({
+          path: `steps[${i + 1 + k}]`,
+          message: `a cold-snapshot backup ('${a.name}' at steps[${i}]) stops the stack, so it must be followed at once by destroy, up (which comes up from the snapshot) and restore '${a.name}' (which loads and verifies); found ${next ? describeStep(next) : 'the end of the steps'}`,
+          fix: `put { action: 'destroy' }, { action: 'up' }, { action: 'restore', name: '${a.name}' } right after steps[${i}]`,
+        });
+        break;
+      }
+    }
   });
+  return errors;
+}
+
+function describeStep(st: StepSpec): string {
+  switch (st.step) {
+    case 'action':
+      return `action '${st.spec.action}'${st.spec.action === 'restore' ? ` of '${st.spec.name}'` : ''}`;
+    case 'phase':
+      return `phase '${st.name}'`;
+    default:
+      return `a ${st.step} step`;
+  }
 }
