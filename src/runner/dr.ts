@@ -151,20 +151,27 @@ export class DrBinlog {
       const loaded = await driver.load(300_000, signal);
       if (loaded.outcome !== 'ok') throw new Error(`load of the restored collection: ${loaded.error ?? loaded.outcome}`);
       note.end = history.now();
-      // What came back, before any write reaches the restored stack: every id ever written, the
-      // counts per partition, the index and the partition key.
-      const from = history.now();
-      await driver.verifyDurability(this.d.writtenIds());
-      note.lookups = { from, to: history.now() };
-      note.partitionCounts = await driver.partitionCounts(this.keyValues());
-      note.index = (await driver.serverState()).index;
-      note.partitionKey = await driver.partitionKey();
+      await this.recordWhatCameBack(note, driver);
     } catch (err) {
       note.error = err instanceof Error ? err.message : String(err);
       throw err;
     } finally {
       history.event('note', DR_RESTORE, JSON.stringify(note));
     }
+  }
+
+  /**
+   * What came back, before any write reaches the restored stack: every id ever written (looked
+   * up), the counts per partition, the index and the partition key, into the restore's note.
+   */
+  private async recordWhatCameBack(note: DrRestoreNote, driver: SdkDriver): Promise<void> {
+    const { history } = this.d;
+    const from = history.now();
+    await driver.verifyDurability(this.d.writtenIds());
+    note.lookups = { from, to: history.now() };
+    note.partitionCounts = await driver.partitionCounts(this.keyValues());
+    note.index = (await driver.serverState()).index;
+    note.partitionKey = await driver.partitionKey();
   }
 
   /**
@@ -182,12 +189,7 @@ export class DrBinlog {
       const loaded = await driver.load(300_000, signal);
       if (loaded.outcome !== 'ok') throw new Error(`load of the collection restored from the cold snapshot: ${loaded.error ?? loaded.outcome}`);
       note.end = history.now();
-      const from = history.now();
-      await driver.verifyDurability(this.d.writtenIds());
-      note.lookups = { from, to: history.now() };
-      note.partitionCounts = await driver.partitionCounts(this.keyValues());
-      note.index = (await driver.serverState()).index;
-      note.partitionKey = await driver.partitionKey();
+      await this.recordWhatCameBack(note, driver);
       log(`restore '${action.name}': the stack from the cold snapshot is loaded and answered the lookups`);
     } catch (err) {
       note.error = err instanceof Error ? err.message : String(err);
