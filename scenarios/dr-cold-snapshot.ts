@@ -1,4 +1,5 @@
 import { defineScenario } from '../src/scenario/define.ts';
+import { drPrimary } from './lib/dr.ts';
 
 /**
  * A cold-snapshot drill on the local cluster topology, the infrastructure-level pattern users
@@ -13,17 +14,8 @@ export default defineScenario({
   name: 'dr-cold-snapshot',
   description: 'Cold snapshot (etcd snapshot and MinIO bucket copy) of a cluster, destroy, bring a fresh cluster up from it, verify: RPO, RTO and restore verification.',
   seed: 20261129,
+  ...drPrimary({ collection: 'drill_dr_cold', partitions: 4, rows: 4_000, deletesPerSecond: 5 }),
   stack: { milvusVersion: '2.3.5', topology: 'cluster', etcd: { members: 1 }, messageQueue: 'pulsar', objectStore: 'minio' },
-  collection: {
-    name: 'drill_dr_cold',
-    shards: 2,
-    partitionKey: { field: 'tenant', partitions: 4 },
-    scalarFields: ['tenant', 'category'],
-    index: { type: 'HNSW', params: { M: 16, efConstruction: 100 }, searchParams: { ef: 64 } },
-    consistency: 'Bounded',
-  },
-  dataset: { profile: 'sift-128', dim: 128, metric: 'L2', rows: 4_000, batchSize: 1_000, queries: 100 },
-  workload: { search: { every: '200ms', concurrency: 1, topK: 10, timeout: '3s' }, churn: { deletesPerSecond: 5, upsertsPerSecond: 0 } },
   steps: [
     { phase: 'steady', duration: '15s' },
     { action: 'backup', name: 'cold', method: 'cold-snapshot', timeout: '5m' },
@@ -32,7 +24,6 @@ export default defineScenario({
     { action: 'restore', name: 'cold', timeout: '10m' },
     { phase: 'restored', duration: '20s' },
   ],
-  recovery: { window: '10s' },
   slos: [
     { kind: 'recall', phase: 'steady', threshold: 0.9 },
     { kind: 'recall', phase: 'restored', threshold: { phase: 'steady', plus: -0.02 } },
