@@ -34,6 +34,7 @@ export function usage(): string {
     '  --rows N             overrides dataset.rows',
     '  --set path=value     overrides any scenario field, e.g. --set phases.steady=10s',
     '  --image c=ref        container image of a component (containers platform), e.g. --image milvus=milvusdb/milvus:v2.5.4',
+    "  --milvus-backup PATH the milvus-backup binary for backup steps with method 'milvus-backup' (else $MILVUS_BACKUP, else PATH)",
     '',
     'certify takes --from A --to B [--to C ...] [--chain] [--topology standalone|cluster] [--rows N]',
     '  [--coordinators mixture|separate|active-standby] (cluster; default active-standby)',

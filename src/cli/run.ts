@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../supervise/home.ts';
 import { runScenario } from '../runner/run.ts';
 import { scenarioFaults, unsupportedActions } from '../scenario/steps.ts';
 import { flag, parseArgs } from './args.ts';
+import { findMilvusBackup, MILVUS_BACKUP_MISSING } from '../workload/milvus-backup/tool.ts';
 import { loadScenario, platformFlag, SCENARIO_FLAGS } from './scenario-file.ts';
 
 async function loadOrReport(argv: string[]): Promise<{ scenario: Scenario; args: ReturnType<typeof parseArgs> } | number> {
@@ -58,6 +59,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const loaded = await loadOrReport(argv);
   if (typeof loaded === 'number') return loaded;
   const { scenario, args } = loaded;
+  const milvusBackup = milvusBackupFor(scenario, flag(args, 'milvus-backup'));
+  if (typeof milvusBackup === 'number') return milvusBackup;
   const runId = `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-').replace('Z', '')}`;
   const outDir = resolve(flag(args, 'out') ?? join(PROJECT_ROOT, 'reports', runId));
   const started = Date.now();
@@ -78,7 +81,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     log(`run ${runId}: scenario '${scenario.name}', seed ${scenario.seed}, ${scenario.dataset.rows} rows`);
-    const report = await runScenario(scenario, { platform: await platformFor(args), runId, outDir, signal: interrupt.signal, log });
+    const report = await runScenario(scenario, { platform: await platformFor(args), runId, outDir, signal: interrupt.signal, log, ...(milvusBackup ? { milvusBackup } : {}) });
     if (report.verdict !== 'interrupted') for (const v of report.slos) log(`${v.pass ? 'met   ' : 'MISSED'} ${v.slo}: ${v.reason} (${v.samples} samples)`);
     if (report.error) log(`error: ${report.error}`);
     log(`verdict ${report.verdict.toUpperCase()} (exit ${report.exitCode}); reports in ${outDir}`);
@@ -87,4 +90,22 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * The milvus-backup binary a scenario's 'milvus-backup' backup steps will run, found before
+ * anything starts (a missing tool is an environment error, exit 2, not a failed drill); undefined
+ * when no step uses it.
+ */
+function milvusBackupFor(scenario: Scenario, explicit: string | undefined): string | undefined | number {
+  const wanted = scenario.steps.some((st) => st.step === 'action' && st.spec.action === 'backup' && st.spec.method === 'milvus-backup');
+  if (!wanted) return undefined;
+  try {
+    const binary = findMilvusBackup(explicit);
+    if (binary) return binary;
+    console.error(`milvus-backup: ${MILVUS_BACKUP_MISSING}`);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+  }
+  return EXIT.harness;
 }

@@ -7,7 +7,7 @@ import { isObject } from '../scenario/values.ts';
 import { DEFAULT_PLATFORM, platformNames } from '../platform/registry.ts';
 import { flag, intFlag, UsageError, type ParsedArgs } from './args.ts';
 
-export const SCENARIO_FLAGS = { platform: 'value', out: 'value', seed: 'value', rows: 'value', set: 'value', image: 'value' } as const;
+export const SCENARIO_FLAGS = { platform: 'value', out: 'value', seed: 'value', rows: 'value', set: 'value', image: 'value', 'milvus-backup': 'value' } as const;
 
 /** Loads a scenario module, applies CLI overrides (CLI beats scenario beats defaults), validates. */
 export async function loadScenario(args: ParsedArgs): Promise<{ file: string; result: ValidationResult }> {

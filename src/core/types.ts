@@ -244,7 +244,7 @@ export type WaitCondition =
   /** A probe search succeeded. */
   | 'searchable';
 
-/** How a backup step takes its copy: milvus-drill's binlog copy, or a cold snapshot of the local stack ('milvus-backup', the official tool, is not selectable from a scenario yet). */
+/** How a backup step takes its copy: milvus-drill's binlog copy, a cold snapshot of the local stack, or the official milvus-backup tool (run --milvus-backup PATH). */
 export type BackupMethod = 'binlog' | 'cold-snapshot' | 'milvus-backup';
 
 /** Things the runner does to the system (not faults: nothing heals them). */
@@ -263,7 +263,8 @@ export type ActionSpec =
    * binlogs copied with a manifest of sizes and SHA-256s). dir: where it goes (default: under the
    * run's work directory, removed with it). method 'cold-snapshot' instead stops the stack and
    * saves etcd and the MinIO bucket (local platform); the next steps must be destroy, up (which
-   * comes up from the snapshot) and restore of the same name (which loads and verifies).
+   * comes up from the snapshot) and restore of the same name (which loads and verifies). method
+   * 'milvus-backup' runs the official tool's create (its restore restores), into its own store.
    */
   | { action: 'backup'; name: string; dir?: string; method?: BackupMethod }
   /** Restores a backup into the stack up now; verifyChecksums false skips the manifest check (to prove data verification catches damage). */

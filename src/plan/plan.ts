@@ -1,4 +1,4 @@
-import type { ActionSpec, FaultSpec, Scenario, StepSpec, WaitCondition } from '../core/types.ts';
+import type { ActionSpec, BackupMethod, FaultSpec, Scenario, StepSpec, WaitCondition } from '../core/types.ts';
 import { formatDuration } from '../scenario/duration.ts';
 import { fixedLength } from '../scenario/steps.ts';
 import { runSteps, type StepHost } from './interpreter.ts';
@@ -71,6 +71,7 @@ interface PlanTime {
 class PlanHost implements StepHost {
   readonly lines: PlanStep[] = [];
   private clock: PlanTime = { after: null, ms: 0 };
+  private readonly backups = new Map<string, BackupMethod | undefined>();
 
   constructor(private readonly s: Scenario) {}
 
@@ -109,7 +110,8 @@ class PlanHost implements StepHost {
   }
 
   async act(action: ActionSpec, timeout: number): Promise<void> {
-    this.note(`${describeAction(action)} (at most ${formatDuration(timeout)})`);
+    if (action.action === 'backup') this.backups.set(action.name, action.method);
+    this.note(`${describeAction(action, this.backups)} (at most ${formatDuration(timeout)})`);
     this.clock = { after: `${action.action}`, ms: 0 };
   }
 
@@ -138,7 +140,8 @@ function securitySetup(s: Scenario): PlanStep[] {
   return [{ at: null, what: `security: ${parts.join('; ')}` }];
 }
 
-export function describeAction(a: ActionSpec): string {
+/** An action in words; `backups` (name to method, of the backups taken so far) tells a restore what it restores. */
+export function describeAction(a: ActionSpec, backups: ReadonlyMap<string, BackupMethod | undefined> = new Map()): string {
   switch (a.action) {
     case 'flush':
       return 'flush the collection';
@@ -151,10 +154,11 @@ export function describeAction(a: ActionSpec): string {
     case 'up':
       return `bring up a new stack${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}; drivers follow it`;
     case 'backup':
-      return a.method === 'cold-snapshot'
-        ? `back up as '${a.name}' by cold snapshot (stop Milvus, etcd snapshot, copy the MinIO bucket, manifest with SHA-256; the stack stays down)${a.dir ? ` into ${a.dir}` : ''}`
-        : `back up as '${a.name}' (binlogs, GC paused, manifest with SHA-256)${a.dir ? ` into ${a.dir}` : ''}`;
+      if (a.method === 'cold-snapshot') return `back up as '${a.name}' by cold snapshot (stop Milvus, etcd snapshot, copy the MinIO bucket, manifest with SHA-256; the stack stays down)${a.dir ? ` into ${a.dir}` : ''}`;
+      if (a.method === 'milvus-backup') return `back up as '${a.name}' with milvus-backup create (the official tool; into its store in the run's work directory)`;
+      return `back up as '${a.name}' (binlogs, GC paused, manifest with SHA-256)${a.dir ? ` into ${a.dir}` : ''}`;
     case 'restore':
+      if (backups.get(a.name) === 'milvus-backup') return `restore '${a.name}' with milvus-backup restore (collection and index), then load and verify`;
       return `restore '${a.name}'${a.verifyChecksums === false ? ' without checking the manifest' : ', manifest checked first'}`;
     case 'damage-backup':
       return `${a.mode === 'flip' ? 'flip bytes in' : 'remove'} one ${a.object} log of backup '${a.name}'`;

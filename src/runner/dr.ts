@@ -2,7 +2,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActionSpec, CollectionSpec, Scenario } from '../core/types.ts';
 import type { RunContext, Stack } from '../core/platform.ts';
-import { coldSnapshotBackup, coldSnapshotRestoreFrom } from './dr-methods.ts';
+import { coldSnapshotBackup, coldSnapshotRestoreFrom, MilvusBackupMethod } from './dr-methods.ts';
+import type { Connection } from '../workload/sdk.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { SdkDriver } from '../workload/sdk.ts';
 import { binlogBackup, binlogRestore, objectPath, readBackup, type BackupTarget } from '../workload/binlog-backup.ts';
@@ -17,6 +18,10 @@ export interface DrDeps {
   scenario: Scenario;
   log: (m: string) => void;
   writtenIds: () => number[];
+  /** How the drivers connect to a stack (credentials, TLS): the milvus-backup tool connects the same way. */
+  connection: (stack: Stack) => Connection;
+  /** The milvus-backup binary (--milvus-backup, $MILVUS_BACKUP or PATH); only a 'milvus-backup' backup step looks for it. */
+  milvusBackup?: string;
 }
 
 /**
@@ -29,12 +34,15 @@ export class DrBinlog {
   /** Cold snapshots by name: where each lies, and the number of the stack brought up from it. */
   private readonly coldSnapshots = new Map<string, { dir: string; restoredBy: number | null }>();
   private pendingCold: string | null = null;
+  /** Backups taken by the milvus-backup tool, by name. */
+  private readonly toolBackups = new Set<string>();
+  private tool: MilvusBackupMethod | null = null;
 
   constructor(private readonly d: DrDeps) {}
 
   async backup(action: ActionSpec & { action: 'backup' }, stack: Stack, driver: SdkDriver, signal: AbortSignal): Promise<void> {
     if (action.method === 'cold-snapshot') return this.coldBackup(action, stack, driver, signal);
-    if (action.method === 'milvus-backup') throw new Error("backup method 'milvus-backup' is not wired into the backup step yet (the run command has no --milvus-backup PATH option); use method 'binlog' or 'cold-snapshot'");
+    if (action.method === 'milvus-backup') return this.toolBackup(action, stack, driver, signal);
     const { history, log } = this.d;
     const dir = action.dir ?? join(this.d.workDir, 'backups', action.name);
     if (existsSync(join(dir, 'manifest.json'))) throw new Error(`backup '${action.name}': ${dir} holds a backup already; name another directory`);
@@ -109,6 +117,71 @@ export class DrBinlog {
     log(`backup '${action.name}' (cold snapshot): ${note.objects} files, ${(note.bytes / 1e6).toFixed(1)} MB in ${((note.end - start) / 1000).toFixed(1)} s; the stack is stopped`);
   }
 
+  /** The milvus-backup tool, found once per run (its backups live in the run's work directory). */
+  private milvusBackup(): MilvusBackupMethod {
+    this.tool ??= MilvusBackupMethod.locate(this.d.milvusBackup, this.d.workDir);
+    return this.tool;
+  }
+
+  /**
+   * A backup by the official milvus-backup: the writes are held for an exact point (searches go
+   * on), the source's counts, index and partition key recorded, and the tool's `create` run (it
+   * flushes and copies the segments itself), then its `get` read back for what the backup holds.
+   */
+  private async toolBackup(action: ActionSpec & { action: 'backup' }, stack: Stack, driver: SdkDriver, signal: AbortSignal): Promise<void> {
+    const { history, log } = this.d;
+    const tool = this.milvusBackup();
+    const start = history.now();
+    await using _held = await this.holdWrites();
+    const pointAt = history.now();
+    const index = (await driver.serverState()).index;
+    const partitionCounts = await driver.partitionCounts(this.keyValues());
+    const partitionKey = await driver.partitionKey();
+    const result = await tool.backup(stack, this.d.connection(stack), action.name, this.d.scenario.collection.name, signal);
+    this.toolBackups.add(action.name);
+    const note: DrBackupNote = {
+      name: action.name,
+      method: 'milvus-backup',
+      start,
+      pointAt,
+      end: history.now(),
+      rows: result.rows ?? Object.values(partitionCounts).reduce((n, c) => n + c, 0),
+      segments: result.segments,
+      objects: result.objects,
+      bytes: result.bytes,
+      location: result.location,
+      gcPause: stack.httpUrl ? `asked of the tool (gcPause through ${stack.httpUrl})` : 'not available (no management API)',
+      index,
+      partitionCounts,
+      partitionKey,
+    };
+    history.event('note', DR_BACKUP, JSON.stringify(note));
+    log(`backup '${action.name}' (milvus-backup ${tool.binary}): ${note.segments ?? '?'} segments, ${(note.bytes / 1e6).toFixed(1)} MB in ${((note.end - start) / 1000).toFixed(1)} s`);
+  }
+
+  /** A milvus-backup restore into the stack up now (collection and index by the tool), then load and verify. */
+  private async toolRestore(action: ActionSpec & { action: 'restore' }, stack: Stack, driver: SdkDriver, signal: AbortSignal): Promise<void> {
+    const { history, log } = this.d;
+    // The tool checks no checksums of its own backups: only what comes back is verified.
+    const note: DrRestoreNote = { name: action.name, start: history.now(), manifestChecked: false, corrupted: [], missing: [], importStart: null, importEnd: null, rows: null, partitionCounts: null, index: null, partitionKey: null, lookups: null, end: null, error: null };
+    await using _held = await this.holdWrites();
+    try {
+      note.importStart = history.now();
+      const restored = await this.milvusBackup().restore(stack, this.d.connection(stack), action.name, this.d.scenario.collection.name, signal);
+      note.importEnd = history.now();
+      log(`restore '${action.name}': milvus-backup restored the collection in ${((note.importEnd - note.importStart) / 1000).toFixed(1)} s${restored.seconds === null ? '' : ` (the tool says ${restored.seconds} s)`}`);
+      const loaded = await driver.load(300_000, signal);
+      if (loaded.outcome !== 'ok') throw new Error(`load of the collection milvus-backup restored: ${loaded.error ?? loaded.outcome}`);
+      note.end = history.now();
+      await this.recordWhatCameBack(note, driver);
+    } catch (err) {
+      note.error = err instanceof Error ? err.message : String(err);
+      throw err;
+    } finally {
+      history.event('note', DR_RESTORE, JSON.stringify(note));
+    }
+  }
+
   /**
    * What the next `up` must come up from: the cold snapshot taken last and not yet brought up
    * (null: an empty stack). Taking it marks the snapshot as restored by the stack about to come up.
@@ -125,6 +198,7 @@ export class DrBinlog {
 
   async restore(action: ActionSpec & { action: 'restore' }, stack: Stack, driver: SdkDriver, signal: AbortSignal): Promise<void> {
     if (this.coldSnapshots.has(action.name)) return this.coldRestore(action, driver, signal);
+    if (this.toolBackups.has(action.name)) return this.toolRestore(action, stack, driver, signal);
     const { history, log } = this.d;
     const dir = this.backups.get(action.name);
     if (!dir) throw new Error(`restore '${action.name}': no backup of that name in this run; add a step { action: 'backup', name: '${action.name}' } before it`);
@@ -202,7 +276,7 @@ export class DrBinlog {
   /** Damages one object of a backup: the first insert (or delta) log in key order, flipped in the middle or removed. */
   damage(action: ActionSpec & { action: 'damage-backup' }): void {
     const dir = this.backups.get(action.name);
-    if (!dir) throw new Error(`damage-backup '${action.name}': no backup of that name in this run`);
+    if (!dir) throw new Error(`damage-backup '${action.name}': no ${this.toolBackups.has(action.name) ? "binlog backup (milvus-backup's backups are not damaged by this step)" : 'backup'} of that name in this run`);
     const { manifest } = readBackup(dir, false);
     const kind = action.object === 'insert' ? 'insert_log/' : 'delta_log/';
     // An insert log of the vector field (the largest), so a flip lands in data, not in a header.

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ActionSpec, FaultSpec, Millis, PhaseName, Scenario, StepSpec, WaitCondition } from '../core/types.ts';
+import type { ActionSpec, BackupMethod, FaultSpec, Millis, PhaseName, Scenario, StepSpec, WaitCondition } from '../core/types.ts';
 import type { Platform, Stack } from '../core/platform.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import { recoveryTime } from '../checks/recovery.ts';
@@ -55,6 +55,8 @@ export interface RunHostDeps {
   signal: AbortSignal;
   log: (m: string) => void;
   security: RunSecurity;
+  /** --milvus-backup PATH, for backup steps with method 'milvus-backup'. */
+  milvusBackup?: string;
 }
 
 const POLL_MS = 500;
@@ -67,10 +69,20 @@ export class RunHost implements StepHost {
   private afterUpgrade: Promise<void> = Promise.resolve();
   private readonly origin: number;
   private readonly dr: DrBinlog;
+  private readonly backupMethods = new Map<string, BackupMethod | undefined>();
 
   constructor(private readonly d: RunHostDeps) {
     this.origin = d.history.now();
-    this.dr = new DrBinlog({ history: d.history, slot: d.slot, workDir: d.workDir, scenario: d.s, log: d.log, writtenIds: () => writtenIds(d.history) });
+    this.dr = new DrBinlog({
+      history: d.history,
+      slot: d.slot,
+      workDir: d.workDir,
+      scenario: d.s,
+      log: d.log,
+      writtenIds: () => writtenIds(d.history),
+      connection: (stack) => d.security.connection(stack),
+      ...(d.milvusBackup ? { milvusBackup: d.milvusBackup } : {}),
+    });
   }
 
   now(): Millis {
@@ -138,7 +150,8 @@ export class RunHost implements StepHost {
 
   async act(action: ActionSpec, timeout: Millis): Promise<void> {
     const { history, log } = this.d;
-    const what = describeAction(action);
+    if (action.action === 'backup') this.backupMethods.set(action.name, action.method);
+    const what = describeAction(action, this.backupMethods);
     history.event('action-start', action.action, what);
     log(what);
     const timer = AbortSignal.timeout(timeout);

@@ -34,6 +34,8 @@ export interface RunOptions {
   outDir: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** The milvus-backup binary for backup steps with method 'milvus-backup' (else $MILVUS_BACKUP or PATH). */
+  milvusBackup?: string;
   /** Hands the run's generated secrets to the secret-scan test; nothing else should want them. */
   onSecrets?: (secrets: readonly string[]) => void;
 }
@@ -195,7 +197,7 @@ async function execute(s: Scenario, opts: RunOptions, { history, journal, workDi
     log(`SLO breached, stopping early: ${reason}`);
     breach.abort(new Error(reason));
   });
-  const host = new RunHost({ s, platform: opts.platform, history, slot, startProbes, truth: () => state.groundTruth, watch, runId: opts.runId, workDir, signal, log, security });
+  const host = new RunHost({ s, platform: opts.platform, history, slot, startProbes, truth: () => state.groundTruth, watch, runId: opts.runId, workDir, signal, log, security, ...(opts.milvusBackup ? { milvusBackup: opts.milvusBackup } : {}) });
   try {
     await runSteps(s.steps, host);
   } catch (err) {

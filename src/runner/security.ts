@@ -35,6 +35,11 @@ export class RunSecurity {
     return adminConnection(target);
   }
 
+  /** How an admin client connects to a stack already secured (no rotation). */
+  connection(stack: Stack): Connection {
+    return this.on ? adminConnection(this.target(stack)) : {};
+  }
+
   /** Users, roles and grants the probes act through; after the collection exists. */
   async setUpRbac(stack: Stack): Promise<void> {
     if (!this.on || !this.s.stack.security?.authorization) return;

@@ -91,16 +91,20 @@ export function unsupportedActions(s: Pick<Scenario, 'steps'>, platform: { name:
  * A cold snapshot leaves the stack dead, and only a stack brought up from it holds it, so its
  * backup step must be followed at once by destroy, up (the bring-up from the snapshot) and a
  * restore of the same name (load and verify, before any new write reaches the restored stack).
- * Damaging a cold snapshot is not a drill this step offers (damage-backup works on binlog backups).
+ * Damaging a cold snapshot or a milvus-backup backup is not a drill this step offers
+ * (damage-backup works on binlog backups, whose manifest it reads).
  */
 export function coldSnapshotStepErrors(steps: readonly StepSpec[]): ValidationError[] {
   const errors: ValidationError[] = [];
   const cold = new Set<string>();
+  const tool = new Set<string>();
   steps.forEach((st, i) => {
     if (st.step !== 'action') return;
     const a = st.spec;
     if (a.action === 'restore' && a.verifyChecksums === false && cold.has(a.name)) errors.push({ path: `steps[${i}].verifyChecksums`, message: `'${a.name}' is a cold snapshot, whose manifest the bring-up from it always checks; verifyChecksums: false applies to binlog restores`, fix: 'remove verifyChecksums from this step' });
     if (a.action === 'damage-backup' && cold.has(a.name)) errors.push({ path: `steps[${i}].action`, message: `'damage-backup' works on binlog backups; '${a.name}' is a cold snapshot`, fix: `remove this step, or back up '${a.name}' with method: 'binlog'` });
+    if (a.action === 'damage-backup' && tool.has(a.name)) errors.push({ path: `steps[${i}].action`, message: `'damage-backup' works on binlog backups; '${a.name}' is taken by milvus-backup, whose layout this step does not know`, fix: `remove this step, or back up '${a.name}' with method: 'binlog'` });
+    if (a.action === 'backup' && a.method === 'milvus-backup') tool.add(a.name);
     if (a.action !== 'backup' || a.method !== 'cold-snapshot') return;
     cold.add(a.name);
     const want = ['destroy', 'up', 'restore'] as const;

@@ -321,9 +321,7 @@ const BACKUP_METHODS = ['binlog', 'cold-snapshot', 'milvus-backup'] as const sat
 function readBackupMethod(r: Reader, o: Obj, path: string): { method?: BackupMethod } {
   if (o.method === undefined) return {};
   const method = r.oneOf(o, 'method', path, BACKUP_METHODS, undefined);
-  if (method === 'milvus-backup') {
-    r.fail(`${path}.method`, "'milvus-backup' (the official tool) is not wired into the backup step yet: src/runner/dr-methods.ts drives it, but the run command has no --milvus-backup PATH option to hand it the binary", "set method: 'binlog' or 'cold-snapshot'");
-  }
+  if (method === 'milvus-backup' && o.dir !== undefined) r.fail(`${path}.dir`, "milvus-backup keeps its backups in its own store (the run's work directory), not in a directory a step names", "remove dir, or use method: 'binlog'");
   return method === 'binlog' ? {} : { method };
 }
 

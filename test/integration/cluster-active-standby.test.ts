@@ -34,7 +34,10 @@ describe('coordinators in active-standby on the local cluster', { skip, timeout:
     // Loopback: the election does not need namespaces, and the test stays cheap.
     const caps = { ...localCapabilities(), netns: false, volumes: false };
     try {
-      const cluster = await startCluster({ milvusVersion: '2.3.5', objectStore: 'minio', ...STACK }, { runId: 'active-standby-test', workDir: join(dir, 'work'), signal: run.signal, log: (m) => t.diagnostic(m), seed: 7 }, journal, caps);
+      // A short etcd session lease (Milvus's default is 30 s): a killed coordinator's lease, which the
+      // standby waits out, expires sooner, and the test spends less time waiting on it.
+      const config = { common: { session: { ttl: 10 } } };
+      const cluster = await startCluster({ milvusVersion: '2.3.5', objectStore: 'minio', ...STACK, config }, { runId: 'active-standby-test', workDir: join(dir, 'work'), signal: run.signal, log: (m) => t.diagnostic(m), seed: 7 }, journal, caps);
       await using _resources = cluster.resources;
       const coordinators = cluster.components.filter((c) => c.role === 'coordinator').map((c) => c.name);
       assert.deepEqual(coordinators, ['rootcoord-1', 'rootcoord-2', 'datacoord-1', 'datacoord-2', 'querycoord-1', 'querycoord-2']);

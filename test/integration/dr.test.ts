@@ -29,3 +29,21 @@ test('reduced DR drill: binlog backup under churn, destroy, restore into a fresh
   assert.ok(dr.rto!.indexBuildMs! > 0 && dr.rto!.loadMs! > 0);
   assert.ok(report.durability && report.durability.missing === 0 && report.durability.resurrected === 0, 'durability after the restore counts the lost window as loss, not failure');
 });
+
+/** scenarios/dr-cross-cluster.ts (cluster topology at both sites) at a size CI affords. */
+const REDUCED_SITE = ['--rows', '2000', '--set', 'dataset.queries=50', '--set', 'steps.0.duration=5s', '--set', 'steps.2.duration=3s', '--set', 'steps.6.duration=12s'];
+
+test('DR site on the cluster topology: binlog backup of a primary cluster (GC paused at its data coordinator), restore into a cluster with another bucket and root path', { timeout: 600_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'drill-dr-site-'));
+  const run = await runCli(['run', 'scenarios/dr-cross-cluster.ts', ...REDUCED_SITE, '--out', out]);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
+  assert.equal(run.code, 0, run.output);
+  assert.equal(report.verdict, 'pass');
+  assert.match(run.output, /starting Milvus 2\.3\.5 cluster: .*datanode-1/, 'both sites are clusters');
+  assert.match(run.output, /GC paused through the data coordinator's GcControl RPC at \d+\.\d+\.\d+\.\d+:\d+/);
+  assert.match(run.output, /objects staged in dr-site\/drill-restore\//, "the restore copies into the DR site's own bucket");
+  const dr = report.dr!;
+  assert.ok(dr.restore && dr.restore.rows! > 0, 'the restore imported rows');
+  assert.ok(dr.verification!.pass, JSON.stringify(dr.verification));
+  assert.ok(report.durability && report.durability.missing === 0 && report.durability.resurrected === 0);
+});

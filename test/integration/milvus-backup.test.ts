@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createArgs, getArgs, listArgs, restoreArgs } from '../../src/workload/milvus-backup/cli.ts';
 import { findMilvusBackup, MILVUS_BACKUP_MISSING, MilvusBackupTool } from '../../src/workload/milvus-backup/tool.ts';
+import { runCli } from '../support/cli.ts';
+import type { RunReport } from '../../src/core/types.ts';
 
 // The official milvus-backup is on no registry reachable here, so on this machine this test is
 // skipped (visibly, with the reason). Where a user has the binary (--milvus-backup, $MILVUS_BACKUP
@@ -37,5 +39,35 @@ test('the milvus-backup binary takes every flag milvus-drill passes it', { skip:
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a milvus-backup drill without the binary stops before anything starts: exit 2, the fix named, no report', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'drill-mb-run-')), 'report');
+  try {
+    const env = { PATH: '/usr/bin:/bin', MILVUS_BACKUP: '' };
+    const missing = await runCli(['run', 'scenarios/dr-milvus-backup.ts', '--out', out], env);
+    assert.equal(missing.code, 2, missing.output);
+    assert.match(missing.output, /milvus-backup is not installed: pass --milvus-backup PATH/);
+    const wrong = await runCli(['run', 'scenarios/dr-milvus-backup.ts', '--out', out, '--milvus-backup', '/nonexistent/milvus-backup'], env);
+    assert.equal(wrong.code, 2, wrong.output);
+    assert.match(wrong.output, /--milvus-backup '\/nonexistent\/milvus-backup' is not an executable file/);
+    assert.ok(!existsSync(out), 'nothing was started, so there is no report directory');
+  } finally {
+    rmSync(join(out, '..'), { recursive: true, force: true });
+  }
+});
+
+// The whole drill with the official tool, where a user has it: backup, destroy, restore, verify.
+test('scenarios/dr-milvus-backup.ts passes with the milvus-backup binary', { skip: binary ? false : MILVUS_BACKUP_MISSING, timeout: 20 * 60_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'drill-mb-drill-'));
+  try {
+    const run = await runCli(['run', 'scenarios/dr-milvus-backup.ts', '--out', out, '--milvus-backup', binary!]);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
+    assert.equal(report.verdict, 'pass', run.output);
+    assert.equal(run.code, 0);
+    assert.equal(report.dr?.method, 'milvus-backup');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });

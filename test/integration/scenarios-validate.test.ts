@@ -8,7 +8,7 @@ const SCENARIOS = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith(
 
 describe('the scenario library', () => {
   it('has the cluster scenarios next to smoke', () => {
-    for (const name of ['querynode-kill', 'querynode-kill-replicas', 'etcd-leader-kill', 'etcd-latency', 'mq-broker-kill', 'minio-outage', 'proxy-kill', 'datanode-kill', 'full-restart', 'partition-querynode-coord', 'rolling-restart', 'smoke', 'pulsar-broker-kill', 'pulsar-bookie-kill', 'pulsar-zookeeper-kill', 'pulsar-bookie-disk-full', 'partition-pulsar-broker-bookies', 'scale-out-querynodes', 'scale-in-querynodes', 'dr-cold-snapshot']) {
+    for (const name of ['querynode-kill', 'querynode-kill-replicas', 'etcd-leader-kill', 'etcd-latency', 'mq-broker-kill', 'minio-outage', 'proxy-kill', 'datanode-kill', 'full-restart', 'partition-querynode-coord', 'rolling-restart', 'smoke', 'pulsar-broker-kill', 'pulsar-bookie-kill', 'pulsar-zookeeper-kill', 'pulsar-bookie-disk-full', 'partition-pulsar-broker-bookies', 'scale-out-querynodes', 'scale-in-querynodes', 'dr-cold-snapshot', 'dr-cross-cluster']) {
       assert.ok(SCENARIOS.includes(`${name}.ts`), `scenarios/${name}.ts is missing`);
     }
   });

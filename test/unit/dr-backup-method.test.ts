@@ -26,12 +26,21 @@ test('an unknown backup method is refused naming the field and the methods', () 
   assert.match(`${e.message} ${e.fix}`, /binlog, cold-snapshot, milvus-backup/);
 });
 
-test('milvus-backup is refused before the run: the backup step cannot hand it a binary yet', () => {
-  const r = drill([{ action: 'backup', name: 'b', method: 'milvus-backup' }]);
-  assert.ok(!r.ok);
-  const e = r.errors.find((x) => x.path === 'steps[1].method')!;
-  assert.match(e.message, /not wired into the backup step yet.*--milvus-backup PATH/);
-  assert.match(e.fix, /'binlog' or 'cold-snapshot'/);
+test('milvus-backup is a backup method; its backups take no dir and no damage-backup, and plan says what the tool does', () => {
+  const ok = drill([{ action: 'backup', name: 'b', method: 'milvus-backup' }, { action: 'destroy' }, { action: 'up' }, { action: 'restore', name: 'b' }]);
+  assert.ok(ok.ok, JSON.stringify(!ok.ok && ok.errors));
+  const withDir = drill([{ action: 'backup', name: 'b', method: 'milvus-backup', dir: '/tmp/b' }]);
+  assert.ok(!withDir.ok);
+  const e = withDir.errors.find((x) => x.path === 'steps[1].dir')!;
+  assert.match(e.message, /milvus-backup keeps its backups in its own store/);
+  assert.match(e.fix, /remove dir, or use method: 'binlog'/);
+  const damaged = drill([{ action: 'backup', name: 'b', method: 'milvus-backup' }, { action: 'damage-backup', name: 'b', mode: 'flip', object: 'insert' }]);
+  assert.ok(!damaged.ok);
+  assert.match(damaged.errors.map((x) => `${x.path}: ${x.message}`).join('\n'), /steps\[2\]\.action: 'damage-backup' works on binlog backups; 'b' is taken by milvus-backup/);
+  const methods = new Map([['b', 'milvus-backup' as const], ['n', undefined]]);
+  assert.match(describeAction({ action: 'backup', name: 'b', method: 'milvus-backup' }), /milvus-backup create/);
+  assert.match(describeAction({ action: 'restore', name: 'b' }, methods), /milvus-backup restore \(collection and index\), then load and verify/);
+  assert.match(describeAction({ action: 'restore', name: 'n' }, methods), /manifest checked first/);
 });
 
 test('a cold snapshot must be followed at once by destroy, up and restore of its name', () => {

@@ -49,7 +49,6 @@ export class LocalPlatform implements Platform {
     const resources = new DisposalStack();
     resources.defer(() => journal.close());
     try {
-      if (spec.topology === 'cluster' && ctx.milvusConfig && Object.keys(ctx.milvusConfig).length > 0) throw new Error("an 'up' step's config is built for the standalone topology only; remove it or use topology standalone");
       const seeds = seedsFor(ctx);
       return spec.topology === 'cluster' ? await this.upCluster(spec, ctx, journal, resources, seeds) : await upStandalone(spec, ctx, journal, resources, seeds);
     } catch (err) {
@@ -58,25 +57,39 @@ export class LocalPlatform implements Platform {
     }
   }
 
-  private async upCluster(spec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack, seeds: ServiceSeeds): Promise<Stack> {
+  private async upCluster(scenarioSpec: StackSpec, ctx: RunContext, journal: Journal, resources: DisposalStack, seeds: ServiceSeeds): Promise<Stack> {
+    // An 'up' step's config (a DR site's bucket and root path) over the scenario's, for every process.
+    const config = mergeConfig(mergeConfig({}, scenarioSpec.config ?? {}), ctx.milvusConfig ?? {});
+    const spec: StackSpec = Object.keys(config).length > 0 ? { ...scenarioSpec, config } : scenarioSpec;
     const cluster = await startCluster(spec, ctx, journal, this.capabilities(), seeds);
     resources.use(cluster.resources);
     const roll: RollingUpgrade = (version, signal, progress) => rollingUpgrade(cluster, version, signal, progress);
+    const where = milvusBucket(config);
     const stack = new LocalStack(spec, cluster.proxyAddress, cluster.metricsUrl, clusterFaultContext(cluster, journal, ctx.workDir, ctx.seed), resources.move(), null, cluster.scaler, cluster.minio.dataDir, roll);
     stack.snapshotSource = () => ({
       milvus: stack.milvusProcesses(),
       etcdEndpoint: cluster.etcd.members.find((m) => m.process.running)?.clientUrl ?? cluster.etcd.members[0]!.clientUrl,
       stopEtcd: () => cluster.etcd[Symbol.asyncDispose](),
       minioDataDir: cluster.minio.dataDir,
-      bucket: MILVUS_BUCKET,
+      bucket: where.bucket,
       stopMinio: () => cluster.minio[Symbol.asyncDispose](),
     });
+    stack.objectStore = { endpoint: cluster.minio.address, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, ...where };
+    const dataCoordinators = cluster.milvus.processes.filter((p) => p.spec.roles.includes('datacoord'));
+    // The first running one: with active-standby coordinators, the active one unless it has failed over.
+    stack.dataCoordinator = () => {
+      const d = dataCoordinators.find((p) => p.process.running) ?? dataCoordinators[0];
+      return d ? { address: `${d.spec.host}:${d.spec.ports.datacoord}`, httpUrl: `http://${d.spec.host}:${d.spec.metricsPort}` } : null;
+    };
     return stack;
   }
 }
 
-/** Milvus's bucket in MinIO (minio.bucketName in milvus.ts's config). */
-const MILVUS_BUCKET = 'milvus-drill';
+/** Where Milvus keeps its segments in MinIO: its defaults here, or the bucket and root path the config gives. */
+function milvusBucket(config: Record<string, unknown>): { bucket: string; rootPath: string } {
+  const minio = (config.minio ?? {}) as { bucketName?: string; rootPath?: string };
+  return { bucket: minio.bucketName ?? 'milvus-drill', rootPath: minio.rootPath ?? 'files' };
+}
 
 /** A restore from a cold snapshot: checked against its manifest first, then seeded into the new etcd and MinIO. */
 function seedsFor(ctx: RunContext): ServiceSeeds {
@@ -124,6 +137,8 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
   ];
   const faults: FaultContext = { components, journal, network: null, logDir: ctx.workDir, etcdLeader: async () => (await etcd.leader()).name, seed: ctx.seed };
   const stack = new LocalStack(spec, milvus.address, milvus.metricsUrl, faults, resources.move(), certs && clientTls(security.tls, certs), null, minio?.dataDir ?? null);
+  // Where Milvus writes: its defaults, or the bucket and root path an 'up' step's config gave it.
+  const where = milvusBucket(baseConfig);
   if (minio) {
     const store = minio;
     stack.snapshotSource = () => ({
@@ -131,15 +146,12 @@ async function upStandalone(spec: StackSpec, ctx: RunContext, journal: Journal, 
       etcdEndpoint: etcd.members[0]!.clientUrl,
       stopEtcd: () => etcd[Symbol.asyncDispose](),
       minioDataDir: store.dataDir,
-      bucket: MILVUS_BUCKET,
+      bucket: where.bucket,
       stopMinio: () => store[Symbol.asyncDispose](),
     });
   }
-  // Where Milvus writes: its defaults, or the bucket and root path an 'up' step's config gave it.
-  const where = ((baseConfig.minio ?? {}) as { bucketName?: string; rootPath?: string });
-  stack.objectStore = minio ? { endpoint: minio.address, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, bucket: where.bucketName ?? 'milvus-drill', rootPath: where.rootPath ?? 'files' } : null;
-  stack.httpUrl = milvus.metricsUrl.replace(/\/metrics$/, '');
-  stack.dataCoordAddress = milvus.dataCoordAddress;
+  stack.objectStore = minio ? { endpoint: minio.address, accessKey: MINIO_CREDENTIALS.accessKey, secretKey: MINIO_CREDENTIALS.secretKey, ...where } : null;
+  stack.dataCoordinator = () => ({ address: milvus.dataCoordAddress, httpUrl: milvus.metricsUrl.replace(/\/metrics$/, '') });
   return stack;
 }
 
@@ -149,8 +161,8 @@ class LocalStack implements Stack {
   /** What a cold snapshot stops and copies; null where the stack has no MinIO. */
   snapshotSource: (() => ColdSnapshotSource) | null = null;
   objectStore: ObjectStoreAccess | null = null;
-  httpUrl: string | null = null;
-  dataCoordAddress: string | null = null;
+  /** Where the data coordinator serves now (a cluster's can move); null where unknown. */
+  dataCoordinator: () => { address: string; httpUrl: string } | null = () => null;
   private readonly cluster: boolean;
   private readonly messageQueue: StackSpec['messageQueue'];
 
@@ -169,6 +181,14 @@ class LocalStack implements Stack {
     this.milvusVersion = spec.milvusVersion;
     this.cluster = spec.topology === 'cluster';
     this.messageQueue = spec.messageQueue;
+  }
+
+  get httpUrl(): string | null {
+    return this.dataCoordinator()?.httpUrl ?? null;
+  }
+
+  get dataCoordAddress(): string | null {
+    return this.dataCoordinator()?.address ?? null;
   }
 
   /**
