@@ -8,9 +8,9 @@ type Parts = Required<Pick<ScenarioInput, 'stack' | 'collection' | 'dataset' | '
  * logs at the backup. Upserts are left out because on 2.3.5 some upserted rows do not survive a
  * binlog restore (scenarios/dr-restore-upserts.ts expects that to be caught).
  */
-export function drPrimary(o: { collection: string; partitions: number; rows: number; large?: boolean; deletesPerSecond: number }): Parts {
+export function drPrimary(o: { collection: string; partitions: number; rows: number; large?: boolean; deletesPerSecond: number; milvusVersion?: string }): Parts {
   return {
-    stack: { milvusVersion: '2.3.5', topology: 'standalone', etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'minio' },
+    stack: { milvusVersion: o.milvusVersion ?? '2.3.5', topology: 'standalone', etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'minio' },
     collection: {
       name: o.collection,
       shards: 2,
@@ -22,14 +22,14 @@ export function drPrimary(o: { collection: string; partitions: number; rows: num
     dataset: { profile: 'sift-128', dim: 128, metric: 'L2', rows: o.rows, batchSize: 1_000, queries: o.large ? 200 : 100 },
     workload: {
       search: { every: o.large ? '100ms' : '200ms', concurrency: o.large ? 2 : 1, topK: 10, timeout: '3s' },
-      churn: { deletesPerSecond: o.deletesPerSecond, upsertsPerSecond: 0 },
+      ...(o.deletesPerSecond > 0 ? { churn: { deletesPerSecond: o.deletesPerSecond, upsertsPerSecond: 0 } } : {}),
     },
     recovery: { window: '10s' },
   };
 }
 
 /** Back up, damage the backup, lose the stack, bring up a fresh one and restore into it. */
-export function damagedBackupSteps(damage: { mode: 'flip' | 'remove'; object: 'insert' | 'delta' }, restore: { verifyChecksums?: boolean } = {}): StepInput[] {
+export function damagedBackupSteps(damage: { mode: 'flip' | 'remove'; object: 'insert' | 'delta' } | { mode: 'strip-index' | 'strip-data' }, restore: { verifyChecksums?: boolean } = {}): StepInput[] {
   return [
     { phase: 'steady', duration: '10s' },
     { action: 'backup', name: 'nightly', timeout: '5m' },

@@ -156,6 +156,7 @@ export function drReport(run: RecordedRun, truth: Truth | null): DrReport | null
       objects: backup.objects,
       bytes: backup.bytes,
       location: backup.location,
+      gcPause: backup.gcPause,
     },
     destroyAt,
     restore: restore && {
@@ -278,8 +279,9 @@ function verify(backup: DrBackupNote & { at: number }, restore: DrRestoreNote & 
 
   const src = backup.partitionCounts;
   const dst = restore.partitionCounts ?? {};
-  const names = [...new Set([...Object.keys(src), ...Object.keys(dst)])].sort();
-  const diffs = names.filter((n) => src[n] !== dst[n]).map((n) => `${n}: ${src[n] ?? 'absent'} → ${dst[n] ?? 'absent'}`);
+  const names = [...new Set([...Object.keys(src), ...Object.keys(dst)])].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const differing = names.filter((n) => src[n] !== dst[n]).map((n) => `${n}: ${src[n] ?? 'absent'} → ${dst[n] ?? 'absent'}`);
+  const diffs = differing.length > 10 ? [...differing.slice(0, 10), `and ${differing.length - 10} more`] : differing;
   const total = (c: Record<string, number>): number => Object.values(c).reduce((a, b) => a + b, 0);
   item('partition counts', diffs.length === 0, `${names.length} partitions, ${total(src)} rows`, `${Object.keys(dst).length} partitions, ${total(dst)} rows`, `differ: ${diffs.join('; ')}`);
   item('index', backup.index !== null && backup.index === restore.index, backup.index ?? 'no index', restore.index ?? 'no index', `index differs: ${backup.index ?? 'none'} before, ${restore.index ?? 'none'} after`);

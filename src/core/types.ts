@@ -244,6 +244,9 @@ export type WaitCondition =
   /** A probe search succeeded. */
   | 'searchable';
 
+/** How damage-backup breaks a backup: one object (flip, remove), or what the manifest records (strip-index, strip-data). */
+export type DamageMode = 'flip' | 'remove' | 'strip-index' | 'strip-data';
+
 /** How a backup step takes its copy: milvus-drill's binlog copy, a cold snapshot of the local stack, or the official milvus-backup tool (run --milvus-backup PATH). */
 export type BackupMethod = 'binlog' | 'cold-snapshot' | 'milvus-backup';
 
@@ -256,8 +259,8 @@ export type ActionSpec =
   | { action: 'restart'; target: { role: Role; instance?: string }; config: Record<string, unknown> }
   /** End the stack and its data; drivers stop until a later step brings a stack up. */
   | { action: 'destroy' }
-  /** Bring up a new stack (a restore target, a DR site) that the drivers then follow. */
-  | { action: 'up'; config: Record<string, unknown> }
+  /** Bring up a new stack (a restore target, a DR site) that the drivers then follow; version: another Milvus than stack.milvusVersion (a restore across versions). */
+  | { action: 'up'; config: Record<string, unknown>; version?: string }
   /**
    * A binlog backup of the collection (GC paused, flush, schema, partitions, indexes, segments,
    * binlogs copied with a manifest of sizes and SHA-256s). dir: where it goes (default: under the
@@ -269,8 +272,12 @@ export type ActionSpec =
   | { action: 'backup'; name: string; dir?: string; method?: BackupMethod }
   /** Restores a backup into the stack up now; verifyChecksums false skips the manifest check (to prove data verification catches damage). */
   | { action: 'restore'; name: string; verifyChecksums?: boolean }
-  /** Damages a backup on purpose (a drill of the drill): flip bytes in, or remove, one object of the given binlog kind. */
-  | { action: 'damage-backup'; name: string; mode: 'flip' | 'remove'; object: 'insert' | 'delta' }
+  /**
+   * Damages a binlog backup on purpose (a drill of the drill): flip bytes in, or remove, one object
+   * of the given binlog kind; or make it one of the broken backups users report: 'strip-index' (no
+   * index recorded) or 'strip-data' (metadata only: no segment, no object).
+   */
+  | { action: 'damage-backup'; name: string; mode: DamageMode; object?: 'insert' | 'delta' }
   /**
    * Replaces the server with another version on the same metadata and data (in place for
    * standalone). config: milvus.yaml overrides for the new version; rollback: a downgrade is
@@ -804,6 +811,8 @@ export interface DrReport {
     bytes: number;
     /** Where the copy went: a directory, or 'bucket/prefix'. */
     location: string;
+    /** How garbage collection was kept off the copied segments (paused, and how; or why not). */
+    gcPause: string;
   } | null;
   /** When the source stack was destroyed. */
   destroyAt: number | null;

@@ -152,7 +152,7 @@ export function describeAction(a: ActionSpec, backups: ReadonlyMap<string, Backu
     case 'destroy':
       return 'destroy the stack and its data';
     case 'up':
-      return `bring up a new stack${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}; drivers follow it`;
+      return `bring up a new stack${a.version ? ` of Milvus ${a.version}` : ''}${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}; drivers follow it`;
     case 'backup':
       if (a.method === 'cold-snapshot') return `back up as '${a.name}' by cold snapshot (stop Milvus, etcd snapshot, copy the MinIO bucket, manifest with SHA-256; the stack stays down)${a.dir ? ` into ${a.dir}` : ''}`;
       if (a.method === 'milvus-backup') return `back up as '${a.name}' with milvus-backup create (the official tool; into its store in the run's work directory)`;
@@ -161,6 +161,8 @@ export function describeAction(a: ActionSpec, backups: ReadonlyMap<string, Backu
       if (backups.get(a.name) === 'milvus-backup') return `restore '${a.name}' with milvus-backup restore (collection and index), then load and verify`;
       return `restore '${a.name}'${a.verifyChecksums === false ? ' without checking the manifest' : ', manifest checked first'}`;
     case 'damage-backup':
+      if (a.mode === 'strip-index') return `strip the index from backup '${a.name}' (its manifest records none, as a backup taken without indexes)`;
+      if (a.mode === 'strip-data') return `strip the data from backup '${a.name}' (no segment, no object: metadata only)`;
       return `${a.mode === 'flip' ? 'flip bytes in' : 'remove'} one ${a.object} log of backup '${a.name}'`;
     case 'upgrade':
       return `${a.rollback ? 'roll back' : 'upgrade'} to Milvus ${a.version}${Object.keys(a.config).length ? ` with config ${JSON.stringify(a.config)}` : ''}`;

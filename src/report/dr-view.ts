@@ -9,6 +9,8 @@ export interface DrView {
   /** Backup method: 'binlog', 'cold-snapshot', 'milvus-backup'. */
   method: string;
   backupName: string | null;
+  /** How GC was kept off the copy (binlog, milvus-backup); null without a backup step. */
+  gcPause: string | null;
   timeline: readonly DrTimelineEntry[];
   /** The drill's instants as the run recorded them (backup, destroy, up, restore start/end, ...), in time order. */
   events: readonly { at: number; what: string }[];
@@ -71,6 +73,7 @@ export function drViewOf(report: RunReport): DrView | null {
   return {
     method: dr.method,
     backupName: dr.backup?.name ?? restore?.name ?? null,
+    gcPause: dr.backup?.gcPause ?? null,
     timeline: timelineOf(dr),
     events: [...(dr.timeline ?? [])].sort((a, b) => a.at - b.at),
     rpo: { rowsAfterBackup: dr.rpo?.rows ?? null, secondsAfterBackup: dr.rpo?.seconds ?? null, missingBeforeBackup: dr.rpo?.lostBeforePoint ?? null },

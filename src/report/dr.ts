@@ -35,6 +35,7 @@ export function drSummary(view: DrView): string {
   const verdict = verificationVerdict(view);
   const rows: [string, string, string][] = [
     ['method', esc(view.method), view.backupName ? `backup ${esc(view.backupName)}` : ''],
+    ...(view.gcPause ? [['garbage collection', esc(view.gcPause), 'during the copy: collected segments would be missing from the backup'] as [string, string, string]] : []),
     ['RPO (rows)', count(view.rpo.rowsAfterBackup), 'writes acknowledged after the backup point: the expected loss'],
     ['RPO (time)', seconds(view.rpo.secondsAfterBackup === null ? null : view.rpo.secondsAfterBackup * 1000), 'from the backup point to the last acknowledged write before the destroy'],
     ['lost before backup', count(view.rpo.missingBeforeBackup), 'acknowledged before the backup point, missing after the restore (must be 0)'],

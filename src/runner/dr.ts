@@ -6,7 +6,7 @@ import { coldSnapshotBackup, coldSnapshotRestoreFrom, MilvusBackupMethod } from 
 import type { Connection } from '../workload/sdk.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { SdkDriver } from '../workload/sdk.ts';
-import { binlogBackup, binlogRestore, objectPath, readBackup, type BackupTarget } from '../workload/binlog-backup.ts';
+import { binlogBackup, binlogRestore, objectPath, readBackup, stripBackup, type BackupTarget } from '../workload/binlog-backup.ts';
 import { DR_BACKUP, DR_DAMAGE, DR_RESTORE, type DrBackupNote, type DrRestoreNote } from '../checks/dr.ts';
 import type { StackSlot } from './host.ts';
 import { profileSpec } from '../dataset/index.ts';
@@ -72,7 +72,7 @@ export class DrBinlog {
       partitionKey,
     };
     history.event('note', DR_BACKUP, JSON.stringify(note));
-    log(`backup '${action.name}': ${note.segments} segments, ${note.objects} objects, ${(note.bytes / 1e6).toFixed(1)} MB in ${((note.end - start) / 1000).toFixed(1)} s (GC ${result.gcPause})`);
+    log(`backup '${action.name}': ${note.segments} segments, ${note.objects} objects, ${(note.bytes / 1e6).toFixed(1)} MB in ${((note.end - start) / 1000).toFixed(1)} s (GC ${result.gcPause}; ${result.flush})`);
   }
 
   /**
@@ -278,6 +278,7 @@ export class DrBinlog {
     const dir = this.backups.get(action.name);
     if (!dir) throw new Error(`damage-backup '${action.name}': no ${this.toolBackups.has(action.name) ? "binlog backup (milvus-backup's backups are not damaged by this step)" : 'backup'} of that name in this run`);
     const { manifest } = readBackup(dir, false);
+    if (action.mode === 'strip-index' || action.mode === 'strip-data') return this.strip(action.name, action.mode, dir);
     const kind = action.object === 'insert' ? 'insert_log/' : 'delta_log/';
     // An insert log of the vector field (the largest), so a flip lands in data, not in a header.
     const candidates = manifest.objects.filter((o) => o.key.startsWith(kind)).sort((a, b) => b.size - a.size || a.key.localeCompare(b.key));
@@ -293,6 +294,17 @@ export class DrBinlog {
     }
     this.d.history.event('note', DR_DAMAGE, JSON.stringify({ name: action.name, mode: action.mode, key: victim.key }));
     this.d.log(`damage-backup: ${action.mode === 'flip' ? 'flipped 8 bytes in' : 'removed'} ${victim.key}`);
+  }
+
+  /**
+   * Makes the backup one of the broken backups users report: taken without its indexes
+   * (milvus-backup issue 269: the restored collection cannot load), or metadata only, every
+   * segment and object gone (issue 328: a restore that "succeeds" with no rows).
+   */
+  private strip(name: string, mode: 'strip-index' | 'strip-data', dir: string): void {
+    const what = stripBackup(dir, mode);
+    this.d.history.event('note', DR_DAMAGE, JSON.stringify({ name, mode, key: null, removed: what }));
+    this.d.log(`damage-backup: stripped ${what} from backup '${name}'`);
   }
 
   /** How many values the partition key takes: the profile's tenants, the generator's 10 categories, or a byte's worth. */

@@ -176,7 +176,7 @@ export class RunHost implements StepHost {
       case 'destroy':
         return this.destroy();
       case 'up':
-        return this.up(action.config, signal);
+        return this.up(action, signal);
       case 'security':
         return this.d.security.probe(this.requireStack('security'), action.point);
       case 'upgrade':
@@ -254,15 +254,16 @@ export class RunHost implements StepHost {
     Object.assign(slot, { stack: null, driver: null, probes: null, probesDone: Promise.resolve() });
   }
 
-  private async up(config: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+  private async up(action: ActionSpec & { action: 'up' }, signal: AbortSignal): Promise<void> {
     if (this.d.slot.stack) throw new Error('a stack is up already: destroy it first');
     this.stacksUp++;
     const workDir = join(this.d.workDir, `stack-${this.stacksUp}`);
-    const overrides = Object.keys(config).length > 0 ? { milvusConfig: config } : {};
+    const overrides = Object.keys(action.config).length > 0 ? { milvusConfig: action.config } : {};
     const restoreFrom = this.dr.restoreFromForUp(this.stacksUp);
-    const stack = await this.d.platform.up(this.d.s.stack, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed, ...overrides, ...(restoreFrom ? { restoreFrom } : {}) });
+    const spec = action.version === undefined ? this.d.s.stack : { ...this.d.s.stack, milvusVersion: action.version };
+    const stack = await this.d.platform.up(spec, { runId: `${this.d.runId}-stack-${this.stacksUp}`, workDir, signal, log: this.d.log, seed: this.d.s.seed, ...overrides, ...(restoreFrom ? { restoreFrom } : {}) });
     this.d.slot.stack = stack;
-    this.d.slot.serverVersion = this.d.s.stack.milvusVersion;
+    this.d.slot.serverVersion = spec.milvusVersion;
     const driver = await SdkDriver.connect(stack.milvusAddress, this.d.history, this.d.s.collection, await this.d.security.secure(stack), stack.milvusVersion);
     this.d.slot.driver = driver;
     this.d.startProbes(driver);

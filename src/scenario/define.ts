@@ -1,4 +1,5 @@
 import type {
+  DamageMode,
   ActionKind,
   BackupMethod,
   ConsistencyLevel,
@@ -119,8 +120,8 @@ interface ActionParams {
   method?: BackupMethod;
   /** restore: false skips the manifest's SHA-256 check (default true). */
   verifyChecksums?: boolean;
-  /** damage-backup: flip bytes in, or remove, one object of the given binlog kind. */
-  mode?: 'flip' | 'remove';
+  /** damage-backup: flip bytes in, or remove, one object of the given binlog kind; or strip the index records, or every segment and object (metadata only). */
+  mode?: DamageMode;
   object?: 'insert' | 'delta';
   replicas?: number;
 }

@@ -1,6 +1,7 @@
 import type {
   ActionSpec,
   BackupMethod,
+  DamageMode,
   CollectionSpec,
   DatasetSpec,
   Expectation,
@@ -274,7 +275,7 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
   const action = r.oneOf(o, 'action', path, ACTIONS, undefined);
   const timeout = r.duration(o, 'timeout', path, DEFAULT_WAIT_TIMEOUT, 1000);
   const fields: Record<(typeof ACTIONS)[number], string[]> = {
-    flush: [], compact: [], destroy: [], up: ['config'], restart: ['target', 'config'],
+    flush: [], compact: [], destroy: [], up: ['config', 'version'], restart: ['target', 'config'],
     backup: ['name', 'dir', 'method'], restore: ['name', 'verifyChecksums'], 'damage-backup': ['name', 'mode', 'object'], upgrade: ['version', 'config', 'rollback'], scale: ['target', 'replicas'], security: ['name'],
   };
   r.unknownKeys(o, path, ['action', 'timeout', ...(fields[action] ?? [])]);
@@ -293,7 +294,7 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
       case 'destroy':
         return { action };
       case 'up':
-        return { action, config: config() };
+        return { action, config: config(), ...(o.version === undefined ? {} : { version: r.str(o, 'version', path, undefined) }) };
       case 'restart':
         return { action, target: target(), config: config() };
       case 'backup':
@@ -301,7 +302,7 @@ function readActionStep(r: Reader, o: Obj, path: string): StepSpec {
       case 'restore':
         return { action, name: r.str(o, 'name', path, 'default'), verifyChecksums: readBool(r, o, 'verifyChecksums', path, true) };
       case 'damage-backup':
-        return { action, name: r.str(o, 'name', path, 'default'), mode: r.oneOf(o, 'mode', path, ['flip', 'remove'] as const, undefined), object: r.oneOf(o, 'object', path, ['insert', 'delta'] as const, undefined) };
+        return readDamage(r, o, path);
       case 'upgrade':
         return { action, version: r.str(o, 'version', path, undefined), config: config(), rollback: readRollback(r, o, path) };
       case 'scale':
@@ -323,6 +324,17 @@ function readBackupMethod(r: Reader, o: Obj, path: string): { method?: BackupMet
   const method = r.oneOf(o, 'method', path, BACKUP_METHODS, undefined);
   if (method === 'milvus-backup' && o.dir !== undefined) r.fail(`${path}.dir`, "milvus-backup keeps its backups in its own store (the run's work directory), not in a directory a step names", "remove dir, or use method: 'binlog'");
   return method === 'binlog' ? {} : { method };
+}
+
+const DAMAGE_MODES = ['flip', 'remove', 'strip-index', 'strip-data'] as const satisfies readonly DamageMode[];
+
+/** flip and remove damage one object, so they name its kind; the strip modes change the manifest and take none. */
+function readDamage(r: Reader, o: Obj, path: string): ActionSpec & { action: 'damage-backup' } {
+  const name = r.str(o, 'name', path, 'default');
+  const mode = r.oneOf(o, 'mode', path, DAMAGE_MODES, undefined);
+  if (mode === 'flip' || mode === 'remove') return { action: 'damage-backup', name, mode, object: r.oneOf(o, 'object', path, ['insert', 'delta'] as const, undefined) };
+  if (o.object !== undefined) r.fail(`${path}.object`, `mode '${mode}' changes what the manifest records, not one object`, "remove object, or use mode 'flip' or 'remove'");
+  return { action: 'damage-backup', name, mode };
 }
 
 function readBool(r: Reader, o: Obj, key: string, path: string, def: boolean): boolean {

@@ -20,7 +20,8 @@ export function supportsUpsert(serverVersion: string): boolean {
 }
 
 /**
- * The versions a scenario runs through (the stack's, then each upgrade step's), checked: each has
+ * The versions a scenario runs through (the stack's, then each upgrade step's and each 'up' step's
+ * own), checked: each has
  * an SDK in the one table, and none goes back unless the step says it is a rollback test.
  */
 export function versionPathErrors(stackVersion: string, steps: readonly StepSpec[]): ValidationError[] {
@@ -32,6 +33,12 @@ export function versionPathErrors(stackVersion: string, steps: readonly StepSpec
   noSdk(stackVersion, 'stack.milvusVersion');
   let current = stackVersion;
   steps.forEach((st, i) => {
+    // A new stack of another version (a restore across versions) starts the path again.
+    if (st.step === 'action' && st.spec.action === 'up' && st.spec.version !== undefined) {
+      noSdk(st.spec.version, `steps[${i}].version`);
+      current = st.spec.version;
+      return;
+    }
     if (st.step !== 'action' || st.spec.action !== 'upgrade') return;
     const { version, rollback } = st.spec;
     noSdk(version, `steps[${i}].version`);

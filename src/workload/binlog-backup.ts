@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
@@ -34,6 +34,8 @@ export interface BackupResult {
   bytes: number;
   /** How GC was held during the copy ('http', 'grpc'), or why it was not. */
   gcPause: string;
+  /** How far the flush before the copy was waited for. */
+  flush: string;
 }
 
 const MANIFEST = 'manifest.json';
@@ -52,7 +54,7 @@ export async function binlogBackup(t: BackupTarget, collection: string, name: st
   const s3 = new S3Client(t.store);
   const gc = await pauseGc(t, signal);
   try {
-    await flushAndWait(t.client, collection, signal);
+    const flush = await flushAndWait(t.client, collection, signal);
     const desc = await t.client.describeCollection({ collection_name: collection });
     expectOk(desc, `describe collection ${collection}`);
     const parts = await t.client.showPartitions({ collection_name: collection });
@@ -109,14 +111,34 @@ export async function binlogBackup(t: BackupTarget, collection: string, name: st
       segments,
       objects,
     };
-    writeFileSync(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
-    return { manifest, dir, bytes, gcPause: gc.how };
+    writeManifest(dir, manifest);
+    return { manifest, dir, bytes, gcPause: gc.how, flush };
   } finally {
     await gc.resume();
   }
 }
 
 /** Reads a backup's manifest and (unless told not to) checks every object against it. */
+export function writeManifest(dir: string, manifest: BackupManifest): void {
+  writeFileSync(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+}
+
+/**
+ * Makes a backup one of the broken backups users report, consistently (its manifest still matches
+ * its objects, so checksums cannot catch it): 'strip-index' drops the index records, 'strip-data'
+ * every segment and object (metadata only). Returns what was stripped, in words.
+ */
+export function stripBackup(dir: string, mode: 'strip-index' | 'strip-data'): string {
+  const { manifest } = readBackup(dir, false);
+  if (mode === 'strip-index') {
+    writeManifest(dir, { ...manifest, indexes: [] });
+    return `${manifest.indexes.length} index record(s)`;
+  }
+  for (const o of manifest.objects) rmSync(objectPath(dir, o.key), { force: true });
+  writeManifest(dir, { ...manifest, segments: [], objects: [] });
+  return `${manifest.segments.length} segments and ${manifest.objects.length} objects`;
+}
+
 export function readBackup(dir: string, verify: boolean): { manifest: BackupManifest; check: ManifestCheck | null } {
   const path = join(dir, MANIFEST);
   if (!existsSync(path)) throw new Error(`backup ${dir}: no ${MANIFEST}; was a backup step with this name run before the restore?`);
@@ -236,14 +258,21 @@ async function describeIndexes(client: MilvusClient, collection: string): Promis
  * earlier wait in the data node's delete buffer, and a backup taken before they reach a delta log
  * brings deleted rows back (seen here: one delete 4 s before the flush missing from the binlogs).
  */
-async function flushAndWait(client: MilvusClient, collection: string, signal: AbortSignal): Promise<void> {
+async function flushAndWait(client: MilvusClient, collection: string, signal: AbortSignal): Promise<string> {
   const res = await client.flush({ collection_names: [collection] });
   expectOk(res, `flush ${collection}`);
   const segments = Object.values((res.coll_segIDs ?? {}) as Record<string, { data?: (number | string)[] }>).flatMap((s) => (s.data ?? []).map(Number));
   const flushTs = (res as { coll_flush_ts?: Record<string, string | number> }).coll_flush_ts?.[collection];
-  if (flushTs === undefined) throw new Error(`flush ${collection}: the server returned no flush timestamp, so the backup cannot wait for its deletes to be persisted`);
+  if (flushTs === undefined) {
+    // Servers before the flush timestamp (2.3.0): only the segments can be waited for. Deletes
+    // still buffered for segments flushed earlier may miss the backup; the restore's verification
+    // (deleted rows back) is what shows it.
+    await waitFor(async () => (await client.getFlushState({ segmentIDs: segments } as never)).flushed, { what: `the flush of ${collection}'s ${segments.length} segments`, timeoutMs: 120_000, intervalMs: 200, signal });
+    return `segments flushed; the server gives no flush timestamp, so deletes still buffered for earlier-flushed segments may be missing from the backup`;
+  }
   const request = { segmentIDs: segments, flush_ts: flushTs, collection_name: collection } as never;
   await waitFor(async () => (await client.getFlushState(request)).flushed, { what: `the flush of ${collection} (every channel past its timestamp)`, timeoutMs: 120_000, intervalMs: 200, signal });
+  return 'flushed past its timestamp on every channel (deletes included)';
 }
 
 /**
@@ -260,10 +289,22 @@ async function pauseGc(t: BackupTarget, signal: AbortSignal): Promise<{ how: str
     }
   }
   if (t.dataCoordAddress) {
-    await gcControl(t.dataCoordAddress, 1, GC_PAUSE_SECONDS);
+    try {
+      await gcControl(t.dataCoordAddress, 1, GC_PAUSE_SECONDS);
+    } catch (err) {
+      // Servers before the RPC (2.3.0 has neither it nor the route): go on, as milvus-backup does,
+      // and say so; compaction's dropped segments stay in MinIO for dataCoord.gc.dropTolerance.
+      if (!isUnimplemented(err)) throw err;
+      return { how: `not paused: Milvus ${t.milvusVersion} has no GC pause (no management route, no GcControl RPC); the copy relied on dataCoord.gc.dropTolerance (3 h by default) keeping compacted-away segments`, resume: async () => undefined };
+    }
     return { how: `paused through the data coordinator's GcControl RPC at ${t.dataCoordAddress}`, resume: () => gcControl(t.dataCoordAddress!, 2, 0).catch(() => undefined) };
   }
   throw new Error('backup: garbage collection cannot be paused (no management API, no data coordinator address); segments could be collected mid-copy');
+}
+
+/** gRPC status 12: the server does not have the method. */
+function isUnimplemented(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 12;
 }
 
 /** datapb.GcControl on the data coordinator: command 1 pauses (duration seconds), 2 resumes. */

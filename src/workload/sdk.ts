@@ -41,6 +41,9 @@ export function connectionOptions(c: Connection): Pick<ClientConfig, 'username' 
 
 /** The correctness workload through the official Node SDK: every call is recorded in the history. */
 export class SdkDriver implements AsyncDisposable {
+  /** SDK calls still running, including those our timeouts gave up on. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   private constructor(
     private readonly client: MilvusClient,
     private readonly history: HistoryRecorder,
@@ -92,7 +95,7 @@ export class SdkDriver implements AsyncDisposable {
     let errorClass: string | undefined;
     let fields: Partial<OpRecord> = { ...extra };
     try {
-      const result = await withTimeout(fn(), timeoutMs);
+      const result = await withTimeout(this.track(fn()), timeoutMs);
       const d = describe(result);
       if (d.error) {
         error = d.error;
@@ -286,7 +289,7 @@ export class SdkDriver implements AsyncDisposable {
     const name = this.collection.name;
     const out: Record<string, number> = {};
     const count = async (label: string, req: { partition_names?: string[]; expr?: string }): Promise<void> => {
-      const res = await withTimeout(this.client.query({ collection_name: name, ...req, output_fields: ['count(*)'], consistency_level: ConsistencyLevelEnum.Strong }), timeoutMs);
+      const res = await withTimeout(this.track(this.client.query({ collection_name: name, ...req, output_fields: ['count(*)'], consistency_level: ConsistencyLevelEnum.Strong })), timeoutMs);
       const { error } = statusError(res);
       if (error) throw new Error(`count of ${label}: ${error}`);
       out[label] = Number(res.data[0]?.['count(*)']);
@@ -299,7 +302,7 @@ export class SdkDriver implements AsyncDisposable {
     if (key) {
       await all(Array.from({ length: keyValues }, (_, v) => () => count(`${key}=${v}`, { expr: `${key} == ${v}` })));
     } else {
-      const parts = await withTimeout(this.client.showPartitions({ collection_name: name }), timeoutMs);
+      const parts = await withTimeout(this.track(this.client.showPartitions({ collection_name: name })), timeoutMs);
       await all(parts.partition_names.map((p) => () => count(p, { partition_names: [p] })));
     }
     // Labels in a stable order, whatever order the answers came in.
@@ -308,10 +311,10 @@ export class SdkDriver implements AsyncDisposable {
 
   /** The collection's partition key field and partition count as the server describes them. */
   async partitionKey(timeoutMs = 10_000): Promise<{ field: string | null; partitions: number }> {
-    const desc = await withTimeout(this.client.describeCollection({ collection_name: this.collection.name }), timeoutMs);
+    const desc = await withTimeout(this.track(this.client.describeCollection({ collection_name: this.collection.name })), timeoutMs);
     const { error } = statusError(desc);
     if (error) throw new Error(`describe collection: ${error}`);
-    const parts = await withTimeout(this.client.showPartitions({ collection_name: this.collection.name }), timeoutMs);
+    const parts = await withTimeout(this.track(this.client.showPartitions({ collection_name: this.collection.name })), timeoutMs);
     return { field: desc.schema.fields.find((f) => f.is_partition_key)?.name ?? null, partitions: parts.partition_names.length };
   }
 
@@ -503,10 +506,32 @@ export class SdkDriver implements AsyncDisposable {
     });
   }
 
+  /**
+   * Closes the client once no call of it is in flight. A call our own timeout gave up on is still
+   * running in the SDK; if its channel were closed under it, the SDK's retry of an UNAVAILABLE
+   * status (one retry, whatever maxRetries says) would open a call on the closed channel and throw
+   * "Channel has been shut down" from a gRPC callback, killing the process. So the close waits for
+   * those calls (up to CLOSE_WAIT_MS), and past that is left to happen when they end.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.client.closeConnection();
+    const pending = Promise.allSettled([...this.inFlight]);
+    const waited = new AbortController();
+    const settled = await Promise.race([pending.then(() => true), delay(CLOSE_WAIT_MS, waited.signal).then(() => false, () => false)]);
+    waited.abort();
+    if (settled) await this.client.closeConnection();
+    else void pending.then(() => this.client.closeConnection()).catch(() => undefined);
+  }
+
+  /** The SDK promise of a call, kept in the in-flight set until it settles. */
+  private track<T>(call: Promise<T>): Promise<T> {
+    this.inFlight.add(call);
+    call.then(() => this.inFlight.delete(call), () => this.inFlight.delete(call));
+    return call;
   }
 }
+
+/** How long closing a driver waits for the SDK calls still running. */
+const CLOSE_WAIT_MS = 15_000;
 
 interface MaybeStatus {
   error_code?: string | number;

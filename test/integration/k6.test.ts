@@ -298,3 +298,27 @@ test('k6 writes full rows into the scenario schema: every acknowledged insert, u
     assert.deepEqual(Float32Array.from(row.vector as number[]), expected, `vector of row ${id}`);
   }
 });
+
+// Last in this file: it kills the shared server.
+test('closing a driver waits for a call its timeout gave up on, so the SDK never retries on a closed channel (which crashed a run)', async () => {
+  const crashes: unknown[] = [];
+  const onCrash = (err: unknown): number => crashes.push(err);
+  process.on('uncaughtException', onCrash);
+  try {
+    const history = new HistoryRecorder(Date.now());
+    const driver = await SdkDriver.connect(milvus.address, history, { name: COLLECTION, shards: 1, scalarFields: [], index: { type: 'FLAT', params: {}, searchParams: {} }, consistency: 'Strong' } as never);
+    process.kill(milvus.pid, 'SIGSTOP');
+    const [lookup] = await driver.verifyDurability([1], 300);
+    assert.equal(lookup?.outcome, 'unknown', 'the server is stopped: the lookup outlives its timeout');
+    const closing = driver[Symbol.asyncDispose]().then(() => 'closed');
+    // A negative check: while the server is stopped the call cannot end, so neither may the close.
+    const first = await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 1_000, 'still open'))]);
+    assert.equal(first, 'still open', 'the close waits while the timed-out call still runs');
+    // The server dies: the call ends UNAVAILABLE, the SDK retries it once on the still-open channel.
+    process.kill(milvus.pid, 'SIGKILL');
+    await closing;
+    assert.deepEqual(crashes, []);
+  } finally {
+    process.off('uncaughtException', onCrash);
+  }
+});

@@ -73,7 +73,7 @@ export function drillReport(runId: string, startedAt: string, f: DrillFigures): 
     exitCode: failed ? 1 : 0,
     dr: {
       method: 'binlog',
-      backup: { name: `${runId}-backup`, span: span(30_000, 6500), pointAt: 30_200, cutSeq: 4120, rows: 20_000, segments: 8, objects: 96, bytes: 14_000_000, location: '/var/backups/drill' },
+      backup: { name: `${runId}-backup`, span: span(30_000, 6500), pointAt: 30_200, cutSeq: 4120, rows: 20_000, segments: 8, objects: 96, bytes: 14_000_000, location: '/var/backups/drill', gcPause: 'paused through the management API' },
       destroyAt,
       restore: {
         name: `${runId}-backup`,

@@ -9,6 +9,8 @@ export const MILVUS_VERSION = '2.3.5';
 export interface TestMilvus extends AsyncDisposable {
   /** host:port of the proxy's gRPC endpoint. */
   address: string;
+  /** The Milvus server's process id. */
+  pid: number;
 }
 
 /** Starts etcd and Milvus standalone under `dir`; disposing stops both, Milvus first. */
@@ -17,7 +19,9 @@ export async function startTestMilvus(dir: string): Promise<TestMilvus> {
     { milvusVersion: MILVUS_VERSION, topology: 'standalone', etcd: { members: 1 }, messageQueue: 'rocksmq', objectStore: 'local' },
     { runId: `k6-test-${process.pid}-${Date.now()}`, workDir: dir, signal: new AbortController().signal, log: () => {}, seed: 1 },
   );
-  return { address: stack.milvusAddress, [Symbol.asyncDispose]: () => stack[Symbol.asyncDispose]() };
+  const pid = stack.components().find((c) => c.role === 'standalone')?.pid;
+  if (pid === null || pid === undefined) throw new Error('the test Milvus has no standalone process');
+  return { address: stack.milvusAddress, pid, [Symbol.asyncDispose]: () => stack[Symbol.asyncDispose]() };
 }
 
 /** Deterministic vectors in [-1, 1), plus `offset` on every component. */
