@@ -1,3 +1,4 @@
+import { survivesSdkRetryOnClosedChannel } from './sdk-guard.ts';
 import { EXIT } from '../core/types.ts';
 import { UsageError } from './args.ts';
 import { platformSummaries } from '../platform/registry.ts';
@@ -48,6 +49,7 @@ export function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  survivesSdkRetryOnClosedChannel();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());

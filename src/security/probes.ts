@@ -224,7 +224,14 @@ async function rbacPresent(c: MilvusClient, collection: string): Promise<{ error
 
 async function attemptCall(address: string, connection: Connection, fn: (c: MilvusClient) => Promise<unknown>): Promise<Attempt> {
   try {
-    const res = await withClient(address, connection, (c) => withTimeout(fn(c), CALL_MS));
+    const c = client(address, connection);
+    const call = Promise.resolve().then(() => fn(c));
+    // Closed only once the SDK's call has ended (its own deadline is CALL_MS too): a close under a
+    // running call makes the SDK's retry open a call on a closed channel, which throws from a gRPC
+    // callback and kills the process.
+    const close = (): Promise<unknown> => Promise.resolve().then(() => c.closeConnection()).catch(() => undefined);
+    void call.then(close, close);
+    const res = await withTimeout(call, CALL_MS);
     const error = statusError(res);
     return error ? { outcome: 'fail', error } : { outcome: 'ok' };
   } catch (err) {
