@@ -728,6 +728,9 @@ function crossChecks(
     if (s.stack.topology !== 'cluster') r.fail(`steps[${i}].action`, "'scale' adds and removes query or data nodes, which only the cluster topology has (standalone is one process)", "set stack.topology to 'cluster', or remove this step");
     if (st.spec.target.role !== 'querynode' && st.spec.target.role !== 'datanode') r.fail(`steps[${i}].target.role`, `'${st.spec.target.role}' cannot be scaled; query nodes and data nodes can`, "set target.role to 'querynode' or 'datanode'");
     if (st.spec.replicas < 1) r.fail(`steps[${i}].replicas`, 'must be at least 1: a cluster with none of the role cannot serve', 'set replicas to 1 or more');
+    else if (st.spec.target.role === 'querynode' && st.spec.replicas < replicas) {
+      r.fail(`steps[${i}].replicas`, `${st.spec.replicas} query node${st.spec.replicas > 1 ? 's' : ''} cannot hold the collection's ${replicas} in-memory replicas (each needs a node of its own): a replica would be left with none`, `scale to at least ${replicas}, or lower collection.replicas`);
+    }
   });
   r.errors.push(...coldSnapshotStepErrors(s.steps));
   s.steps.forEach((st, i) => {

@@ -167,3 +167,19 @@ test('a recorded run with a scale step and sizing samples scores and renders bot
   const plainReport = scoreRun(assemble([{ type: 'header', format: 1, runId: 'p', scenario: plain.scenario, platform: 'local', project: { name: 'milvus-drill', version: '0' }, epochMs: 0, startedAt: new Date(0).toISOString() }, { type: 'end', finishedAt: new Date(1).toISOString(), error: null, interrupted: false }]), null);
   assert.equal('rebalances' in plainReport || 'sizing' in plainReport, false, 'reports of other runs do not change');
 });
+
+test('scaling query nodes below the collection\'s replicas is refused; to the replica count or a data node scale is not', () => {
+  const drill = (replicas: number, role = 'querynode') => validateScenario({
+    name: 'r',
+    stack: { topology: 'cluster', messageQueue: 'kafka' },
+    collection: { replicas: 2 },
+    steps: [{ phase: 'a', duration: '1s' }, { action: 'scale', target: { role }, replicas }],
+  });
+  const below = drill(1);
+  assert.ok(!below.ok);
+  const e = below.errors.find((x) => x.path === 'steps[1].replicas')!;
+  assert.match(e.message, /1 query node cannot hold the collection's 2 in-memory replicas/);
+  assert.match(e.fix, /scale to at least 2, or lower collection.replicas/);
+  assert.ok(drill(2).ok, 'as many nodes as replicas');
+  assert.ok(drill(1, 'datanode').ok, 'data nodes hold no replica');
+});
