@@ -68,6 +68,20 @@ export function nodeBalance(sample: DistributionSample): NodeBalance {
 }
 
 /** Exactly `nodes` query nodes serve, no segment is mid-move, and each node is within the tolerance of the mean row count. */
+/** The distinct sealed segments a sample lists (a segment being moved is listed once per node). */
+export function segmentCount(sample: DistributionSample): number {
+  return new Set(sample.segments.map((s) => s.id)).size;
+}
+
+/**
+ * Why `nodes` query nodes can never balance a collection of `segments` sealed segments, or null:
+ * fewer segments than nodes leave a node with none however long the coordinator balances.
+ */
+export function unbalanceable(segments: number, nodes: number): string | null {
+  if (segments >= nodes) return null;
+  return `the collection has ${segments} sealed segment${segments === 1 ? '' : 's'}, so ${nodes} query nodes cannot each serve a share: give it more rows (dataset.rows; a segment holds up to dataCoord.segment.maxSize) or scale to at most ${Math.max(1, segments)} nodes`;
+}
+
 export function isBalanced(sample: DistributionSample, nodes: number, tolerance = BALANCE_TOLERANCE): boolean {
   const b = nodeBalance(sample);
   return b.nodes === nodes && b.moving === 0 && b.maxDeviation !== null && b.maxDeviation <= tolerance;

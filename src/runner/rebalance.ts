@@ -1,6 +1,6 @@
-import { SEGMENT_DISTRIBUTION, describeBalance, isBalanced, nodeBalance, type DistributionSample } from '../checks/rebalance.ts';
+import { SEGMENT_DISTRIBUTION, describeBalance, isBalanced, nodeBalance, segmentCount, unbalanceable, type DistributionSample } from '../checks/rebalance.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import { delay, waitFor } from '../util/poll.ts';
+import { delay, FatalProbeError, waitFor } from '../util/poll.ts';
 import type { SdkDriver } from '../workload/sdk.ts';
 
 const SAMPLE_EVERY_MS = 1_000;
@@ -15,6 +15,8 @@ export class DistributionSampler implements AsyncDisposable {
   private readonly stop = new AbortController();
   private readonly loop: Promise<void>;
   private latest: DistributionSample | null = null;
+  /** The most segments any sample listed: one taken mid-move may list fewer than the collection has. */
+  private mostSegments = 0;
 
   constructor(private readonly driver: SdkDriver, private readonly history: HistoryRecorder, private readonly log: (m: string) => void) {
     this.loop = this.run();
@@ -28,6 +30,7 @@ export class DistributionSampler implements AsyncDisposable {
         const sample: DistributionSample = { at, segments };
         this.history.event('note', SEGMENT_DISTRIBUTION, JSON.stringify(sample));
         this.latest = sample;
+        this.mostSegments = Math.max(this.mostSegments, segmentCount(sample));
       } catch {
         // Skipped; see the class comment.
       }
@@ -44,6 +47,8 @@ export class DistributionSampler implements AsyncDisposable {
         if (!s || s.at < from) return false;
         const text = describeBalance(nodeBalance(s));
         if (text !== reported) this.log(`rebalance: ${(reported = text)}`);
+        const never = unbalanceable(this.mostSegments, nodes);
+        if (never) throw new FatalProbeError(never);
         return isBalanced(s, nodes);
       },
       { what: `segments balanced over ${nodes} query nodes`, timeoutMs: 24 * 3600_000, intervalMs: 500, signal },

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isBalanced, nodeBalance, rebalances, SCALE_NODES, SEGMENT_DISTRIBUTION, type DistributionSample } from '../../src/checks/rebalance.ts';
+import { isBalanced, nodeBalance, rebalances, SCALE_NODES, SEGMENT_DISTRIBUTION, segmentCount, unbalanceable, type DistributionSample } from '../../src/checks/rebalance.ts';
 import { evaluateSlos } from '../../src/slo/verdicts.ts';
-import { nodeProcessSpec } from '../../src/platform/local/scale.ts';
+import { NodeScaler, nodeProcessSpec, type RoleProcess } from '../../src/platform/local/scale.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { renderMilvusConfig } from '../../src/platform/local/roles.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
 import type { HistoryEvent, SloSpec } from '../../src/core/types.ts';
@@ -182,4 +185,48 @@ test('scaling query nodes below the collection\'s replicas is refused; to the re
   assert.match(e.fix, /scale to at least 2, or lower collection.replicas/);
   assert.ok(drill(2).ok, 'as many nodes as replicas');
   assert.ok(drill(1, 'datanode').ok, 'data nodes hold no replica');
+});
+
+test("the scaler keeps the cluster's live list (what a rolling upgrade walks), and new nodes run the version their role runs now", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drill-scaler-'));
+  const stopped: string[] = [];
+  const node = (name: string, role: 'querynode' | 'datanode', version: string): RoleProcess => ({
+    spec: { name, roles: [role], args: ['run', role, `-alias=${name}`], env: {}, ports: { [role]: 1 }, metricsPort: 2, host: '127.0.0.1', healthUrl: 'http://127.0.0.1:2/healthz', runDir: join(dir, name) },
+    version,
+    process: { stop: async () => void stopped.push(name) } as never,
+    logFile: join(dir, `${name}.log`),
+    restart: () => undefined,
+    waitHealthy: async () => undefined,
+  });
+  // A cluster rolled to 2.3.5 already: its query node runs 2.3.5.
+  const processes = [node('querynode-1', 'querynode', '2.3.5'), node('datanode-1', 'datanode', '2.3.5')];
+  const started: { name: string; version: string }[] = [];
+  const scaler = new NodeScaler({
+    runRoot: dir,
+    dataDir: (name) => join(dir, 'data', name),
+    network: null,
+    processes,
+    components: [],
+    start: (spec, version) => (started.push({ name: spec.name, version }), node(spec.name, 'querynode', version)),
+    log: () => undefined,
+  });
+  try {
+    await scaler.scale('querynode', 3, new AbortController().signal);
+    assert.deepEqual(started, [{ name: 'querynode-2', version: '2.3.5' }, { name: 'querynode-3', version: '2.3.5' }]);
+    assert.deepEqual(processes.map((p) => p.spec.name), ['querynode-1', 'datanode-1', 'querynode-2', 'querynode-3'], 'added nodes join the live list');
+    await scaler.scale('querynode', 1, new AbortController().signal);
+    assert.deepEqual(stopped, ['querynode-3', 'querynode-2'], 'newest first');
+    assert.deepEqual(processes.map((p) => p.spec.name), ['querynode-1', 'datanode-1'], 'removed nodes leave it: a roll will not start them again');
+    await scaler.scale('querynode', 2, new AbortController().signal);
+    assert.equal(started.at(-1)?.name, 'querynode-4', "a removed node's name is not reused");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a collection with fewer sealed segments than query nodes can never balance, and says what to change', () => {
+  const sample: DistributionSample = { at: 0, segments: [{ id: 's1', nodes: [1, 2], rows: 2000, memBytes: 0 }] };
+  assert.equal(segmentCount(sample), 1, 'a segment held by two nodes mid-move is one segment');
+  assert.match(unbalanceable(1, 3) ?? '', /1 sealed segment, so 3 query nodes cannot each serve a share: give it more rows .* or scale to at most 1 nodes/);
+  assert.equal(unbalanceable(3, 3), null);
 });

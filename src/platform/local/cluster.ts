@@ -125,15 +125,12 @@ export async function startCluster(spec: StackSpec, ctx: RunContext, journal: Jo
       ...milvus.map((m) => milvusComponent(m, network !== null, volumes)),
     ];
     const scaler = resources.use(new NodeScaler({
-      journal,
-      binary: milvusBinary(spec.milvusVersion).binary,
-      milvusDir: join(ctx.workDir, 'milvus'),
       runRoot: dataDir('milvus-run'),
       dataDir,
       network,
       processes: milvus,
       components,
-      start: (s, processSpec) => new MilvusRoleProcess(s, spec.milvusVersion, () => processSpec, journal),
+      start: (s, version) => new MilvusRoleProcess(s, version, roles.builderFor(s), journal),
       log: ctx.log,
     }));
     return { components, milvus: roles, proxyAddress, metricsUrl: `http://${proxy.spec.host}:${proxy.spec.metricsPort}/metrics`, network, etcd, minio, scaler, resources: resources.move() };
@@ -307,7 +304,10 @@ export class MilvusRoleProcess {
 
 /** Every Milvus process of a cluster, and the milvus.yaml of each version it has run. */
 export interface MilvusRoles {
+  /** The live ones: scale steps add and remove nodes here, and a rolling upgrade walks it. */
   processes: MilvusRoleProcess[];
+  /** How a process of this cluster is started at a version (binary, libraries, that version's milvus.yaml, its namespace). */
+  builderFor(spec: MilvusProcess): (version: string) => ProcessSpec;
   /** The other processes a wait stops on when they exit (etcd, MinIO, the queue). */
   services: readonly ManagedProcess[];
 }
@@ -364,18 +364,18 @@ async function startMilvus(
   // Every Milvus process spends seconds on SIGTERM closing its Kafka consumers: stop them together.
   resources.defer(async () => void (await Promise.all(running.map((m) => m.process.stop(GRACEFUL_STOP_SECONDS * 1000 + 5_000)))));
   const watchedServices = serviceProcesses(services);
+  const builderFor = (s: MilvusProcess) => (version: string): ProcessSpec => {
+    const { binary, libDir } = milvusBinary(version);
+    const env = { ...s.env, LD_LIBRARY_PATH: libDir, MILVUSCONF: `${confDirFor(version)}/`, AWS_EC2_METADATA_DISABLED: 'true' };
+    return placement.wrap(s.name)({ name: s.name, command: binary, args: s.args, env, cwd: dir, logFile: join(dir, `${s.name}.log`) });
+  };
   for (const s of specs) {
     mkdirSync(s.runDir, { recursive: true });
-    const build = (version: string): ProcessSpec => {
-      const { binary, libDir } = milvusBinary(version);
-      const env = { ...s.env, LD_LIBRARY_PATH: libDir, MILVUSCONF: `${confDirFor(version)}/`, AWS_EC2_METADATA_DISABLED: 'true' };
-      return placement.wrap(s.name)({ name: s.name, command: binary, args: s.args, env, cwd: dir, logFile: join(dir, `${s.name}.log`) });
-    };
-    const proc = new MilvusRoleProcess(s, spec.milvusVersion, build, journal);
+    const proc = new MilvusRoleProcess(s, spec.milvusVersion, builderFor(s), journal);
     running.push(proc);
     await proc.waitHealthy(ctx.signal, [...watchedServices, ...running.map((m) => m.process)]);
   }
-  return { processes: running, services: watchedServices };
+  return { processes: running, services: watchedServices, builderFor };
 }
 
 /** Ready means the proxy answers CheckHealth for the whole cluster (coordinators included). */

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../../core/types.ts';
-import type { Journal } from '../../supervise/journal.ts';
-import type { ManagedProcess, ProcessSpec } from '../../supervise/process.ts';
+import type { ManagedProcess } from '../../supervise/process.ts';
 import { freePorts } from '../../util/ports.ts';
 import { localComponent, type LocalComponent } from './faults.ts';
 import type { NetnsNetwork } from './netns.ts';
@@ -26,6 +25,8 @@ const DOMAIN_ENV: Record<ScalableRole, string> = { querynode: 'QUERYNODE', datan
 /** A running Milvus role process, as the cluster starts them (src/platform/local/cluster.ts). */
 export interface RoleProcess {
   readonly spec: MilvusProcess;
+  /** The Milvus version it runs (a rolling upgrade moves it on). */
+  readonly version: string;
   readonly process: ManagedProcess;
   readonly logFile: string;
   restart(): void;
@@ -33,21 +34,20 @@ export interface RoleProcess {
 }
 
 export interface ScaleContext {
-  journal: Journal;
-  /** The Milvus binary and the directory its processes run in (logs go there too). */
-  binary: string;
-  milvusDir: string;
   /** Where each process's run dir (pid file) goes. */
   runRoot: string;
   /** Local storage of a process by name. */
   dataDir(name: string): string;
   network: NetnsNetwork | null;
-  /** The cluster's Milvus processes, started at bring-up: templates for new nodes of their role. */
-  processes: readonly RoleProcess[];
+  /**
+   * The cluster's live Milvus processes (the cluster's own list, which a rolling upgrade walks):
+   * templates for new nodes of their role; added nodes join it, removed ones leave it.
+   */
+  processes: RoleProcess[];
   /** The components faults and `components()` see; added nodes join it, removed ones leave it. */
   components: LocalComponent[];
-  /** Starts a role process from specs (the cluster's own MilvusRoleProcess). */
-  start(spec: MilvusProcess, processSpec: ProcessSpec): RoleProcess;
+  /** Starts a role process of `version` (the cluster's own MilvusRoleProcess, in its network namespace when it has one). */
+  start(spec: MilvusProcess, version: string): RoleProcess;
   log(message: string): void;
 }
 
@@ -68,14 +68,14 @@ export interface ScaleResult {
  * scales down): SIGTERM, then the node drains (see DRAIN_SECONDS), SIGKILL only past that.
  */
 export class NodeScaler implements AsyncDisposable {
+  /** Every node this scaler started, removed ones included (their names stay taken). */
   private readonly added: RoleProcess[] = [];
-  private readonly removedNames = new Set<string>();
 
   constructor(private readonly c: ScaleContext) {}
 
   /** The running nodes of a role, in start order. */
   nodes(role: ScalableRole): RoleProcess[] {
-    return [...this.c.processes, ...this.added].filter((p) => p.spec.roles.length === 1 && p.spec.roles[0] === role && !this.removedNames.has(p.spec.name));
+    return this.c.processes.filter((p) => p.spec.roles.length === 1 && p.spec.roles[0] === role);
   }
 
   async scale(role: ScalableRole, replicas: number, signal: AbortSignal): Promise<ScaleResult> {
@@ -110,11 +110,11 @@ export class NodeScaler implements AsyncDisposable {
     });
     mkdirSync(spec.runDir, { recursive: true });
     mkdirSync(this.c.dataDir(name), { recursive: true });
-    const bare: ProcessSpec = { name, command: this.c.binary, args: spec.args, env: spec.env, cwd: this.c.milvusDir, logFile: join(this.c.milvusDir, `${name}.log`) };
-    const processSpec = this.c.network ? this.c.network.wrap(name, bare) : bare;
-    this.c.log(`scale: starting ${name} at ${spec.host}`);
-    const node = this.c.start(spec, processSpec);
+    // The template's version: after a rolling upgrade, new nodes run the version the cluster runs now.
+    this.c.log(`scale: starting ${name} (Milvus ${template.version}) at ${spec.host}`);
+    const node = this.c.start(spec, template.version);
     this.added.push(node);
+    this.c.processes.push(node);
     await node.waitHealthy(signal, []);
     this.c.components.push(localComponent(name, role, () => node.process, () => node.restart(), node.logFile, { inNetns: member !== null, volumes: new Map() }));
     return name;
@@ -124,7 +124,7 @@ export class NodeScaler implements AsyncDisposable {
     const name = node.spec.name;
     const drain = this.added.includes(node) ? DRAIN_SECONDS : null;
     this.c.log(`scale: stopping ${name} gracefully${drain ? ` (drains up to ${drain} s)` : ' (a node started at bring-up drains for the cluster\'s own graceful stop time)'}`);
-    this.removedNames.add(name);
+    this.c.processes.splice(this.c.processes.indexOf(node), 1);
     const at = this.c.components.findIndex((c) => c.name === name);
     if (at >= 0) this.c.components.splice(at, 1);
     await node.process.stop(((drain ?? 30) + 15) * 1000);
