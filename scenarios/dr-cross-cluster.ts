@@ -1,5 +1,5 @@
 import { defineScenario } from '../src/scenario/define.ts';
-import { drPrimary } from './lib/dr.ts';
+import { drPrimary, restoreSteps, restoredSlos } from './lib/dr.ts';
 
 /**
  * Restore at a DR site: the backup is taken from the primary (bucket 'milvus-drill', root path
@@ -16,20 +16,6 @@ export default defineScenario({
   seed: 20261217,
   ...drPrimary({ collection: 'drill_dr_site', partitions: 4, rows: 5_000, deletesPerSecond: 5 }),
   stack: { milvusVersion: '2.3.5', topology: 'cluster', etcd: { members: 1 }, messageQueue: 'kafka', objectStore: 'minio' },
-  steps: [
-    { phase: 'steady', duration: '10s' },
-    { action: 'backup', name: 'offsite', timeout: '5m' },
-    { phase: 'after-backup', duration: '5s' },
-    { action: 'destroy' },
-    { action: 'up', config: { minio: { bucketName: 'dr-site', rootPath: 'dr-files' } }, timeout: '5m' },
-    { action: 'restore', name: 'offsite', timeout: '10m' },
-    { phase: 'restored', duration: '15s' },
-  ],
-  slos: [
-    { kind: 'recall', phase: 'steady', threshold: 0.9 },
-    { kind: 'recall', phase: 'restored', threshold: { phase: 'steady', plus: -0.02 } },
-    { kind: 'restore', threshold: 0 },
-    { kind: 'rto', threshold: 300_000 },
-    { kind: 'durability', threshold: 0 },
-  ],
+  steps: restoreSteps({ name: 'offsite', backupTimeout: '5m', up: { config: { minio: { bucketName: 'dr-site', rootPath: 'dr-files' } }, timeout: '5m' }, restoreTimeout: '10m' }),
+  slos: restoredSlos(300_000),
 });

@@ -1,5 +1,5 @@
 import { defineScenario } from '../src/scenario/define.ts';
-import { drPrimary } from './lib/dr.ts';
+import { drPrimary, restoreSteps, restoredSlos } from './lib/dr.ts';
 
 /**
  * A multi-partition restore across versions (Milvus issue 27036: milvus-backup's restore of a
@@ -16,20 +16,6 @@ export default defineScenario({
   description: 'Binlog backup of a multi-partition collection on Milvus 2.3.0, restore into Milvus 2.3.5, verify.',
   seed: 20261218,
   ...drPrimary({ collection: 'drill_dr_versions', partitions: 4, rows: 5_000, deletesPerSecond: 0, milvusVersion: '2.3.0' }),
-  steps: [
-    { phase: 'steady', duration: '10s' },
-    { action: 'backup', name: 'old', timeout: '5m' },
-    { phase: 'after-backup', duration: '5s' },
-    { action: 'destroy' },
-    { action: 'up', version: '2.3.5', timeout: '3m' },
-    { action: 'restore', name: 'old', timeout: '10m' },
-    { phase: 'restored', duration: '15s' },
-  ],
-  slos: [
-    { kind: 'recall', phase: 'steady', threshold: 0.9 },
-    { kind: 'recall', phase: 'restored', threshold: { phase: 'steady', plus: -0.02 } },
-    { kind: 'restore', threshold: 0 },
-    { kind: 'rto', threshold: 300_000 },
-    { kind: 'durability', threshold: 0 },
-  ],
+  steps: restoreSteps({ name: 'old', backupTimeout: '5m', up: { version: '2.3.5', timeout: '3m' }, restoreTimeout: '10m' }),
+  slos: restoredSlos(300_000),
 });

@@ -1,5 +1,5 @@
 import { defineScenario } from '../src/scenario/define.ts';
-import { drPrimary } from './lib/dr.ts';
+import { drPrimary, restoreSteps, restoredSlos } from './lib/dr.ts';
 
 /**
  * The DR drill with the official milvus-backup tool as the backup method: its `create` takes the
@@ -14,20 +14,6 @@ export default defineScenario({
   description: 'milvus-backup create under churn, destroy, milvus-backup restore into a fresh stack, verify: RPO, RTO and restore verification.',
   seed: 20261130,
   ...drPrimary({ collection: 'drill_dr_tool', partitions: 4, rows: 5_000, deletesPerSecond: 5 }),
-  steps: [
-    { phase: 'steady', duration: '10s' },
-    { action: 'backup', name: 'tool', method: 'milvus-backup', timeout: '10m' },
-    { phase: 'after-backup', duration: '5s' },
-    { action: 'destroy' },
-    { action: 'up', timeout: '3m' },
-    { action: 'restore', name: 'tool', timeout: '15m' },
-    { phase: 'restored', duration: '15s' },
-  ],
-  slos: [
-    { kind: 'recall', phase: 'steady', threshold: 0.9 },
-    { kind: 'recall', phase: 'restored', threshold: { phase: 'steady', plus: -0.02 } },
-    { kind: 'restore', threshold: 0 },
-    { kind: 'rto', threshold: 300_000 },
-    { kind: 'durability', threshold: 0 },
-  ],
+  steps: restoreSteps({ name: 'tool', method: 'milvus-backup', backupTimeout: '10m', up: { timeout: '3m' }, restoreTimeout: '15m' }),
+  slos: restoredSlos(300_000),
 });

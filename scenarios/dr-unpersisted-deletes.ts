@@ -1,5 +1,5 @@
 import { defineScenario } from '../src/scenario/define.ts';
-import { drPrimary } from './lib/dr.ts';
+import { drPrimary, restoreSteps } from './lib/dr.ts';
 
 /**
  * A restore failure found here: Milvus 2.3.0 returns no flush timestamp, so a backup can wait only
@@ -15,16 +15,8 @@ export default defineScenario({
   description: 'Binlog backup of Milvus 2.3.0 under deletes, restore, verify: the deletes the server had not persisted come back, and the drill names them.',
   seed: 20261219,
   ...drPrimary({ collection: 'drill_dr_old_deletes', partitions: 4, rows: 5_000, deletesPerSecond: 5, milvusVersion: '2.3.0' }),
-  steps: [
-    { phase: 'steady', duration: '10s' },
-    { action: 'backup', name: 'old', timeout: '5m' },
-    { phase: 'after-backup', duration: '5s' },
-    { action: 'destroy' },
-    // Into 2.3.5: 2.3.0 cannot import a partition-key collection's binlogs (scenarios/dr-multi-partition-2-3-0.ts).
-    { action: 'up', version: '2.3.5', timeout: '3m' },
-    { action: 'restore', name: 'old', timeout: '10m' },
-    { phase: 'restored', duration: '15s' },
-  ],
+  // Into 2.3.5: 2.3.0 cannot import a partition-key collection's binlogs (scenarios/dr-multi-partition-2-3-0.ts).
+  steps: restoreSteps({ name: 'old', backupTimeout: '5m', up: { version: '2.3.5', timeout: '3m' }, restoreTimeout: '10m' }),
   slos: [
     { kind: 'recall', phase: 'steady', threshold: 0.9 },
     { kind: 'restore', threshold: 0 },

@@ -1,4 +1,5 @@
-import type { ScenarioInput, StepInput } from '../../src/scenario/define.ts';
+import type { ScenarioInput, SloInput, StepInput } from '../../src/scenario/define.ts';
+import type { DurationInput } from '../../src/scenario/duration.ts';
 
 type Parts = Required<Pick<ScenarioInput, 'stack' | 'collection' | 'dataset' | 'workload' | 'recovery'>>;
 
@@ -38,5 +39,33 @@ export function damagedBackupSteps(damage: { mode: 'flip' | 'remove'; object: 'i
     { action: 'destroy' },
     { action: 'up', timeout: '3m' },
     { action: 'restore', name: 'nightly', ...restore, timeout: '10m' },
+  ];
+}
+
+/**
+ * A restore drill that should come back whole: steady load, a backup, more writes (the expected
+ * loss), the stack destroyed, a new one brought up (with the `up` step's own version or config),
+ * the backup restored into it, and a phase on the restored stack.
+ */
+export function restoreSteps(o: { name: string; method?: 'milvus-backup'; backupTimeout: DurationInput; up: { timeout: DurationInput; version?: string; config?: Record<string, unknown> }; restoreTimeout: DurationInput }): StepInput[] {
+  return [
+    { phase: 'steady', duration: '10s' },
+    { action: 'backup', name: o.name, ...(o.method ? { method: o.method } : {}), timeout: o.backupTimeout },
+    { phase: 'after-backup', duration: '5s' },
+    { action: 'destroy' },
+    { action: 'up', ...o.up },
+    { action: 'restore', name: o.name, timeout: o.restoreTimeout },
+    { phase: 'restored', duration: '15s' },
+  ];
+}
+
+/** What such a drill must meet: recall before and (relative to it) after, every verification, RTO, no acknowledged write lost. */
+export function restoredSlos(rtoMs: number): SloInput[] {
+  return [
+    { kind: 'recall', phase: 'steady', threshold: 0.9 },
+    { kind: 'recall', phase: 'restored', threshold: { phase: 'steady', plus: -0.02 } },
+    { kind: 'restore', threshold: 0 },
+    { kind: 'rto', threshold: rtoMs },
+    { kind: 'durability', threshold: 0 },
   ];
 }

@@ -163,23 +163,14 @@ export class DrBinlog {
   private async toolRestore(action: ActionSpec & { action: 'restore' }, stack: Stack, driver: SdkDriver, signal: AbortSignal): Promise<void> {
     const { history, log } = this.d;
     // The tool checks no checksums of its own backups: only what comes back is verified.
-    const note: DrRestoreNote = { name: action.name, start: history.now(), manifestChecked: false, corrupted: [], missing: [], importStart: null, importEnd: null, rows: null, partitionCounts: null, index: null, partitionKey: null, lookups: null, end: null, error: null };
-    await using _held = await this.holdWrites();
-    try {
+    await this.recordRestore(action.name, false, driver, async (note) => {
       note.importStart = history.now();
       const restored = await this.milvusBackup().restore(stack, this.d.connection(stack), action.name, this.d.scenario.collection.name, signal);
       note.importEnd = history.now();
       log(`restore '${action.name}': milvus-backup restored the collection in ${((note.importEnd - note.importStart) / 1000).toFixed(1)} s${restored.seconds === null ? '' : ` (the tool says ${restored.seconds} s)`}`);
       const loaded = await driver.load(300_000, signal);
       if (loaded.outcome !== 'ok') throw new Error(`load of the collection milvus-backup restored: ${loaded.error ?? loaded.outcome}`);
-      note.end = history.now();
-      await this.recordWhatCameBack(note, driver);
-    } catch (err) {
-      note.error = err instanceof Error ? err.message : String(err);
-      throw err;
-    } finally {
-      history.event('note', DR_RESTORE, JSON.stringify(note));
-    }
+    });
   }
 
   /**
@@ -203,9 +194,7 @@ export class DrBinlog {
     const dir = this.backups.get(action.name);
     if (!dir) throw new Error(`restore '${action.name}': no backup of that name in this run; add a step { action: 'backup', name: '${action.name}' } before it`);
     const verify = action.verifyChecksums !== false;
-    const note: DrRestoreNote = { name: action.name, start: history.now(), manifestChecked: verify, corrupted: [], missing: [], importStart: null, importEnd: null, rows: null, partitionCounts: null, index: null, partitionKey: null, lookups: null, end: null, error: null };
-    await using _held = await this.holdWrites();
-    try {
+    await this.recordRestore(action.name, verify, driver, async (note) => {
       const { manifest, check } = readBackup(dir, verify);
       if (check) {
         note.corrupted = check.corrupted;
@@ -224,6 +213,20 @@ export class DrBinlog {
       if (built.outcome !== 'ok') throw new Error(`index build on the restored collection: ${built.error ?? built.outcome}`);
       const loaded = await driver.load(300_000, signal);
       if (loaded.outcome !== 'ok') throw new Error(`load of the restored collection: ${loaded.error ?? loaded.outcome}`);
+    });
+  }
+
+  /**
+   * One restore, recorded: the churn's writes held, `restore` run (it fills the note as it goes),
+   * then what came back looked up, and the note written to the history whatever happened, with
+   * the error that stopped it.
+   */
+  private async recordRestore(name: string, manifestChecked: boolean, driver: SdkDriver, restore: (note: DrRestoreNote) => Promise<void>): Promise<void> {
+    const { history } = this.d;
+    const note: DrRestoreNote = { name, start: history.now(), manifestChecked, corrupted: [], missing: [], importStart: null, importEnd: null, rows: null, partitionCounts: null, index: null, partitionKey: null, lookups: null, end: null, error: null };
+    await using _held = await this.holdWrites();
+    try {
+      await restore(note);
       note.end = history.now();
       await this.recordWhatCameBack(note, driver);
     } catch (err) {
@@ -254,23 +257,13 @@ export class DrBinlog {
    * a binlog restore. No import and no index build: those figures stay null.
    */
   private async coldRestore(action: ActionSpec & { action: 'restore' }, driver: SdkDriver, signal: AbortSignal): Promise<void> {
-    const { history, log } = this.d;
     const cold = this.coldSnapshots.get(action.name)!;
-    const note: DrRestoreNote = { name: action.name, start: history.now(), manifestChecked: true, corrupted: [], missing: [], importStart: null, importEnd: null, rows: null, partitionCounts: null, index: null, partitionKey: null, lookups: null, end: null, error: null };
-    await using _held = await this.holdWrites();
-    try {
+    await this.recordRestore(action.name, true, driver, async () => {
       if (cold.restoredBy === null) throw new Error(`restore '${action.name}': a cold snapshot is restored by the 'up' after the 'destroy', and no stack has come up from it`);
       const loaded = await driver.load(300_000, signal);
       if (loaded.outcome !== 'ok') throw new Error(`load of the collection restored from the cold snapshot: ${loaded.error ?? loaded.outcome}`);
-      note.end = history.now();
-      await this.recordWhatCameBack(note, driver);
-      log(`restore '${action.name}': the stack from the cold snapshot is loaded and answered the lookups`);
-    } catch (err) {
-      note.error = err instanceof Error ? err.message : String(err);
-      throw err;
-    } finally {
-      history.event('note', DR_RESTORE, JSON.stringify(note));
-    }
+    });
+    this.d.log(`restore '${action.name}': the stack from the cold snapshot is loaded and answered the lookups`);
   }
 
   /** Damages one object of a backup: the first insert (or delta) log in key order, flipped in the middle or removed. */
