@@ -8,6 +8,7 @@ import { stateDir } from '../supervise/home.ts';
 import { removeStaleReservations } from '../util/ports.ts';
 import { parseArgs } from './args.ts';
 import { removeLeftovers } from '../platform/containers/labels.ts';
+import { healKube } from '../platform/kind/heal.ts';
 
 /**
  * Stops what crashed runs left behind: processes (pid and start time must match) and faults from
@@ -15,22 +16,23 @@ import { removeLeftovers } from '../platform/containers/labels.ts';
  * them; then containers, volumes and networks labelled by a run whose harness is gone.
  */
 export async function healCommand(argv: string[]): Promise<number> {
-  parseArgs(argv, {});
+  // --platform is accepted for symmetry with run; heal always looks at every platform's leftovers.
+  parseArgs(argv, { platform: 'value' });
   const stalePorts = removeStaleReservations();
   if (stalePorts > 0) console.log(`released ${stalePorts} port reservations of harnesses that were killed`);
-  const journals = healJournals();
+  const journals = await healJournals();
   const containers = removeLeftovers();
   for (const line of containers.lines) console.log(line);
   if (journals.healed === 0 && containers.lines.length === 0) console.log('nothing to heal: no run left anything behind');
   return journals.failures + containers.failures === 0 ? EXIT.pass : EXIT.harness;
 }
 
-function healJournals(): { healed: number; failures: number } {
+async function healJournals(): Promise<{ healed: number; failures: number }> {
   const all = readLeftoverJournals(stateDir());
   for (const j of all.filter(ownerAlive)) console.log(`run ${j.runId} is still in progress (pid ${j.owner!.pid}): left alone`);
   const journals = all.filter((j) => !ownerAlive(j));
   let failures = 0;
-  for (const j of journals) failures += stopEntries(j);
+  for (const j of journals) failures += await stopEntries(j);
   for (const j of journals) {
     for (const e of j.entries) if (e.kind === 'workdir') failures += removeWorkDir(j.runId, e);
     rmSync(j.file, { force: true });
@@ -39,10 +41,11 @@ function healJournals(): { healed: number; failures: number } {
 }
 
 /** Kills a journal's processes and undoes its faults, newest first; returns how many undo steps failed. */
-function stopEntries(j: LeftoverJournal): number {
+async function stopEntries(j: LeftoverJournal): Promise<number> {
   let failures = 0;
   console.log(`run ${j.runId}:`);
   for (const e of [...j.entries].reverse()) {
+    if (e.kind === 'kube' && e.kube) failures += await healKube(e.kube, (line) => console.log(`  ${line}`));
     if (e.kind === 'process' && e.pid !== undefined) {
       if (processStartTicks(e.pid) !== e.startTicks) {
         console.log(`  ${e.name} (pid ${e.pid}) already gone`);

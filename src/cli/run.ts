@@ -9,11 +9,12 @@ import { runScenario } from '../runner/run.ts';
 import { scenarioFaults, unsupportedActions } from '../scenario/steps.ts';
 import { flag, parseArgs } from './args.ts';
 import { findMilvusBackup, MILVUS_BACKUP_MISSING } from '../workload/milvus-backup/tool.ts';
-import { loadScenario, platformFlag, SCENARIO_FLAGS } from './scenario-file.ts';
+import { loadScenario, platformFlag, platformOptions, SCENARIO_FLAGS } from './scenario-file.ts';
 
 async function loadOrReport(argv: string[]): Promise<{ scenario: Scenario; args: ReturnType<typeof parseArgs> } | number> {
   const args = parseArgs(argv, SCENARIO_FLAGS);
   platformFlag(args);
+  platformOptions(args);
   const { file, result } = await loadScenario(args);
   if (!result.ok) {
     console.error(formatErrors(file, result.errors));
@@ -30,7 +31,7 @@ async function loadOrReport(argv: string[]): Promise<{ scenario: Scenario; args:
 
 async function platformFor(args: ReturnType<typeof parseArgs>): Promise<Platform> {
   const name = platformFlag(args);
-  const platform = await loadPlatform(name);
+  const platform = await loadPlatform(name, platformOptions(args));
   if (!platform) throw new Error(`platform '${name}' is registered but did not load`);
   return platform;
 }

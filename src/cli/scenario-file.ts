@@ -4,10 +4,29 @@ import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { validateScenario, type ValidationResult } from '../scenario/validate.ts';
 import { isObject } from '../scenario/values.ts';
-import { DEFAULT_PLATFORM, platformNames } from '../platform/registry.ts';
+import { DEFAULT_PLATFORM, platformNames, type PlatformOptions } from '../platform/registry.ts';
 import { flag, intFlag, UsageError, type ParsedArgs } from './args.ts';
 
-export const SCENARIO_FLAGS = { platform: 'value', out: 'value', seed: 'value', rows: 'value', set: 'value', image: 'value', 'milvus-backup': 'value' } as const;
+export const SCENARIO_FLAGS = {
+  platform: 'value', out: 'value', seed: 'value', rows: 'value', set: 'value', image: 'value', 'milvus-backup': 'value',
+  'kube-context': 'value', namespace: 'value', 'allow-non-kind-context': 'boolean', 'keep-cluster': 'boolean',
+} as const;
+
+const KIND_FLAGS = ['kube-context', 'namespace', 'allow-non-kind-context', 'keep-cluster'];
+
+/** The kind platform's options from the command line; refused on any other platform. */
+export function platformOptions(args: ParsedArgs): PlatformOptions {
+  const given = KIND_FLAGS.filter((f) => args.flags.has(f));
+  if (given.length > 0 && platformFlag(args) !== 'kind') throw new UsageError(`${given.map((f) => `--${f}`).join(', ')} apply to --platform kind only`);
+  const context = flag(args, 'kube-context');
+  const namespace = flag(args, 'namespace');
+  return {
+    ...(context ? { kubeContext: context } : {}),
+    ...(namespace ? { namespace } : {}),
+    allowNonKindContext: args.flags.has('allow-non-kind-context'),
+    keepCluster: args.flags.has('keep-cluster'),
+  };
+}
 
 /** Loads a scenario module, applies CLI overrides (CLI beats scenario beats defaults), validates. */
 export async function loadScenario(args: ParsedArgs): Promise<{ file: string; result: ValidationResult }> {

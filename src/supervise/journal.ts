@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
  */
 export interface JournalEntry {
   id: string;
-  kind: 'process' | 'fault' | 'netns' | 'workdir';
+  kind: 'process' | 'fault' | 'netns' | 'workdir' | 'kube';
   name: string;
   /** For processes: pid and its kernel start time, so a reused pid is never killed by mistake. */
   pid?: number;
@@ -18,6 +18,17 @@ export interface JournalEntry {
   undo?: string[][];
   /** For a work directory: its absolute path (heal removes it only if isRunWorkDir holds). */
   path?: string;
+  /** For a run's Kubernetes objects: where they are; heal deletes them by the run's label. */
+  kube?: KubeJournal;
+}
+
+export interface KubeJournal {
+  kubeconfig: string | null;
+  context: string;
+  namespace: string;
+  runId: string;
+  /** The run created the namespace: heal deletes it whole. */
+  ownsNamespace: boolean;
 }
 
 export class Journal {

@@ -4,7 +4,8 @@
 // the operator's controllers at those versions.
 import type { Role, StackSpec } from '../../core/types.ts';
 
-export type DeploymentMethod = 'helm' | 'operator';
+/** 'manifests': milvus-drill's own (manifests.ts), labelled as the Helm chart labels its pods. */
+export type DeploymentMethod = 'helm' | 'operator' | 'manifests';
 
 export interface KindDeployment {
   method: DeploymentMethod;
@@ -25,6 +26,7 @@ export type Placement = { ok: true; labels: Record<string, string>; container: s
 
 /** Label selector and main container of a role's pods. */
 export function placeRole(deployment: KindDeployment, role: Role, stack: StackSpec): Placement {
+  if (role === 'indexnode' && deployment.method === 'manifests') return { ok: true, labels: milvusLabels(deployment, 'indexnode'), container: 'indexnode' };
   if (role === 'indexnode') {
     return { ok: false, message: "Milvus 2.6 has no index node (index building moved into the data node)", fix: "target 'datanode' on the kind platform" };
   }
@@ -45,7 +47,7 @@ export function placeRole(deployment: KindDeployment, role: Role, stack: StackSp
 function milvusLabels(deployment: KindDeployment, component: string): Record<string, string> {
   const common = { 'app.kubernetes.io/name': 'milvus', 'app.kubernetes.io/instance': deployment.name };
   // The chart labels components 'component'; the operator uses the recommended label.
-  return deployment.method === 'helm' ? { ...common, component } : { ...common, 'app.kubernetes.io/component': component };
+  return deployment.method !== 'operator' ? { ...common, component } : { ...common, 'app.kubernetes.io/component': component };
 }
 
 function bitnamiLabels(name: string, release: string): Record<string, string> {
@@ -54,7 +56,7 @@ function bitnamiLabels(name: string, release: string): Record<string, string> {
 
 /** The chart installs dependencies as subcharts of its release; the operator installs each as '<name>-<dep>'. */
 function dependencyRelease(deployment: KindDeployment, dependency: 'etcd' | 'minio' | 'kafka' | 'pulsar'): string {
-  return deployment.method === 'helm' ? deployment.name : `${deployment.name}-${dependency}`;
+  return deployment.method !== 'operator' ? deployment.name : `${deployment.name}-${dependency}`;
 }
 
 /** The Apache Pulsar chart's `component` label of each Pulsar part ('mq' is the broker). */

@@ -15,6 +15,8 @@ export interface KindBuild {
   builtAt: string;
   /** Seconds each part took when it was last built (the node image: 0 when it was cached). */
   seconds: Record<string, number>;
+  /** Chaos Mesh built from its Go module, when setup built it. */
+  chaosMesh?: { version: string; controllerImage: string; daemonImage: string; crdDir: string };
 }
 
 export function currentBuildFile(home: string): string {

@@ -1,0 +1,86 @@
+// The project's own kind cluster (`drill-kind`, kubeconfig in the drill home): reused when it runs,
+// created when it does not, and the local images a stack needs imported into its nodes' containerd
+// (no registry is reachable, so nothing is ever pulled).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { clusterFiles, createCluster, deleteCluster, listClusters, requireKindBuild } from './cluster.ts';
+import { DRILL_CLUSTER_NAME, kindContext, kindEnv } from './cluster-plan.ts';
+
+export interface ProjectCluster {
+  name: string;
+  context: string;
+  kubeconfig: string;
+  /** Whether this call created it (the run then deletes it, unless told to keep it). */
+  created: boolean;
+  /** The command that deletes it, for the journal (heal runs it after a crash). */
+  deleteArgv: string[];
+  delete(log: (line: string) => void): Promise<void>;
+}
+
+export async function ensureProjectCluster(o: { home: string; log: (line: string) => void; signal?: AbortSignal; name?: string }): Promise<ProjectCluster> {
+  const build = requireKindBuild(o.home);
+  const name = o.name ?? DRILL_CLUSTER_NAME;
+  const files = clusterFiles(o.home, name);
+  let created = false;
+  if (listClusters(build).includes(name)) {
+    o.log(`reusing kind cluster ${name}`);
+    if (!existsSync(files.kubeconfig)) {
+      const r = spawnSync(build.kind, ['export', 'kubeconfig', '--name', name, '--kubeconfig', files.kubeconfig], { env: kindEnv(process.env), encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`kind export kubeconfig --name ${name} failed: ${r.stderr}`);
+    }
+  } else {
+    const started = Date.now();
+    o.log(`creating kind cluster ${name} (about 20 s)`);
+    await createCluster({ home: o.home, name, log: (line) => o.log(`  ${line}`) });
+    o.log(`kind cluster ${name} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    created = true;
+  }
+  o.signal?.throwIfAborted();
+  return {
+    name,
+    context: kindContext(name),
+    kubeconfig: files.kubeconfig,
+    created,
+    deleteArgv: [build.kind, 'delete', 'cluster', '--name', name, '--kubeconfig', files.kubeconfig],
+    delete: (log) => deleteCluster({ home: o.home, name, log }),
+  };
+}
+
+/** The node containers of a kind cluster (Podman provider). */
+export function clusterNodes(name: string): string[] {
+  const r = spawnSync('podman', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${name}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`podman ps failed: ${r.stderr}`);
+  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+}
+
+function nodeHasImage(node: string, ref: string): boolean {
+  const r = spawnSync('podman', ['exec', node, 'ctr', '--namespace=k8s.io', 'images', 'list', '-q', `name==${ref}`], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() !== '';
+}
+
+/** Streams `podman save` into the node's containerd; the image keeps its localhost/ name. */
+function importImage(node: string, ref: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', 'set -o pipefail; podman save "$1" | podman exec -i "$2" ctr --namespace=k8s.io images import --digests -', 'bash', ref, node], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 && nodeHasImage(node, ref) ? resolve() : reject(new Error(`importing ${ref} into ${node} failed (exit ${code}): ${stderr.trim().slice(-500)}`))));
+  });
+}
+
+/** Imports each image into every node that lacks it; an image not built here is named with the fix. */
+export async function loadImages(cluster: { name: string }, refs: readonly string[], log: (line: string) => void): Promise<void> {
+  const nodes = clusterNodes(cluster.name);
+  if (nodes.length === 0) throw new Error(`kind cluster ${cluster.name} has no node containers`);
+  for (const ref of [...new Set(refs)]) {
+    const missing = nodes.filter((n) => !nodeHasImage(n, ref));
+    if (missing.length === 0) continue;
+    if (spawnSync('podman', ['image', 'exists', ref]).status !== 0) {
+      throw new Error(`image ${ref} is neither in the cluster nor built here; run 'node bin/milvus-drill.js images build' (or 'npm run setup')`);
+    }
+    const started = Date.now();
+    for (const node of missing) await importImage(node, ref);
+    log(`  imported ${ref} into ${missing.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
