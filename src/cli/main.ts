@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   truth: { summary: 'exact top-k ground truth as .ibin', load: async () => (await import('./truth.ts')).truthCommand },
   certify: { summary: 'upgrade Milvus --from A --to B under load and certify it (several --to: a matrix; --chain: in order)', load: async () => (await import('./certify.ts')).certifyCommand },
   images: { summary: 'build the container images (`images build [--only milvus,etcd,minio,kafka]`), skipped when unchanged', load: async () => (await import('./images.ts')).imagesCommand },
+  cluster: { summary: "the project's kind cluster without a scenario: cluster up (create or reuse, import images, install Chaos Mesh) | images (build and import) | down", load: async () => (await import('./cluster.ts')).clusterCommand },
   heal: { summary: 'stop processes and heal faults that a crashed run left behind', load: async () => (await import('./heal.ts')).healCommand },
 };
 
@@ -35,6 +36,10 @@ export function usage(): string {
     '  --rows N             overrides dataset.rows',
     '  --set path=value     overrides any scenario field, e.g. --set phases.steady=10s',
     '  --image c=ref        container image of a component (containers platform), e.g. --image milvus=milvusdb/milvus:v2.5.4',
+    '  --kube-context CTX   (kind) a context of your kubeconfig, named explicitly; default: the project\'s own kind cluster',
+    '  --namespace NS       (kind) the namespace to deploy into (default milvus-drill; created and deleted by the run if absent)',
+    '  --allow-non-kind-context  (kind) allow a --kube-context that is not kind-*',
+    '  --keep-cluster       (kind) leave the project cluster running when the run created it',
     "  --milvus-backup PATH the milvus-backup binary for backup steps with method 'milvus-backup' (else $MILVUS_BACKUP, else PATH)",
     '',
     'certify takes --from A --to B [--to C ...] [--chain] [--topology standalone|cluster] [--rows N]',

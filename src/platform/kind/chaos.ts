@@ -33,6 +33,8 @@ export interface ChaosContext {
   stack: StackSpec;
   /** The current etcd leader's pod, looked up just before a fault with target.member 'leader' starts. */
   etcdLeaderPod?: string;
+  /** The pod of the fault's target.instance ('querynode-2': the second query node pod), looked up just before it starts. */
+  instancePod?: string;
 }
 
 export type CompileResult = { ok: true; objects: ChaosObject[] } | { ok: false; errors: ValidationError[] };
@@ -92,6 +94,9 @@ function selectTarget(fault: FaultSpec, ctx: ChaosContext, path: string, errors:
   }
   const namespaces = [ctx.namespace];
   const member = fault.target.member ?? 'any';
+  if (fault.target.instance && ctx.instancePod) {
+    return { container: placement.container, selection: { mode: 'one', selector: { namespaces, pods: { [ctx.namespace]: [ctx.instancePod] } } } };
+  }
   if (fault.target.instance || member === 'active') {
     const what = fault.target.instance ? `instance '${fault.target.instance}'` : "member 'active'";
     errors.push({ path: `${path}.target.${fault.target.instance ? 'instance' : 'member'}`, message: `${what} is not resolved to a pod on kind yet`, fix: 'target the role with a mode instead' });

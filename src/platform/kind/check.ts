@@ -22,6 +22,12 @@ const NETEM_FAULTS = new Set(['network-delay', 'network-loss', 'network-duplicat
 /** Faults chaos-daemon injects (inside the pod's namespaces); PodChaos needs only the controller. */
 const DAEMON_FAULTS = /^(network-|stress-|disk-)/;
 
+/** 'querynode-2' -> 1 (the second pod of the role, by creation time); null when it is not of that form. */
+export function instanceIndex(instance: string, role: string): number | null {
+  const m = new RegExp(`^${role}-(\\d+)$`).exec(instance);
+  return m && Number(m[1]) >= 1 ? Number(m[1]) - 1 : null;
+}
+
 let netem: boolean | undefined;
 /** Whether this kernel can attach a netem qdisc (probed once, in a throwaway network namespace). */
 export function hostHasNetem(): boolean {
@@ -48,7 +54,11 @@ export function kindCheck(stack: StackSpec, faults: readonly FaultSpec[], ctx: K
   faults.forEach((fault, i) => {
     const at = `faults[${i}]`;
     if (fault.target.member === 'leader') return fail(`${at}.target.member`, "targeting the etcd leader is not built on kind yet", "target etcd with mode 'one' instead");
-    const compiled = compileFault(fault, i, { deployment: ctx.deployment, namespace: ctx.namespace, runId: 'check', stack });
+    const instance = fault.target.instance;
+    if (instance && instanceIndex(instance, fault.target.role) === null) {
+      return fail(`${at}.target.instance`, `'${instance}' does not name a ${fault.target.role} pod on kind`, `name it '${fault.target.role}-<n>' (the n-th ${fault.target.role} pod, by creation time)`);
+    }
+    const compiled = compileFault(fault, i, { deployment: ctx.deployment, namespace: ctx.namespace, runId: 'check', stack, ...(instance ? { instancePod: 'looked-up-at-injection' } : {}) });
     if (!compiled.ok) return errors.push(...compiled.errors);
     if (NETEM_FAULTS.has(fault.kind) && !probes.netem()) {
       return fail(`${at}.kind`, `Chaos Mesh injects '${fault.kind}' with the netem qdisc, and this host's kernel has none (tc qdisc add ... netem fails)`, "use 'network-partition', or run on a host whose kernel has sch_netem");

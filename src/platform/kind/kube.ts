@@ -146,10 +146,16 @@ export class Kube {
   async events(namespace: string): Promise<string[]> {
     const list = await this.core.listNamespacedEvent({ namespace });
     return list.items
-      .map((e) => ({ at: String(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? ''), line: `${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message ?? ''}` }))
+      .map((e) => ({ at: isoTime(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp), line: `${e.type} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message ?? ''}` }))
       .sort((a, b) => a.at.localeCompare(b.at))
       .map((e) => `${e.at} ${e.line}`);
   }
+}
+
+function isoTime(t: Date | string | undefined): string {
+  if (t === undefined) return '';
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? String(t) : d.toISOString();
 }
 
 export function isPodReady(p: V1Pod): boolean {

@@ -41,16 +41,51 @@ export const MILVUS_CLUSTER_ROLES = [
   { component: 'proxy', replicas: CLUSTER_LAYOUT.proxies, args: ['milvus', 'run', 'proxy'] },
 ] as const;
 
+/** A group of objects created together, and the pods that must be Ready before the next group. */
+export interface StackStage {
+  what: string;
+  objects: KubeObject[];
+  pods: { labels: Record<string, string>; count: number }[];
+}
+
+/**
+ * The stack in the order it comes up: etcd, MinIO and Kafka; then (cluster) the coordinators, the
+ * worker nodes and the proxy, as the containers platform starts them (a 2.3 proxy started beside
+ * its coordinators sat unhealthy for five minutes, then restarted).
+ */
+export function stackStages(stack: StackSpec, o: ManifestOptions): StackStage[] {
+  const cluster = stack.topology === 'cluster';
+  const name = o.deployment.name;
+  const infra: StackStage = {
+    what: ['etcd', ...(stack.objectStore === 'minio' ? ['MinIO'] : []), ...(cluster ? ['Kafka'] : [])].join(', '),
+    objects: [...etcdObjects(stack, o), ...(stack.objectStore === 'minio' ? minioObjects(o) : []), ...(cluster ? kafkaObjects(o) : [])],
+    pods: [
+      { labels: { 'app.kubernetes.io/name': 'etcd', 'app.kubernetes.io/instance': name }, count: stack.etcd.members },
+      ...(stack.objectStore === 'minio' ? [{ labels: { app: 'minio', release: name }, count: 1 }] : []),
+      ...(cluster ? [{ labels: { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': name }, count: 1 }] : []),
+    ],
+  };
+  const milvus = (what: string, roles: readonly (typeof MILVUS_CLUSTER_ROLES)[number][]): StackStage => ({
+    what,
+    objects: roles.map((r) => milvusRole(stack, o, r)),
+    pods: roles.map((r) => ({ labels: milvusLabels(o, r.component), count: r.replicas })),
+  });
+  if (!cluster) {
+    return [infra, { what: 'Milvus standalone', objects: [milvusStandalone(stack, o), milvusServiceObject(o, 'standalone')], pods: [{ labels: milvusLabels(o, 'standalone'), count: 1 }] }];
+  }
+  const byComponent = (...names: string[]) => MILVUS_CLUSTER_ROLES.filter((r) => names.includes(r.component));
+  const proxy = milvus('Milvus proxy', byComponent('proxy'));
+  return [
+    infra,
+    milvus('Milvus coordinators', byComponent('mixcoord')),
+    milvus('Milvus data, index and query nodes', byComponent('datanode', 'indexnode', 'querynode')),
+    { ...proxy, objects: [...proxy.objects, milvusServiceObject(o, 'proxy')] },
+  ];
+}
+
 /** Every object of the stack, in the order to create them (dependencies first). */
 export function renderStackManifests(stack: StackSpec, o: ManifestOptions): KubeObject[] {
-  const cluster = stack.topology === 'cluster';
-  return [
-    ...etcdObjects(stack, o),
-    ...(stack.objectStore === 'minio' ? minioObjects(o) : []),
-    ...(cluster ? kafkaObjects(o) : []),
-    ...(cluster ? MILVUS_CLUSTER_ROLES.map((r) => milvusRole(stack, o, r)) : [milvusStandalone(stack, o)]),
-    milvusServiceObject(o, cluster ? 'proxy' : 'standalone'),
-  ];
+  return stackStages(stack, o).flatMap((s) => s.objects);
 }
 
 function runLabels(o: ManifestOptions): Record<string, string> {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { ActiveFault, ComponentInfo, Platform, RunContext, Stack } from '../../core/platform.ts';
 import type { ActionSpec, FaultSpec, ImageComponent, StackSpec, ValidationError } from '../../core/types.ts';
 import { Journal } from '../../supervise/journal.ts';
@@ -18,10 +19,11 @@ import { MILVUS_METRICS_PORT, MILVUS_PORTS } from '../containers/images.ts';
 import { CHAOS_API_VERSION, CHAOS_RESOURCES, compileFault, MANAGED_BY, RUN_ID_LABEL, type ChaosKind, type ChaosObject } from './chaos.ts';
 import { optInErrors } from './commands.ts';
 import type { KindDeployment } from './deployment.ts';
-import { Kube, PodPortForward, type KubeTarget } from './kube.ts';
-import { MILVUS_CLUSTER_ROLES, milvusLabels, namespaceObject, renderStackManifests, type KubeObject } from './manifests.ts';
+import { isPodReady, Kube, PodPortForward, type KubeTarget } from './kube.ts';
+import { placeRole } from './deployment.ts';
+import { MILVUS_CLUSTER_ROLES, milvusLabels, namespaceObject, stackStages, type KubeObject, type StackStage } from './manifests.ts';
 import { ensureProjectCluster, loadImages, type ProjectCluster } from './project-cluster.ts';
-import { kindCheck } from './check.ts';
+import { instanceIndex, kindCheck } from './check.ts';
 
 export interface KindPlatformOptions {
   /** A context of the user's kubeconfig, named explicitly; absent: the project's own kind cluster. */
@@ -68,13 +70,13 @@ export class KindPlatform implements Platform {
         await loadImages(cluster, ['etcd', 'minio', 'milvus', ...(spec.topology === 'cluster' ? ['kafka' as const] : [])].map((c) => image(c as ImageComponent)), ctx.log);
       }
       const ownsNamespace = await this.namespace(kube, ctx, journal, resources);
-      resources.defer(() => collectDiagnostics(kube, namespace, ctx));
+      // Disposed in reverse: logs and events are read before the run's objects are deleted.
       resources.defer(() => deleteRun(kube, namespace, ctx.runId, ownsNamespace, ctx.log));
-      const objects = renderStackManifests(spec, { deployment: DEPLOYMENT, namespace, runId: ctx.runId, image });
-      ctx.log(`deploying Milvus ${spec.milvusVersion} ${spec.topology} into ${target.context}/${namespace} (${objects.length} objects)`);
-      for (const obj of objects) await kube.apply(obj);
-      await waitStackReady(kube, spec, namespace, ctx);
-      const front = milvusLabels({ deployment: DEPLOYMENT, namespace, runId: ctx.runId, image }, spec.topology === 'cluster' ? 'proxy' : 'standalone');
+      resources.defer(() => collectDiagnostics(kube, namespace, ctx));
+      const options = { deployment: DEPLOYMENT, namespace, runId: ctx.runId, image };
+      ctx.log(`deploying Milvus ${spec.milvusVersion} ${spec.topology} into ${target.context}/${namespace}`);
+      await deployStages(kube, stackStages(spec, options), namespace, ctx);
+      const front = milvusLabels(options, spec.topology === 'cluster' ? 'proxy' : 'standalone');
       const selector = labelSelector(front);
       const grpc = resources.use(await PodPortForward.open(kube, namespace, selector, MILVUS_PORTS['proxy.port']));
       const http = resources.use(await PodPortForward.open(kube, namespace, selector, MILVUS_METRICS_PORT));
@@ -126,21 +128,13 @@ export function labelSelector(labels: Record<string, string>): string {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
-/** etcd, MinIO and Kafka first; then every Milvus pod Ready. */
-async function waitStackReady(kube: Kube, spec: StackSpec, namespace: string, ctx: RunContext): Promise<void> {
+/** Applies each stage, then waits for its pods to be Ready before the next. */
+async function deployStages(kube: Kube, stages: readonly StackStage[], namespace: string, ctx: RunContext): Promise<void> {
   const started = Date.now();
-  const wait = async (what: string, labels: Record<string, string>, count: number): Promise<void> => {
-    await kube.waitPodsReady(namespace, labelSelector(labels), count, READY_TIMEOUT_MS, ctx.signal);
-    ctx.log(`${what} ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  };
-  const instance = DEPLOYMENT.name;
-  await wait(`etcd (${spec.etcd.members})`, { 'app.kubernetes.io/name': 'etcd', 'app.kubernetes.io/instance': instance }, spec.etcd.members);
-  if (spec.objectStore === 'minio') await wait('MinIO', { app: 'minio', release: instance }, 1);
-  if (spec.topology === 'cluster') {
-    await wait('Kafka', { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': instance }, 1);
-    for (const role of MILVUS_CLUSTER_ROLES) await wait(`Milvus ${role.component} (${role.replicas})`, { 'app.kubernetes.io/instance': instance, component: role.component }, role.replicas);
-  } else {
-    await wait('Milvus standalone', { 'app.kubernetes.io/instance': instance, component: 'standalone' }, 1);
+  for (const stage of stages) {
+    for (const obj of stage.objects) await kube.apply(obj);
+    for (const p of stage.pods) await kube.waitPodsReady(namespace, labelSelector(p.labels), p.count, READY_TIMEOUT_MS, ctx.signal);
+    ctx.log(`${stage.what} ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 }
 
@@ -211,7 +205,8 @@ class KindStack implements Stack {
 
   async inject(fault: FaultSpec, signal: AbortSignal): Promise<ActiveFault> {
     const index = this.faultCount++;
-    const compiled = compileFault(fault, index, { deployment: DEPLOYMENT, namespace: this.namespace, runId: this.ctx.runId, stack: this.spec });
+    const instancePod = fault.target.instance ? await this.instancePod(fault) : undefined;
+    const compiled = compileFault(fault, index, { deployment: DEPLOYMENT, namespace: this.namespace, runId: this.ctx.runId, stack: this.spec, ...(instancePod ? { instancePod } : {}) });
     if (!compiled.ok) throw new Error(`fault '${fault.name}' cannot run on kind: ${compiled.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
     const targets: string[] = [];
     return applyAndHold(fault, compiled.objects.map((o) => ({ name: o.metadata.name })), async (undo) => {
@@ -222,6 +217,19 @@ class KindStack implements Stack {
       }
       this.ctx.log(`${fault.kind} '${fault.name}' injected by Chaos Mesh into ${targets.join(', ') || '(no pod reported)'}`);
     }, signal);
+  }
+
+  /** The pod a target.instance names: the n-th Ready pod of the role, by creation time (then name). */
+  private async instancePod(fault: FaultSpec): Promise<string> {
+    const placement = placeRole(DEPLOYMENT, fault.target.role, this.spec);
+    const index = instanceIndex(fault.target.instance!, fault.target.role);
+    if (!placement.ok || index === null) throw new Error(`fault '${fault.name}': target.instance '${fault.target.instance}' does not name a pod on kind`);
+    const pods = (await this.kube.pods(this.namespace, labelSelector(placement.labels))).filter(isPodReady);
+    const created = (p: V1Pod): number => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
+    pods.sort((a, b) => created(a) - created(b) || a.metadata!.name!.localeCompare(b.metadata!.name!));
+    const pod = pods[index]?.metadata?.name;
+    if (!pod) throw new Error(`fault '${fault.name}': ${fault.target.instance} is not running (${pods.length} Ready ${fault.target.role} pod(s))`);
+    return pod;
   }
 
   /** Waits for Chaos Mesh's AllInjected condition; returns the pods it reports. */
