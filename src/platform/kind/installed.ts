@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { homedir } from 'node:os';
 
 export interface KindBuild {
   kubernetesVersion: string;
@@ -23,10 +24,20 @@ export function currentBuildFile(home: string): string {
   return join(home, 'kind', 'current.json');
 }
 
+/**
+ * The machine's copy of the last build record (setup:kind writes both). A kind build takes about an
+ * hour and its images live in the machine's Podman store anyway, so another checkout of the
+ * project (a fresh clone in CI) finds the parts through it instead of rebuilding them.
+ */
+export function machineBuildFile(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'milvus-drill', 'kind-current.json');
+}
+
 /** The recorded build, or why it cannot be used (the caller names `npm run setup:kind` as the fix). */
 export function installedKind(home: string): { build: KindBuild } | { missing: string } {
-  const file = currentBuildFile(home);
-  if (!existsSync(file)) return { missing: `${file} does not exist (nothing built yet)` };
+  const own = currentBuildFile(home);
+  const file = existsSync(own) ? own : machineBuildFile();
+  if (!existsSync(file)) return { missing: `${own} does not exist (nothing built yet)` };
   const build = JSON.parse(readFileSync(file, 'utf8')) as KindBuild;
   for (const p of [build.kind, build.kubectl]) if (!existsSync(p)) return { missing: `${p} is gone` };
   if (spawnSync('podman', ['image', 'exists', build.nodeImage]).status !== 0) return { missing: `podman has no image ${build.nodeImage}` };
