@@ -22,7 +22,7 @@ import type { KindDeployment } from './deployment.ts';
 import { isPodReady, Kube, PodPortForward, type KubeTarget } from './kube.ts';
 import { placeRole } from './deployment.ts';
 import { MILVUS_CLUSTER_ROLES, milvusLabels, namespaceObject, stackStages, type KubeObject, type StackStage } from './manifests.ts';
-import { ensureProjectCluster, loadImages, type ProjectCluster } from './project-cluster.ts';
+import { clusterNodes, ensureProjectCluster, loadImages } from './project-cluster.ts';
 import { instanceIndex, kindCheck } from './check.ts';
 
 export interface KindPlatformOptions {
@@ -66,8 +66,9 @@ export class KindPlatform implements Platform {
       const kube = new Kube(target);
       const namespace = this.options.namespace;
       if (cluster) {
-        ctx.log(`loading images into kind cluster ${cluster.name}`);
-        await loadImages(cluster, ['etcd', 'minio', 'milvus', ...(spec.topology === 'cluster' ? ['kafka' as const] : [])].map((c) => image(c as ImageComponent)), ctx.log);
+        const local = ['etcd', 'minio', 'milvus', ...(spec.topology === 'cluster' ? ['kafka'] : [])].map((c) => image(c as ImageComponent)).filter((ref) => ref.startsWith('localhost/'));
+        ctx.log(`importing ${local.length} image(s) built here into kind cluster ${cluster.name}`);
+        await loadImages(cluster, local, ctx.log);
       }
       const ownsNamespace = await this.namespace(kube, ctx, journal, resources);
       // Disposed in reverse: logs and events are read before the run's objects are deleted.
@@ -91,12 +92,14 @@ export class KindPlatform implements Platform {
   }
 
   /** The user's named context (checked against the opt-in rules), or the project's own cluster. */
-  private async cluster(ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<{ target: KubeTarget; cluster: ProjectCluster | null }> {
+  private async cluster(ctx: RunContext, journal: Journal, resources: DisposalStack): Promise<{ target: KubeTarget; cluster: { name: string } | null }> {
     if (this.options.kubeContext) {
       const current = new Kube({ kubeconfig: null, context: this.options.kubeContext }).config.getCurrentContext();
       const errors = optInErrors({ context: this.options.kubeContext, namespace: this.options.namespace, allowNonKindContext: this.options.allowNonKindContext }, current);
       if (errors.length > 0) throw new Error(`refusing to touch that cluster:\n  ${errors.map((e) => `${e.path}: ${e.message} (fix: ${e.fix})`).join('\n  ')}`);
-      return { target: { kubeconfig: null, context: this.options.kubeContext }, cluster: null };
+      // A kind cluster of the user's (kind-<name>, e.g. the one a CI runner made): images built here are imported into its nodes.
+      const kindName = this.options.kubeContext.startsWith('kind-') ? this.options.kubeContext.slice('kind-'.length) : null;
+      return { target: { kubeconfig: null, context: this.options.kubeContext }, cluster: kindName && clusterNodes(kindName) ? { name: kindName } : null };
     }
     const cluster = await ensureProjectCluster({ home: drillHome(), log: ctx.log, signal: ctx.signal });
     if (cluster.created && !this.options.keepCluster) {

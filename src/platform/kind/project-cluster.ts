@@ -46,41 +46,47 @@ export async function ensureProjectCluster(o: { home: string; log: (line: string
   };
 }
 
-/** The node containers of a kind cluster (Podman provider). */
-export function clusterNodes(name: string): string[] {
-  const r = spawnSync('podman', ['ps', '--filter', `label=io.x-k8s.kind.cluster=${name}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`podman ps failed: ${r.stderr}`);
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+export type Engine = 'podman' | 'docker';
+
+/** The node containers of a kind cluster, and the engine that runs them (Podman here, Docker on most CI runners). */
+export function clusterNodes(name: string): { engine: Engine; nodes: string[] } | null {
+  for (const engine of ['podman', 'docker'] as const) {
+    const r = spawnSync(engine, ['ps', '--filter', `label=io.x-k8s.kind.cluster=${name}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+    const nodes = r.status === 0 ? r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort() : [];
+    if (nodes.length > 0) return { engine, nodes };
+  }
+  return null;
 }
 
-function nodeHasImage(node: string, ref: string): boolean {
-  const r = spawnSync('podman', ['exec', node, 'ctr', '--namespace=k8s.io', 'images', 'list', '-q', `name==${ref}`], { encoding: 'utf8' });
+function nodeHasImage(engine: Engine, node: string, ref: string): boolean {
+  const r = spawnSync(engine, ['exec', node, 'ctr', '--namespace=k8s.io', 'images', 'list', '-q', `name==${ref}`], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.trim() !== '';
 }
 
-/** Streams `podman save` into the node's containerd; the image keeps its localhost/ name. */
-function importImage(node: string, ref: string): Promise<void> {
+/** Streams `<engine> save` into the node's containerd; the image keeps its localhost/ name. */
+function importImage(engine: Engine, node: string, ref: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', 'set -o pipefail; podman save "$1" | podman exec -i "$2" ctr --namespace=k8s.io images import --digests -', 'bash', ref, node], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', ['-c', 'set -o pipefail; "$1" save "$2" | "$1" exec -i "$3" ctr --namespace=k8s.io images import --digests -', 'bash', engine, ref, node], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 && nodeHasImage(node, ref) ? resolve() : reject(new Error(`importing ${ref} into ${node} failed (exit ${code}): ${stderr.trim().slice(-500)}`))));
+    child.on('close', (code) => (code === 0 && nodeHasImage(engine, node, ref) ? resolve() : reject(new Error(`importing ${ref} into ${node} failed (exit ${code}): ${stderr.trim().slice(-500)}`))));
   });
 }
 
 /** Imports each image into every node that lacks it; an image not built here is named with the fix. */
 export async function loadImages(cluster: { name: string }, refs: readonly string[], log: (line: string) => void): Promise<void> {
-  const nodes = clusterNodes(cluster.name);
-  if (nodes.length === 0) throw new Error(`kind cluster ${cluster.name} has no node containers`);
+  const found = clusterNodes(cluster.name);
+  if (!found) throw new Error(`kind cluster ${cluster.name} has no node containers in podman or docker`);
+  const { engine, nodes } = found;
   for (const ref of [...new Set(refs)]) {
-    const missing = nodes.filter((n) => !nodeHasImage(n, ref));
+    const missing = nodes.filter((n) => !nodeHasImage(engine, n, ref));
     if (missing.length === 0) continue;
-    if (spawnSync('podman', ['image', 'exists', ref]).status !== 0) {
+    if (spawnSync(engine, ['image', 'inspect', ref], { stdio: 'ignore' }).status !== 0) {
       throw new Error(`image ${ref} is neither in the cluster nor built here; run 'node bin/milvus-drill.js images build' (or 'npm run setup')`);
     }
     const started = Date.now();
-    for (const node of missing) await importImage(node, ref);
+    for (const node of missing) await importImage(engine, node, ref);
     log(`  imported ${ref} into ${missing.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }
