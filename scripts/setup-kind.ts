@@ -12,6 +12,7 @@ import {
 } from '../src/platform/kind/build-plan.ts';
 import { buildControlPlaneImages, buildDebianImage, buildNodeImage, buildPause, moduleDir } from '../src/platform/kind/node-image.ts';
 import { NODE_PACKAGES, renderNetAgentScript, SMALL_PACKAGES } from '../src/platform/kind/node-plan.ts';
+import { buildChaosMesh } from '../src/platform/kind/chaos-mesh-build.ts';
 import { currentBuildFile, type KindBuild } from '../src/platform/kind/installed.ts';
 import { HOST_MODULES_DIR } from '../src/platform/kind/cluster.ts';
 
@@ -60,6 +61,8 @@ try {
   const images = await step(buildControlPlaneImages(ctx, imageInputs, version));
   const node = await buildNodeImage(ctx, { ...imageInputs, crictlBin: join(crictl.dir, 'bin', 'crictl'), nodeBaseImage: nodeBase.ref }, images.dir, version);
   parts.push({ name: 'node-image', dir: node.ref, built: node.built, seconds: node.seconds, buildSeconds: node.seconds });
+  const chaos = await buildChaosMesh(ctx, small.ref, go);
+  parts.push(chaos.basePart, chaos.part);
   const build: KindBuild = {
     kubernetesVersion: version,
     kindVersion: KIND_VERSION,
@@ -68,6 +71,14 @@ try {
     nodeImage: node.ref,
     builtAt: new Date().toISOString(),
     seconds: Object.fromEntries(parts.map((p) => [p.name, Math.round(p.buildSeconds)])),
+    chaosMesh: {
+      version: chaos.version,
+      controllerImage: chaos.controllerImage,
+      daemonImage: chaos.daemonImage,
+      controllerArchive: chaos.controllerArchive,
+      daemonArchive: chaos.daemonArchive,
+      crdDir: chaos.crdDir,
+    },
   };
   writeFileSync(currentBuildFile(ctx.home), JSON.stringify(build, null, 2) + '\n');
   const total = (Date.now() - started) / 1000;

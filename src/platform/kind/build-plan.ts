@@ -176,6 +176,40 @@ export const CRICTL_TOOL: GoTool = { name: 'crictl', pkg: 'sigs.k8s.io/cri-tools
 export const LOCAL_PATH_TOOL: GoTool = { name: 'local-path-provisioner', pkg: 'github.com/rancher/local-path-provisioner', version: 'v0.0.30' };
 export const PAUSE_VERSION = '3.10.1';
 
+/**
+ * Chaos Mesh, from its Go module. The main module's go.mod replaces its API module with ./api, a
+ * nested module its zip leaves out, and the API pseudo-version of the same commit is not served:
+ * the build folder is the main module with the nearest served API module copied into ./api.
+ */
+export const CHAOS_MESH_MODULE = 'github.com/chaos-mesh/chaos-mesh';
+export const CHAOS_MESH_VERSION = 'v0.9.1-0.20260902003049-47411975a8cb';
+export const CHAOS_MESH_API_MODULE = 'github.com/chaos-mesh/chaos-mesh/api';
+/** Four days newer than the main module's commit: the nearest one the module proxy serves. */
+export const CHAOS_MESH_API_VERSION = 'v0.0.0-20260906172039-d70b66ad97ac';
+
+/**
+ * -X flags for Chaos Mesh's pkg/version (hack/version.sh sets them from git, which a module zip
+ * has not). A fixed build date keeps the binaries (and the cache key) the same for the same inputs.
+ */
+export function chaosMeshLdflags(version = CHAOS_MESH_VERSION): string[] {
+  const commit = version.split('-').pop()!;
+  return [['gitVersion', version], ['gitCommit', commit], ['buildDate', KUBE_BUILD_DATE]].map(([k, v]) => `-X github.com/chaos-mesh/chaos-mesh/pkg/version.${k}=${v}`);
+}
+
+/**
+ * The Chaos Mesh commands and how each is built. The controller is static; chaos-daemon needs cgo
+ * (github.com/chaos-mesh/chaos-driver/pkg/client has only cgo files). No -trimpath: the same flags
+ * as a hand build let the two share Go's build cache.
+ */
+export const CHAOS_MESH_COMMANDS = [
+  { name: 'chaos-controller-manager', cgo: false },
+  { name: 'chaos-daemon', cgo: true },
+] as const;
+
+export function chaosMeshBuildArgs(command: string, outDir: string): string[] {
+  return ['build', `-ldflags=${['-s', '-w', ...chaosMeshLdflags()].join(' ')}`, '-o', `${outDir}/`, `./cmd/${command}`];
+}
+
 /** What `kubeadm config images list` must print for the images we build. */
 export function expectedKubeadmImages(version: string): string[] {
   return [

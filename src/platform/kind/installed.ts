@@ -16,8 +16,21 @@ export interface KindBuild {
   builtAt: string;
   /** Seconds each part took when it was last built (the node image: 0 when it was cached). */
   seconds: Record<string, number>;
-  /** Chaos Mesh built from its Go module, when setup built it. */
-  chaosMesh?: { version: string; controllerImage: string; daemonImage: string; crdDir: string };
+  /** Chaos Mesh, when built (setup:kind builds it after the node image). */
+  chaosMesh?: ChaosMeshBuild;
+}
+
+export interface ChaosMeshBuild {
+  /** The Go module version built (github.com/chaos-mesh/chaos-mesh). */
+  version: string;
+  /** Podman image references; the node's containerd knows them by the same names once loaded. */
+  controllerImage: string;
+  daemonImage: string;
+  /** podman-save archives of the two images, for `kind load image-archive`. */
+  controllerArchive: string;
+  daemonArchive: string;
+  /** The module's CRDs as JSON files (readChaosMeshCrds in chaos-mesh-install.ts reads them). */
+  crdDir: string;
 }
 
 export function currentBuildFile(home: string): string {
