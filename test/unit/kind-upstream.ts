@@ -48,9 +48,14 @@ export interface CrdValidator {
 
 /** A validator for one version of a CustomResourceDefinition file. */
 export function crdValidator(relative: string, version: string): CrdValidator {
-  const crd = readUpstream(relative) as { spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
+  return crdValidatorOf(readUpstream(relative), version, relative);
+}
+
+/** A validator for one version of a parsed CustomResourceDefinition (e.g. the built Chaos Mesh's JSON CRDs). */
+export function crdValidatorOf(parsed: unknown, version: string, source = 'the CRD'): CrdValidator {
+  const crd = parsed as { spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
   const entry = crd.spec.versions.find((v) => v.name === version);
-  if (!entry) throw new Error(`${relative} has no version ${version}`);
+  if (!entry) throw new Error(`${source} has no version ${version}`);
   const check: ValidateFunction = ajv.compile(strict(entry.schema.openAPIV3Schema) as Schema);
   const { group, names } = crd.spec;
   return {
