@@ -1,5 +1,6 @@
 // Chaos Mesh for kind, from its Go module: chaos-controller-manager and chaos-daemon built from
-// the module (with its API module copied into ./api, see build-plan.ts), chaos-daemon's pause from
+// the module (with its API module copied into ./api, see build-plan.ts, and the fixes of
+// CHAOS_MESH_SOURCE_PATCHES applied), chaos-daemon's pause from
 // the module's C source, nsexec and memStress of ours (chaos-mesh-plan.ts), the two images (the
 // daemon's on a Debian rootfs with iptables, ipset, iproute2 and stress-ng), saved as archives for
 // `kind load image-archive`, and the module's CRDs converted to JSON for the installer to read.
@@ -14,7 +15,7 @@ import {
   chaosMeshBuildArgs, GO_BUILD_ENV,
 } from './build-plan.ts';
 import {
-  CHAOS_CONTROLLER_IMAGE_NAME, CHAOS_DAEMON_IMAGE_NAME, CHAOS_DAEMON_PACKAGES, chaosMeshImageRef, MEMSTRESS_SHIM, NSEXEC_SOURCE,
+  applySourcePatch, CHAOS_CONTROLLER_IMAGE_NAME, CHAOS_DAEMON_IMAGE_NAME, CHAOS_MESH_SOURCE_PATCHES, CHAOS_DAEMON_PACKAGES, chaosMeshImageRef, MEMSTRESS_SHIM, NSEXEC_SOURCE,
   renderControllerContainerfile, renderDaemonContainerfile,
 } from './chaos-mesh-plan.ts';
 import { buildDebianImage, imageExists, moduleDir } from './node-image.ts';
@@ -37,7 +38,7 @@ export interface ChaosMeshParts {
 function prepareSource(ctx: BuildContext): string {
   const src = join(ctx.home, 'kind', 'src', `chaos-mesh-${CHAOS_MESH_VERSION}`);
   const marker = join(src, '.drill-source');
-  const want = `${CHAOS_MESH_MODULE}@${CHAOS_MESH_VERSION}\n${CHAOS_MESH_API_MODULE}@${CHAOS_MESH_API_VERSION}\n`;
+  const want = `${CHAOS_MESH_MODULE}@${CHAOS_MESH_VERSION}\n${CHAOS_MESH_API_MODULE}@${CHAOS_MESH_API_VERSION}\n${JSON.stringify(CHAOS_MESH_SOURCE_PATCHES)}\n`;
   if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return src;
   rmSync(src, { recursive: true, force: true });
   const main = moduleDir(CHAOS_MESH_MODULE, CHAOS_MESH_VERSION);
@@ -47,6 +48,11 @@ function prepareSource(ctx: BuildContext): string {
   cpSync(api, join(src, 'api'), { recursive: true });
   // The module cache is read-only; the copy must not be (go.sum is updated, the folder removed later).
   spawnSync('chmod', ['-R', 'u+w', src]);
+  for (const patch of CHAOS_MESH_SOURCE_PATCHES) {
+    const file = join(src, patch.file);
+    writeFileSync(file, applySourcePatch(readFileSync(file, 'utf8'), patch));
+    ctx.log(`chaos-mesh: patched ${patch.file}`);
+  }
   writeFileSync(marker, want);
   return src;
 }
@@ -85,7 +91,7 @@ export async function buildChaosMesh(ctx: BuildContext, smallImage: string, go: 
   const key = cacheKey(
     CHAOS_MESH_VERSION, CHAOS_MESH_API_VERSION, go,
     ...CHAOS_MESH_COMMANDS.map((c) => `${c.name} cgo=${c.cgo} ${chaosMeshBuildArgs(c.name, 'out').join(' ')}`),
-    NSEXEC_SOURCE, MEMSTRESS_SHIM, controllerFile, daemonFile,
+    NSEXEC_SOURCE, MEMSTRESS_SHIM, controllerFile, daemonFile, JSON.stringify(CHAOS_MESH_SOURCE_PATCHES),
   );
   const dir = buildDir(ctx.home, 'chaos-mesh', CHAOS_MESH_VERSION, key);
   const controllerImage = chaosMeshImageRef(CHAOS_CONTROLLER_IMAGE_NAME, key);

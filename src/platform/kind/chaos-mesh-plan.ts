@@ -12,6 +12,40 @@
  */
 export const CHAOS_DAEMON_PACKAGES = ['iptables', 'ipset', 'iproute2', 'util-linux', 'procps', 'stress-ng', 'tzdata'] as const;
 
+/** A text replacement applied to the copied module before building, with the reason. */
+export interface SourcePatch {
+  file: string;
+  from: string;
+  to: string;
+  why: string;
+}
+
+/**
+ * Fixes to the module's source, found by running it on these kind nodes. Each `from` must occur
+ * exactly once (the build stops otherwise, naming the patch), so a new module version that changed
+ * the code is noticed rather than silently left unpatched.
+ */
+export const CHAOS_MESH_SOURCE_PATCHES: readonly SourcePatch[] = [
+  {
+    file: 'pkg/chaosdaemon/cgroups/pidpath.go',
+    from: 'return "", errors.New("controller is not supported")',
+    to: 'return "", cgroups.ErrControllerNotActive',
+    why: 'On cgroup v1, a kind node under Podman has empty folders for hierarchies the host does not mount '
+      + '(hugetlb, net_cls,net_prio, perf_event), so chaos-daemon lists them, and the target\'s /proc/PID/cgroup '
+      + 'has no line for them. containerd/cgroups Load skips such a controller only on its own ErrControllerNotActive; '
+      + 'an error with the same text fails every StressChaos with "load cgroup v1 manager … controller is not supported".',
+  },
+];
+
+/** The patched text of a file, or an error naming the patch that no longer applies. */
+export function applySourcePatch(text: string, patch: SourcePatch): string {
+  const at = text.indexOf(patch.from);
+  if (at < 0 || text.indexOf(patch.from, at + 1) >= 0) {
+    throw new Error(`chaos-mesh source patch for ${patch.file} does not apply (expected exactly one '${patch.from}'); update CHAOS_MESH_SOURCE_PATCHES in src/platform/kind/chaos-mesh-plan.ts`);
+  }
+  return text.slice(0, at) + patch.to + text.slice(at + patch.from.length);
+}
+
 export const CHAOS_CONTROLLER_IMAGE_NAME = 'chaos-controller-manager';
 export const CHAOS_DAEMON_IMAGE_NAME = 'chaos-daemon';
 
