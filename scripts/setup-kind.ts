@@ -62,7 +62,7 @@ try {
   const node = await buildNodeImage(ctx, { ...imageInputs, crictlBin: join(crictl.dir, 'bin', 'crictl'), nodeBaseImage: nodeBase.ref }, images.dir, version);
   parts.push({ name: 'node-image', dir: node.ref, built: node.built, seconds: node.seconds, buildSeconds: node.seconds });
   const chaos = await buildChaosMesh(ctx, small.ref, go);
-  parts.push(chaos.basePart, chaos.part);
+  parts.push(chaos.basePart, chaos.generatorPart, chaos.part);
   const build: KindBuild = {
     kubernetesVersion: version,
     kindVersion: KIND_VERSION,

@@ -188,6 +188,16 @@ export const CHAOS_MESH_API_MODULE = 'github.com/chaos-mesh/chaos-mesh/api';
 export const CHAOS_MESH_API_VERSION = 'v0.0.0-20260906172039-d70b66ad97ac';
 
 /**
+ * The CRD generator Chaos Mesh's own `make config` runs (images/dev-env/Dockerfile pins v0.18.0).
+ * The CRDs are generated from the API module that is compiled in, not taken from the main module's
+ * config/crd/bases: that API module is newer, and a field it defaults that the older CRDs lack
+ * (NetworkChaos partitionBehavior) is pruned by the API server, after which the validating webhook
+ * refuses the controller's every update ("Cannot update chaos spec").
+ */
+export const CONTROLLER_GEN_TOOL: GoTool = { name: 'controller-gen', pkg: 'sigs.k8s.io/controller-tools/cmd/controller-gen', module: 'sigs.k8s.io/controller-tools', version: 'v0.18.0' };
+export const CHAOS_MESH_CRD_GEN_ARGS = ['crd:ignoreUnexportedFields=true,crdVersions=v1', 'paths=./...'] as const;
+
+/**
  * -X flags for Chaos Mesh's pkg/version (hack/version.sh sets them from git, which a module zip
  * has not). A fixed build date keeps the binaries (and the cache key) the same for the same inputs.
  */

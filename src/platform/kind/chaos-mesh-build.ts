@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { cached, runNice, type BuildContext, type Part } from './build.ts';
+import { buildGoTool, cached, runNice, type BuildContext, type Part } from './build.ts';
 import {
-  buildDir, cacheKey, CHAOS_MESH_API_MODULE, CHAOS_MESH_API_VERSION, CHAOS_MESH_COMMANDS, CHAOS_MESH_MODULE, CHAOS_MESH_VERSION,
+  buildDir, cacheKey, CHAOS_MESH_CRD_GEN_ARGS, CONTROLLER_GEN_TOOL, CHAOS_MESH_API_MODULE, CHAOS_MESH_API_VERSION, CHAOS_MESH_COMMANDS, CHAOS_MESH_MODULE, CHAOS_MESH_VERSION,
   chaosMeshBuildArgs, GO_BUILD_ENV,
 } from './build-plan.ts';
 import {
@@ -22,6 +22,8 @@ import { buildDebianImage, imageExists, moduleDir } from './node-image.ts';
 
 export interface ChaosMeshParts {
   part: Part;
+  /** controller-gen, which generates the CRDs. */
+  generatorPart: Part;
   /** The daemon's Debian rootfs (mmdebstrap). */
   basePart: Part;
   version: string;
@@ -57,17 +59,28 @@ function prepareSource(ctx: BuildContext): string {
   return src;
 }
 
-/** Each CRD YAML of config/crd/bases as JSON, so that installing needs no YAML parser. */
-function convertCrds(source: string, out: string): number {
+/**
+ * The CRDs generated from the compiled API module (controller-gen, as upstream's `make config`),
+ * each as JSON so that installing needs no YAML parser. Returns the files that differ from the
+ * main module's config/crd/bases (what the newer API module changed).
+ */
+async function generateCrds(ctx: BuildContext, source: string, controllerGen: string, scratch: string): Promise<{ count: number; changed: string[] }> {
+  const yamlDir = join(scratch, 'crds-yaml');
+  const out = join(scratch, 'crds');
   mkdirSync(out, { recursive: true });
+  await runNice(ctx, 'chaos-mesh', controllerGen, [...CHAOS_MESH_CRD_GEN_ARGS, `output:crd:artifacts:config=${yamlDir}`], { cwd: join(source, 'api'), env: { ...GO_BUILD_ENV } });
   const bases = join(source, 'config', 'crd', 'bases');
-  const files = readdirSync(bases).filter((n) => n.endsWith('.yaml')).sort();
+  const files = readdirSync(yamlDir).filter((n) => n.endsWith('.yaml')).sort();
+  const changed: string[] = [];
   for (const f of files) {
-    const crd = parse(readFileSync(join(bases, f), 'utf8')) as { kind?: string };
-    if (crd?.kind !== 'CustomResourceDefinition') throw new Error(`chaos-mesh: ${join(bases, f)} is not a CustomResourceDefinition`);
+    const text = readFileSync(join(yamlDir, f), 'utf8');
+    const crd = parse(text) as { kind?: string };
+    if (crd?.kind !== 'CustomResourceDefinition') throw new Error(`chaos-mesh: ${join(yamlDir, f)} is not a CustomResourceDefinition`);
     writeFileSync(join(out, f.replace(/\.yaml$/, '.json')), JSON.stringify(crd) + '\n');
+    if (!existsSync(join(bases, f)) || readFileSync(join(bases, f), 'utf8') !== text) changed.push(f);
   }
-  return files.length;
+  rmSync(yamlDir, { recursive: true, force: true });
+  return { count: files.length, changed };
 }
 
 async function buildImage(ctx: BuildContext, name: string, ref: string, containerfile: string, files: Record<string, string>, archive: string, scratch: string): Promise<void> {
@@ -86,18 +99,21 @@ async function buildImage(ctx: BuildContext, name: string, ref: string, containe
  */
 export async function buildChaosMesh(ctx: BuildContext, smallImage: string, go: string): Promise<ChaosMeshParts> {
   const daemonBase = await buildDebianImage(ctx, 'chaos-daemon-base', CHAOS_DAEMON_PACKAGES);
+  const generator = await buildGoTool(ctx, CONTROLLER_GEN_TOOL, go);
+  const controllerGen = join(generator.dir, 'bin', CONTROLLER_GEN_TOOL.name);
   const controllerFile = renderControllerContainerfile(smallImage);
   const daemonFile = renderDaemonContainerfile(daemonBase.ref);
   const key = cacheKey(
     CHAOS_MESH_VERSION, CHAOS_MESH_API_VERSION, go,
     ...CHAOS_MESH_COMMANDS.map((c) => `${c.name} cgo=${c.cgo} ${chaosMeshBuildArgs(c.name, 'out').join(' ')}`),
     NSEXEC_SOURCE, MEMSTRESS_SHIM, controllerFile, daemonFile, JSON.stringify(CHAOS_MESH_SOURCE_PATCHES),
+    `${CONTROLLER_GEN_TOOL.version} ${CHAOS_MESH_CRD_GEN_ARGS.join(' ')}`,
   );
   const dir = buildDir(ctx.home, 'chaos-mesh', CHAOS_MESH_VERSION, key);
   const controllerImage = chaosMeshImageRef(CHAOS_CONTROLLER_IMAGE_NAME, key);
   const daemonImage = chaosMeshImageRef(CHAOS_DAEMON_IMAGE_NAME, key);
   const result = (part: Part): ChaosMeshParts => ({
-    part, basePart: daemonBase.part, version: CHAOS_MESH_VERSION, controllerImage, daemonImage,
+    part, basePart: daemonBase.part, generatorPart: generator, version: CHAOS_MESH_VERSION, controllerImage, daemonImage,
     controllerArchive: join(dir, 'images', `${CHAOS_CONTROLLER_IMAGE_NAME}.tar`),
     daemonArchive: join(dir, 'images', `${CHAOS_DAEMON_IMAGE_NAME}.tar`),
     crdDir: join(dir, 'crds'),
@@ -116,8 +132,9 @@ export async function buildChaosMesh(ctx: BuildContext, smallImage: string, go: 
     await runNice(ctx, 'chaos-mesh', 'gcc', ['-Os', '-Wall', '-Werror', '-static', '-o', join(bin, 'nsexec'), join(scratch, 'nsexec.c')]);
     writeFileSync(join(bin, 'memStress'), MEMSTRESS_SHIM);
     chmodSync(join(bin, 'memStress'), 0o755);
-    const crds = convertCrds(src, join(scratch, 'crds'));
-    ctx.log(`chaos-mesh: ${crds} CRDs converted to JSON`);
+    const crds = await generateCrds(ctx, src, controllerGen, scratch);
+    ctx.log(`chaos-mesh: ${crds.count} CRDs generated from the API module ${CHAOS_MESH_API_VERSION}; differing from the main module's config/crd/bases: ${crds.changed.join(', ') || 'none'}`);
+    writeFileSync(join(scratch, 'crds', 'CHANGED.txt'), crds.changed.join('\n') + '\n');
     const images = join(scratch, 'images');
     mkdirSync(images);
     const started = Date.now();
