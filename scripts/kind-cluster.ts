@@ -11,6 +11,7 @@ import { clusterFiles, createCluster, deleteCluster, loadImageArchives, requireK
 import { DRILL_CLUSTER_NAME, kindContext } from '../src/platform/kind/cluster-plan.ts';
 import { CHAOS_MESH_NAMESPACE, chaosMeshReadiness, KIND_CONTAINERD_SOCKET, readChaosMeshCrds, renderChaosMeshInstall, type KubeObject } from '../src/platform/kind/chaos-mesh-install.ts';
 import { makeWebhookTls } from '../src/platform/kind/chaos-mesh-tls.ts';
+import { chaosMeshMissing } from '../src/platform/kind/installed.ts';
 
 const [action, ...rest] = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -25,7 +26,8 @@ const since = (): string => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 async function installChaosMesh(): Promise<void> {
   const home = drillHome();
   const build = requireKindBuild(home);
-  if (!build.chaosMesh) throw new Error("Chaos Mesh is not built here; run 'npm run setup:kind'");
+  const missing = chaosMeshMissing(build);
+  if (missing || !build.chaosMesh) throw new Error(`${missing}; run 'npm run setup:kind'`);
   const cm = build.chaosMesh;
   const files = clusterFiles(home, name);
   const kubectl = (args: string[], input?: string): string => {

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chaosMeshBuildArgs, chaosMeshLdflags, CHAOS_MESH_COMMANDS, CHAOS_MESH_VERSION } from '../../src/platform/kind/build-plan.ts';
-import { MEMSTRESS_SHIM, renderControllerContainerfile, renderDaemonContainerfile } from '../../src/platform/kind/chaos-mesh-plan.ts';
+import {
+  applySourcePatch, CHAOS_MESH_SOURCE_PATCHES, MEMSTRESS_SHIM, NSEXEC_SOURCE, renderControllerContainerfile, renderDaemonContainerfile,
+} from '../../src/platform/kind/chaos-mesh-plan.ts';
 import {
   CHAOS_MESH_LABELS, CHAOS_WEBHOOK_KINDS, KIND_CONTAINERD_SOCKET, readChaosMeshCrds, renderChaosMeshInstall, webhookDnsNames,
   type ChaosMeshInstallOptions, type KubeObject,
@@ -184,6 +186,32 @@ test("memStress's shim turns Chaos Mesh's sizes into stress-ng's", () => {
   }
 });
 
+test('source patches apply exactly once, and say so when the code they fix has changed', () => {
+  const patch = CHAOS_MESH_SOURCE_PATCHES[0]!;
+  assert.equal(applySourcePatch(`a\n${patch.from}\nb`, patch), `a\n${patch.to}\nb`);
+  assert.throws(() => applySourcePatch('nothing here', patch), /does not apply.*CHAOS_MESH_SOURCE_PATCHES/);
+  assert.throws(() => applySourcePatch(`${patch.from}${patch.from}`, patch), /exactly one/);
+});
+
+test('nsexec enters every namespace chaos-daemon passes and forks for a PID namespace', () => {
+  // pkg/bpm: -m -i -n -p (and -u), -l for a local command, then -- and the command.
+  for (const flag of ['inpum', 'CLONE_NEWPID', 'fork()', 'PR_SET_PDEATHSIG', 'fexecve', '"--local"']) assert.ok(NSEXEC_SOURCE.includes(flag), flag);
+});
+
+test('nsexec compiles and runs a command', { skip: spawnSync('gcc', ['--version']).status !== 0 && 'gcc is not installed' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-nsexec-'));
+  try {
+    writeFileSync(join(dir, 'nsexec.c'), NSEXEC_SOURCE);
+    const cc = spawnSync('gcc', ['-Os', '-Wall', '-Werror', '-o', join(dir, 'nsexec'), join(dir, 'nsexec.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const run = spawnSync(join(dir, 'nsexec'), ['--', 'sh', '-c', 'echo ok; exit 3'], { encoding: 'utf8' });
+    assert.deepEqual([run.stdout, run.status], ['ok\n', 3]);
+    assert.equal(spawnSync(join(dir, 'nsexec'), ['-x', '--', 'true']).status, 125);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** The Chaos Mesh that `npm run setup:kind` built here, if any: the tests below validate against its CRDs. */
 function builtChaosMesh(): KindBuild['chaosMesh'] | undefined {
   const file = currentBuildFile(drillHome());
@@ -200,10 +228,7 @@ test('every resource a webhook is registered for has a CRD in the built module',
 });
 
 test('chaos objects compiled for kind are valid against the CRDs of the Chaos Mesh that is built (the one that runs)', { skip: notBuilt }, () => {
-  const crds = new Map(readdirSync(built!.crdDir).map((f) => {
-    const crd = JSON.parse(readFileSync(join(built!.crdDir, f), 'utf8')) as { spec: { names: { kind: string } } };
-    return [crd.spec.names.kind, crd] as const;
-  }));
+  const crds = new Map(readChaosMeshCrds(built!.crdDir).map((crd) => [(crd.spec as { names: { kind: string } }).names.kind, crd] as const));
   const stack: StackSpec = { milvusVersion: '2.6.15', topology: 'cluster', etcd: { members: 3 }, messageQueue: 'pulsar', objectStore: 'minio' };
   const input = [
     { kind: 'pod-kill', target: { role: 'querynode', mode: { count: 1 } }, duration: '30s' },

@@ -56,3 +56,12 @@ export function installedKind(home: string): { build: KindBuild } | { missing: s
   if (spawnSync('podman', ['image', 'exists', build.nodeImage]).status !== 0) return { missing: `podman has no image ${build.nodeImage}` };
   return { build };
 }
+
+/** Why the recorded Chaos Mesh cannot be installed (not built, or a file or image gone), or null when it can. */
+export function chaosMeshMissing(build: KindBuild): string | null {
+  const cm = build.chaosMesh;
+  if (!cm) return 'Chaos Mesh is not built (no chaosMesh in current.json)';
+  for (const p of [cm.controllerArchive, cm.daemonArchive, cm.crdDir]) if (!existsSync(p)) return `${p} is gone`;
+  for (const ref of [cm.controllerImage, cm.daemonImage]) if (spawnSync('podman', ['image', 'exists', ref]).status !== 0) return `podman has no image ${ref}`;
+  return null;
+}
