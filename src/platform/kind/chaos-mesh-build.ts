@@ -15,7 +15,7 @@ import {
   chaosMeshBuildArgs, GO_BUILD_ENV,
 } from './build-plan.ts';
 import {
-  applySourcePatch, CHAOS_CONTROLLER_IMAGE_NAME, CHAOS_DAEMON_IMAGE_NAME, CHAOS_MESH_SOURCE_PATCHES, CHAOS_DAEMON_PACKAGES, chaosMeshImageRef, MEMSTRESS_SHIM, NSEXEC_SOURCE,
+  applySourcePatch, FAKECLOCK_OBJECTS, CHAOS_CONTROLLER_IMAGE_NAME, CHAOS_DAEMON_IMAGE_NAME, CHAOS_MESH_SOURCE_PATCHES, CHAOS_DAEMON_PACKAGES, chaosMeshImageRef, MEMSTRESS_SHIM, NSEXEC_SOURCE,
   renderControllerContainerfile, renderDaemonContainerfile,
 } from './chaos-mesh-plan.ts';
 import { buildDebianImage, imageExists, moduleDir } from './node-image.ts';
@@ -106,7 +106,7 @@ export async function buildChaosMesh(ctx: BuildContext, smallImage: string, go: 
   const key = cacheKey(
     CHAOS_MESH_VERSION, CHAOS_MESH_API_VERSION, go,
     ...CHAOS_MESH_COMMANDS.map((c) => `${c.name} cgo=${c.cgo} ${chaosMeshBuildArgs(c.name, 'out').join(' ')}`),
-    NSEXEC_SOURCE, MEMSTRESS_SHIM, controllerFile, daemonFile, JSON.stringify(CHAOS_MESH_SOURCE_PATCHES),
+    JSON.stringify(FAKECLOCK_OBJECTS), NSEXEC_SOURCE, MEMSTRESS_SHIM, controllerFile, daemonFile, JSON.stringify(CHAOS_MESH_SOURCE_PATCHES),
     `${CONTROLLER_GEN_TOOL.version} ${CHAOS_MESH_CRD_GEN_ARGS.join(' ')}`,
   );
   const dir = buildDir(ctx.home, 'chaos-mesh', CHAOS_MESH_VERSION, key);
@@ -122,6 +122,7 @@ export async function buildChaosMesh(ctx: BuildContext, smallImage: string, go: 
     const src = prepareSource(ctx);
     const bin = join(scratch, 'bin');
     mkdirSync(bin, { recursive: true });
+    for (const o of FAKECLOCK_OBJECTS) await runNice(ctx, 'chaos-mesh', 'cc', o.args, { cwd: src });
     for (const c of CHAOS_MESH_COMMANDS) {
       const started = Date.now();
       await runNice(ctx, 'chaos-mesh', 'go', chaosMeshBuildArgs(c.name, bin), { cwd: src, env: { ...GO_BUILD_ENV, CGO_ENABLED: c.cgo ? '1' : '0' } });

@@ -46,6 +46,18 @@ export function applySourcePatch(text: string, patch: SourcePatch): string {
   return text.slice(0, at) + patch.to + text.slice(at + patch.from.length);
 }
 
+/**
+ * TimeChaos's fake clock functions, compiled into objects chaos-daemon embeds (pkg/time embeds
+ * fakeclock/*.o; the module has only the C sources and an empty placeholder). Upstream's Makefile
+ * builds them with these flags before chaos-daemon; without them every TimeChaos fails with "load
+ * fake image: … open fakeclock/fake_clock_gettime.o: file does not exist".
+ */
+export const FAKECLOCK_OBJECTS = ['fake_clock_gettime', 'fake_gettimeofday'].map((name) => ({
+  source: `pkg/time/fakeclock/${name}.c`,
+  object: `pkg/time/fakeclock/${name}.o`,
+  args: ['-c', `pkg/time/fakeclock/${name}.c`, '-fPIE', '-O2', '-o', `pkg/time/fakeclock/${name}.o`],
+}));
+
 export const CHAOS_CONTROLLER_IMAGE_NAME = 'chaos-controller-manager';
 export const CHAOS_DAEMON_IMAGE_NAME = 'chaos-daemon';
 
