@@ -1,13 +1,14 @@
 // `npm run kind:cluster -- up|down|chaos-mesh [--name N] [--workers N] [--retain]`: a kind cluster on
 // the node image `npm run setup:kind` built (Podman provider), its kubeconfig kept in the drill home.
-// `chaos-mesh` loads the built Chaos Mesh images into the cluster's nodes and installs it with kubectl
+// `chaos-mesh` imports the built Chaos Mesh images into the cluster's nodes (loadImages) and installs it with kubectl
 // (CRDs, then renderChaosMeshInstall's objects; server-side apply: the CRDs are too large for
 // kubectl's last-applied annotation), waiting until the controller and every daemon are ready.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { drillHome } from '../src/supervise/home.ts';
-import { clusterFiles, createCluster, deleteCluster, loadImageArchives, requireKindBuild } from '../src/platform/kind/cluster.ts';
+import { clusterFiles, createCluster, deleteCluster, requireKindBuild } from '../src/platform/kind/cluster.ts';
+import { loadImages } from '../src/platform/kind/project-cluster.ts';
 import { DRILL_CLUSTER_NAME, kindContext } from '../src/platform/kind/cluster-plan.ts';
 import { CHAOS_MESH_NAMESPACE, chaosMeshReadiness, KIND_CONTAINERD_SOCKET, readChaosMeshCrds, renderChaosMeshInstall, type KubeObject } from '../src/platform/kind/chaos-mesh-install.ts';
 import { makeWebhookTls } from '../src/platform/kind/chaos-mesh-tls.ts';
@@ -40,7 +41,7 @@ async function installChaosMesh(): Promise<void> {
     writeFileSync(join(files.dir, file), list + '\n');
     log(kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=milvus-drill', '-f', '-'], list).trim().split('\n').length + ` objects applied (${file})`);
   };
-  await loadImageArchives({ home, name, archives: [cm.controllerArchive, cm.daemonArchive], log });
+  await loadImages({ name }, [cm.controllerImage, cm.daemonImage], log);
   log(`images loaded at ${since()}`);
   apply(readChaosMeshCrds(cm.crdDir), 'chaos-mesh-crds.json');
   kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=chaos-mesh']);

@@ -75,8 +75,6 @@ try {
       version: chaos.version,
       controllerImage: chaos.controllerImage,
       daemonImage: chaos.daemonImage,
-      controllerArchive: chaos.controllerArchive,
-      daemonArchive: chaos.daemonArchive,
       crdDir: chaos.crdDir,
     },
   };

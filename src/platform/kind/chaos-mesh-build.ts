@@ -2,8 +2,9 @@
 // the module (with its API module copied into ./api, see build-plan.ts, and the fixes of
 // CHAOS_MESH_SOURCE_PATCHES applied), chaos-daemon's pause from
 // the module's C source, nsexec and memStress of ours (chaos-mesh-plan.ts), the two images (the
-// daemon's on a Debian rootfs with iptables, ipset, iproute2 and stress-ng), saved as archives for
-// `kind load image-archive`, and the module's CRDs converted to JSON for the installer to read.
+// daemon's on a Debian rootfs with iptables, ipset, iproute2 and stress-ng) in podman's store, from
+// which loadImages (project-cluster.ts) imports them into the nodes, and the CRDs as JSON for the
+// installer to read.
 // Lands in $MILVUS_DRILL_HOME/kind/chaos-mesh/<version>-<key>/ like every other part.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,9 +30,6 @@ export interface ChaosMeshParts {
   version: string;
   controllerImage: string;
   daemonImage: string;
-  /** podman-save archives of the two images, for `kind load image-archive`. */
-  controllerArchive: string;
-  daemonArchive: string;
   /** The module's CRDs, one JSON file each (chaos-mesh.org_<plural>.json). */
   crdDir: string;
 }
@@ -83,13 +81,12 @@ async function generateCrds(ctx: BuildContext, source: string, controllerGen: st
   return { count: files.length, changed };
 }
 
-async function buildImage(ctx: BuildContext, name: string, ref: string, containerfile: string, files: Record<string, string>, archive: string, scratch: string): Promise<void> {
+async function buildImage(ctx: BuildContext, name: string, ref: string, containerfile: string, files: Record<string, string>, scratch: string): Promise<void> {
   const context = join(scratch, `${name}.context`);
   mkdirSync(context, { recursive: true });
   for (const [at, from] of Object.entries(files)) cpSync(from, join(context, at));
   writeFileSync(join(context, 'Containerfile'), containerfile);
   await runNice(ctx, 'chaos-mesh', 'podman', ['build', '-t', ref, '-f', join(context, 'Containerfile'), context]);
-  await runNice(ctx, 'chaos-mesh', 'podman', ['save', '--format', 'docker-archive', '-o', archive, ref]);
   rmSync(context, { recursive: true, force: true });
 }
 
@@ -108,14 +105,13 @@ export async function buildChaosMesh(ctx: BuildContext, smallImage: string, go: 
     ...CHAOS_MESH_COMMANDS.map((c) => `${c.name} cgo=${c.cgo} ${chaosMeshBuildArgs(c.name, 'out').join(' ')}`),
     JSON.stringify(FAKECLOCK_OBJECTS), NSEXEC_SOURCE, MEMSTRESS_SHIM, controllerFile, daemonFile, JSON.stringify(CHAOS_MESH_SOURCE_PATCHES),
     `${CONTROLLER_GEN_TOOL.version} ${CHAOS_MESH_CRD_GEN_ARGS.join(' ')}`,
+    'outputs: bin, crds (JSON), images in podman',
   );
   const dir = buildDir(ctx.home, 'chaos-mesh', CHAOS_MESH_VERSION, key);
   const controllerImage = chaosMeshImageRef(CHAOS_CONTROLLER_IMAGE_NAME, key);
   const daemonImage = chaosMeshImageRef(CHAOS_DAEMON_IMAGE_NAME, key);
   const result = (part: Part): ChaosMeshParts => ({
     part, basePart: daemonBase.part, generatorPart: generator, version: CHAOS_MESH_VERSION, controllerImage, daemonImage,
-    controllerArchive: join(dir, 'images', `${CHAOS_CONTROLLER_IMAGE_NAME}.tar`),
-    daemonArchive: join(dir, 'images', `${CHAOS_DAEMON_IMAGE_NAME}.tar`),
     crdDir: join(dir, 'crds'),
   });
   const part = await cached(ctx, 'chaos-mesh', dir, async (scratch) => {
@@ -136,13 +132,11 @@ export async function buildChaosMesh(ctx: BuildContext, smallImage: string, go: 
     const crds = await generateCrds(ctx, src, controllerGen, scratch);
     ctx.log(`chaos-mesh: ${crds.count} CRDs generated from the API module ${CHAOS_MESH_API_VERSION}; differing from the main module's config/crd/bases: ${crds.changed.join(', ') || 'none'}`);
     writeFileSync(join(scratch, 'crds', 'CHANGED.txt'), crds.changed.join('\n') + '\n');
-    const images = join(scratch, 'images');
-    mkdirSync(images);
     const started = Date.now();
-    await buildImage(ctx, CHAOS_CONTROLLER_IMAGE_NAME, controllerImage, controllerFile, { 'chaos-controller-manager': join(bin, 'chaos-controller-manager') }, join(images, `${CHAOS_CONTROLLER_IMAGE_NAME}.tar`), scratch);
+    await buildImage(ctx, CHAOS_CONTROLLER_IMAGE_NAME, controllerImage, controllerFile, { 'chaos-controller-manager': join(bin, 'chaos-controller-manager') }, scratch);
     const daemonFiles = Object.fromEntries(['chaos-daemon', 'pause', 'nsexec', 'memStress'].map((f) => [f, join(bin, f)]));
-    await buildImage(ctx, CHAOS_DAEMON_IMAGE_NAME, daemonImage, daemonFile, daemonFiles, join(images, `${CHAOS_DAEMON_IMAGE_NAME}.tar`), scratch);
-    ctx.log(`chaos-mesh: images built and saved in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    await buildImage(ctx, CHAOS_DAEMON_IMAGE_NAME, daemonImage, daemonFile, daemonFiles, scratch);
+    ctx.log(`chaos-mesh: images built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   });
   if (!imageExists(controllerImage) || !imageExists(daemonImage)) {
     // The folder outlived its images (podman's storage was reset): build again.

@@ -80,16 +80,3 @@ export function listClusters(build: KindBuild): string[] {
   const r = spawnSync(build.kind, ['get', 'clusters'], { env: kindEnv(process.env), encoding: 'utf8' });
   return r.status === 0 ? r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('No kind clusters')) : [];
 }
-
-/**
- * Loads podman-save archives into every node of a cluster (`kind load image-archive`: `ctr images
- * import` in each node's containerd), the images keeping their names (localhost/drill-kind/…), so
- * pods run them with imagePullPolicy IfNotPresent or Never. No registry is involved.
- */
-export async function loadImageArchives(o: { home: string; name: string; archives: string[]; log: (line: string) => void }): Promise<void> {
-  const build = requireKindBuild(o.home);
-  for (const archive of o.archives) {
-    if (!existsSync(archive)) throw new Error(`image archive ${archive} is missing; run '${SETUP_KIND_COMMAND}'`);
-    await runKind(build, ['load', 'image-archive', archive, '--name', o.name], o.log);
-  }
-}

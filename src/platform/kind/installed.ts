@@ -23,13 +23,10 @@ export interface KindBuild {
 export interface ChaosMeshBuild {
   /** The Go module version built (github.com/chaos-mesh/chaos-mesh). */
   version: string;
-  /** Podman image references; the node's containerd knows them by the same names once loaded. */
+  /** Podman image references; the nodes' containerd knows them by the same names once loaded (loadImages). */
   controllerImage: string;
   daemonImage: string;
-  /** podman-save archives of the two images, for `kind load image-archive`. */
-  controllerArchive: string;
-  daemonArchive: string;
-  /** The module's CRDs as JSON files (readChaosMeshCrds in chaos-mesh-install.ts reads them). */
+  /** The CRDs as JSON files (readChaosMeshCrds in chaos-mesh-install.ts reads them). */
   crdDir: string;
 }
 
@@ -61,7 +58,7 @@ export function installedKind(home: string): { build: KindBuild } | { missing: s
 export function chaosMeshMissing(build: KindBuild): string | null {
   const cm = build.chaosMesh;
   if (!cm) return 'Chaos Mesh is not built (no chaosMesh in current.json)';
-  for (const p of [cm.controllerArchive, cm.daemonArchive, cm.crdDir]) if (!existsSync(p)) return `${p} is gone`;
+  if (!existsSync(cm.crdDir)) return `${cm.crdDir} is gone`;
   for (const ref of [cm.controllerImage, cm.daemonImage]) if (spawnSync('podman', ['image', 'exists', ref]).status !== 0) return `podman has no image ${ref}`;
   return null;
 }
