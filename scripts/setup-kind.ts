@@ -5,7 +5,7 @@
 // which names what was built (read by the kind integration test and the kind platform).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildContext, buildGoTool, buildKind, buildKubernetes, goVersion, type Part } from '../src/platform/kind/build.ts';
 import {
   COREDNS_TOOL, CRICTL_TOOL, ETCD_TOOL, KIND_VERSION, kubeadmImageMismatch, KUBERNETES_VERSION,
@@ -13,7 +13,7 @@ import {
 import { buildControlPlaneImages, buildDebianImage, buildNodeImage, buildPause, moduleDir } from '../src/platform/kind/node-image.ts';
 import { NODE_PACKAGES, renderNetAgentScript, SMALL_PACKAGES } from '../src/platform/kind/node-plan.ts';
 import { buildChaosMesh } from '../src/platform/kind/chaos-mesh-build.ts';
-import { currentBuildFile, type KindBuild } from '../src/platform/kind/installed.ts';
+import { currentBuildFile, machineBuildFile, type KindBuild } from '../src/platform/kind/installed.ts';
 import { HOST_MODULES_DIR } from '../src/platform/kind/cluster.ts';
 
 const started = Date.now();
@@ -79,6 +79,8 @@ try {
     },
   };
   writeFileSync(currentBuildFile(ctx.home), JSON.stringify(build, null, 2) + '\n');
+  mkdirSync(dirname(machineBuildFile()), { recursive: true });
+  writeFileSync(machineBuildFile(), JSON.stringify(build, null, 2) + '\n');
   const total = (Date.now() - started) / 1000;
   ctx.log(`done in ${total.toFixed(0)} s (${parts.filter((p) => p.built).map((p) => `${p.name} ${p.seconds.toFixed(0)} s`).join(', ') || 'everything cached'})`);
   ctx.log(`node image: ${node.ref}; kind: ${build.kind}`);

@@ -41,8 +41,8 @@ const CLUSTER_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding',
 test('every object is labelled as ours and part of chaos-mesh, in the chaos-mesh namespace by default', () => {
   const objects = renderChaosMeshInstall(OPTIONS);
   for (const o of objects) {
-    assert.equal(o.metadata.labels['app.kubernetes.io/managed-by'], 'milvus-drill', `${o.kind} ${o.metadata.name}`);
-    assert.equal(o.metadata.labels['app.kubernetes.io/part-of'], 'chaos-mesh', `${o.kind} ${o.metadata.name}`);
+    assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'milvus-drill', `${o.kind} ${o.metadata.name}`);
+    assert.equal(o.metadata.labels?.['app.kubernetes.io/part-of'], 'chaos-mesh', `${o.kind} ${o.metadata.name}`);
     if (CLUSTER_KINDS.has(o.kind)) assert.equal(o.metadata.namespace, undefined, `${o.kind} is cluster-scoped`);
     else assert.equal(o.metadata.namespace, 'chaos-mesh', `${o.kind} ${o.metadata.name}`);
   }

@@ -41,13 +41,9 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
 }
 
-/** A Kubernetes object as applied: apiVersion, kind, metadata and the kind's own fields. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
+import type { KubeObject } from './manifests.ts';
+
+export type { KubeObject };
 
 /** PEM text of the webhook server's certificate, its key and the CA that signed it (makeWebhookTls). */
 export interface ChaosMeshTls {

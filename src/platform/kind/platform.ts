@@ -24,6 +24,9 @@ import { placeRole } from './deployment.ts';
 import { MILVUS_CLUSTER_ROLES, milvusLabels, namespaceObject, stackStages, type KubeObject, type StackStage } from './manifests.ts';
 import { clusterNodes, ensureProjectCluster, loadImages } from './project-cluster.ts';
 import { instanceIndex, kindCheck } from './check.ts';
+import { ensureChaosMesh } from './chaos-mesh-setup.ts';
+import { installedKind } from './installed.ts';
+import { SETUP_KIND_COMMAND } from './build.ts';
 
 export interface KindPlatformOptions {
   /** A context of the user's kubeconfig, named explicitly; absent: the project's own kind cluster. */
@@ -70,6 +73,9 @@ export class KindPlatform implements Platform {
         ctx.log(`importing ${local.length} image(s) built here into kind cluster ${cluster.name}`);
         await loadImages(cluster, local, ctx.log);
       }
+      const found = installedKind(drillHome());
+      const chaosMesh = await ensureChaosMesh(kube, { cluster, build: 'build' in found ? found.build : null, log: ctx.log, signal: ctx.signal });
+      if (chaosMesh === 'absent') ctx.log(`Chaos Mesh is not installed in ${target.context} and not built here: faults will fail (install Chaos Mesh 2.8, or run '${SETUP_KIND_COMMAND}')`);
       const ownsNamespace = await this.namespace(kube, ctx, journal, resources);
       // Disposed in reverse: logs and events are read before the run's objects are deleted.
       resources.defer(() => deleteRun(kube, namespace, ctx.runId, ownsNamespace, ctx.log));
