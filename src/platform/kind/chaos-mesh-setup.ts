@@ -32,7 +32,9 @@ export async function ensureChaosMesh(kube: Kube, o: { cluster: { name: string }
     await waitChaosMeshReady(kube, o.signal);
     return 'ours';
   }
-  if (crd && !controller) return 'other';
+  // CRDs without our label are someone else's install, used as it is; ours are completed or updated.
+  const oursBefore = (crd?.metadata?.labels ?? {})['app.kubernetes.io/managed-by'] === 'milvus-drill';
+  if (crd && !oursBefore) return 'other';
   if (!cm || !o.cluster) return crd ? 'other' : 'absent';
   const started = Date.now();
   o.log(`installing Chaos Mesh ${cm.version} (built here) into ${kube.target.context}`);

@@ -1,8 +1,10 @@
 // Every Kubernetes API call the kind platform makes, through @kubernetes/client-node: apply,
 // delete by label, readiness, conditions, logs, events and a port-forward that follows the pod a
 // Service selects. Only the context and namespace named by the user are ever touched.
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, PortForward, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PortForward, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { waitFor } from '../../util/poll.ts';
 import type { KubeObject } from './manifests.ts';
 
@@ -33,6 +35,21 @@ function apiMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+function send(url: URL, options: RequestOptions, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
+    req.setTimeout(60_000, () => req.destroy(new Error(`no answer from ${url.host} in 60 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 export class Kube {
   readonly config: KubeConfig;
   readonly objects: KubernetesObjectApi;
@@ -51,13 +68,19 @@ export class Kube {
     this.core = this.config.makeApiClient(CoreV1Api);
   }
 
-  /** Creates or updates an object by server-side apply (our field manager owns what we set). */
+  /**
+   * Creates or updates an object by server-side apply (our field manager owns what we set). The
+   * body goes to the API server as written: the client's typed serializer would drop fields it
+   * knows under another name (a CRD's x-kubernetes-int-or-string), which the server then refuses.
+   */
   async apply<T extends KubeObject>(obj: T): Promise<void> {
-    try {
-      await this.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-    } catch (err) {
-      throw new Error(`applying ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name} failed: ${apiMessage(err)}`, { cause: err });
-    }
+    const what = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+    const path = await (this.objects as unknown as { specUriPath(spec: KubernetesObject, action: string): Promise<string> }).specUriPath(structuredClone(obj) as KubernetesObject, 'patch');
+    const url = new URL(`${this.config.getCurrentCluster()!.server.replace(/\/$/, '')}${path}?fieldManager=${FIELD_MANAGER}&force=true`);
+    const options: RequestOptions = { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' } };
+    await this.config.applyToHTTPSOptions(options);
+    const { status, body } = await send(url, options, JSON.stringify(obj));
+    if (status >= 300) throw new Error(`applying ${what} failed (HTTP ${status}): ${apiMessage({ body })}`);
   }
 
   async read(header: { apiVersion: string; kind: string; name: string; namespace?: string }): Promise<KubernetesObject | null> {

@@ -277,12 +277,28 @@ function milvusContainer(stack: StackSpec, o: ManifestOptions, component: string
   });
 }
 
+/**
+ * A pod-kill force-deletes the pod: the StatefulSet starts its replacement at once, while the
+ * kubelet still gives the old container up to 2 s to die, holding rocksmq's RocksDB locks on the
+ * same node directory; Milvus then panics ("While lock file: .../LOCK: Resource temporarily
+ * unavailable") and the kubelet backs off 10 s or more. So the replacement first waits (at most
+ * 30 s) until no one holds those fcntl locks, asked with perl, which the image has.
+ */
+export const WAIT_FOR_ROCKSMQ_LOCKS = [
+  'for lock in /var/lib/milvus/rdb_data/LOCK /var/lib/milvus/rdb_data_meta_kv/LOCK; do',
+  '  for i in $(seq 1 150); do',
+  '    perl -MFcntl -e \'open(F, "+<", $ARGV[0]) or exit 0; my $l = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0); exit(fcntl(F, F_SETLK, $l) ? 0 : 1)\' "$lock" && break',
+  '    sleep 0.2',
+  '  done',
+  'done',
+].join('\n');
+
 function milvusStandalone(stack: StackSpec, o: ManifestOptions): KubeObject {
   const labels = milvusLabels(o, 'standalone');
   const name = `${o.deployment.name}-milvus-standalone`;
   return statefulSet(o, name, labels, 1, milvusService(o.deployment), {
     volumes: [nodeVolume(o)],
-    containers: [milvusContainer(stack, o, 'standalone', ['milvus', 'run', 'standalone'], 'STANDALONE', true)],
+    containers: [milvusContainer(stack, o, 'standalone', ['sh', '-c', `${WAIT_FOR_ROCKSMQ_LOCKS}\nexec milvus run standalone`], 'STANDALONE', true)],
   });
 }
 

@@ -184,8 +184,12 @@ export async function deleteRun(kube: Kube, namespace: string, runId: string, ow
     log(`deleted ${chaos} chaos object(s) of run ${runId}`);
   }
   const objects = await kube.deleteByLabel(STACK_KINDS, namespace, selector);
-  if (ownsNamespace) await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
   await kube.waitGone([{ apiVersion: 'v1', kind: 'Pod' }], namespace, selector, 120_000);
+  if (ownsNamespace) {
+    const header = { apiVersion: 'v1', kind: 'Namespace', name: namespace };
+    await kube.delete(header);
+    await waitFor(async () => (await kube.read(header)) === null, { what: `namespace ${namespace} to be gone`, timeoutMs: 120_000, intervalMs: 500 });
+  }
   log(`deleted ${objects} object(s) of run ${runId}${ownsNamespace ? ` and namespace ${namespace}` : ''}`);
 }
 

@@ -63,30 +63,37 @@ function nodeHasImage(engine: Engine, node: string, ref: string): boolean {
   return r.status === 0 && r.stdout.trim() !== '';
 }
 
-/** Streams `<engine> save` into the node's containerd; the image keeps its localhost/ name. */
-function importImage(engine: Engine, node: string, ref: string): Promise<void> {
+/** Streams `<engine> save` of the images (one archive: shared layers once) into the node's containerd; they keep their localhost/ names. */
+function importImages(engine: Engine, node: string, refs: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', 'set -o pipefail; "$1" save "$2" | "$1" exec -i "$3" ctr --namespace=k8s.io images import --digests -', 'bash', engine, ref, node], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // docker save writes several images into one archive by itself; podman needs --multi-image-archive.
+    const save = engine === 'podman' ? '"$engine" save --multi-image-archive "$@"' : '"$engine" save "$@"';
+    const script = `set -o pipefail; engine=$1; node=$2; shift 2; ${save} | "$engine" exec -i "$node" ctr --namespace=k8s.io images import --digests -`;
+    const child = spawn('bash', ['-c', script, 'bash', engine, node, ...refs], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 && nodeHasImage(engine, node, ref) ? resolve() : reject(new Error(`importing ${ref} into ${node} failed (exit ${code}): ${stderr.trim().slice(-500)}`))));
+    child.on('close', (code) => {
+      const missing = refs.filter((ref) => !nodeHasImage(engine, node, ref));
+      if (code === 0 && missing.length === 0) resolve();
+      else reject(new Error(`importing ${missing.join(', ') || refs.join(', ')} into ${node} failed (exit ${code}): ${stderr.trim().slice(-500)}`));
+    });
   });
 }
 
-/** Imports each image into every node that lacks it; an image not built here is named with the fix. */
+/** Imports the images each node lacks; an image not built here is named with the fix. */
 export async function loadImages(cluster: { name: string }, refs: readonly string[], log: (line: string) => void): Promise<void> {
   const found = clusterNodes(cluster.name);
   if (!found) throw new Error(`kind cluster ${cluster.name} has no node containers in podman or docker`);
   const { engine, nodes } = found;
-  for (const ref of [...new Set(refs)]) {
-    const missing = nodes.filter((n) => !nodeHasImage(engine, n, ref));
+  const absent = [...new Set(refs)].filter((ref) => spawnSync(engine, ['image', 'inspect', ref], { stdio: 'ignore' }).status !== 0);
+  for (const node of nodes) {
+    const missing = [...new Set(refs)].filter((ref) => !nodeHasImage(engine, node, ref));
     if (missing.length === 0) continue;
-    if (spawnSync(engine, ['image', 'inspect', ref], { stdio: 'ignore' }).status !== 0) {
-      throw new Error(`image ${ref} is neither in the cluster nor built here; run 'node bin/milvus-drill.js images build' (or 'npm run setup')`);
-    }
+    const notBuilt = missing.filter((ref) => absent.includes(ref));
+    if (notBuilt.length > 0) throw new Error(`image ${notBuilt.join(', ')} is neither in the cluster nor built here; run 'node bin/milvus-drill.js images build' (or 'npm run setup')`);
     const started = Date.now();
-    for (const node of missing) await importImage(engine, node, ref);
-    log(`  imported ${ref} into ${missing.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await importImages(engine, node, missing);
+    log(`  imported ${missing.join(', ')} into ${node} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }
