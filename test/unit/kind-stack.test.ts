@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { renderHelmValues, renderMilvusResource, KIND_REPLICAS, MILVUS_CHART_VERSION, type KindStackOptions } from '../../src/platform/kind/stack.ts';
 import type { StackSpec } from '../../src/core/types.ts';
 import { crdValidator, readUpstream, schemasDir, unknownValueKeys, upstreamMissing } from './kind-upstream.ts';
+import { KUBERNETES_VERSION, UPSTREAM_NODE_IMAGE } from '../../src/platform/kind/build-plan.ts';
 
 const STACKS: StackSpec[] = [
   { milvusVersion: '2.6.15', topology: 'cluster', etcd: { members: 3 }, messageQueue: 'pulsar', objectStore: 'minio' },
@@ -109,7 +110,7 @@ function notedFields(notes: string, heading: string): string[] {
   return [...section.matchAll(/^\| `([A-Za-z0-9]+)` \|/gm)].map((m) => m[1]!);
 }
 
-test('kind-config.yaml uses only fields kind v0.32.0 knows, and its pinned default node image', { skip: upstreamMissing }, () => {
+test('kind-config.yaml uses only fields kind knows, and pins the Kubernetes minor built here by digest', { skip: upstreamMissing }, () => {
   const notes = readFileSync(join(schemasDir, 'kind', 'NOTES.md'), 'utf8');
   const config = parse(readFileSync(new URL('../../kind-config.yaml', import.meta.url), 'utf8')) as Record<string, unknown> & { nodes: Record<string, unknown>[] };
   const topFields = [...notedFields(notes, 'Top level'), 'kind', 'apiVersion'];
@@ -117,12 +118,12 @@ test('kind-config.yaml uses only fields kind v0.32.0 knows, and its pinned defau
   assert.ok(topFields.length > 5 && nodeFields.length > 5, 'the notes tables were read');
   assert.deepEqual([config.kind, config.apiVersion], ['Cluster', 'kind.x-k8s.io/v1alpha4']);
   assert.deepEqual(Object.keys(config).filter((k) => !topFields.includes(k)), []);
-  const defaultImage = /`(kindest\/node:[^`]+@sha256:[0-9a-f]{64})`/.exec(notes)?.[1];
-  assert.ok(defaultImage, 'the notes name the default image');
+  const minor = KUBERNETES_VERSION.split('.').slice(0, 2).join('.');
+  assert.match(UPSTREAM_NODE_IMAGE, new RegExp(`^kindest/node:${minor.replace('.', '\\.')}\\.\\d+@sha256:[0-9a-f]{64}$`));
   for (const node of config.nodes) {
     assert.deepEqual(Object.keys(node).filter((k) => !nodeFields.includes(k)), []);
     assert.ok(node.role === 'control-plane' || node.role === 'worker');
-    assert.equal(node.image, defaultImage);
+    assert.equal(node.image, UPSTREAM_NODE_IMAGE);
   }
   assert.equal(config.nodes.filter((n) => n.role === 'control-plane').length, 1);
   assert.ok(config.nodes.filter((n) => n.role === 'worker').length >= 3, 'three workers let etcd members and query nodes spread out');

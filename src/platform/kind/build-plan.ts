@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 export const KUBERNETES_VERSION = 'v1.34.2';
 export const KIND_MODULE = 'sigs.k8s.io/kind';
 export const KIND_VERSION = 'v0.33.0';
+/** kind v0.33.0's pre-built node image of the same Kubernetes minor (its release notes), for kind-config.yaml where images can be pulled. */
+export const UPSTREAM_NODE_IMAGE = 'kindest/node:v1.34.11@sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d';
 
 /**
  * The k8s.io/kubernetes module replaces these with its own ./staging copies, which a module

@@ -191,6 +191,21 @@ function podState(p: V1Pod): string {
 }
 
 /**
+ * The name of a Ready pod with the labels, waiting up to 15 s for one while the client stays
+ * connected: a client that connects while the pod is being replaced is served as soon as the new
+ * one is Ready, instead of being refused and backing off (gRPC's reconnect back-off grows to
+ * tens of seconds, which would be measured as Milvus's recovery time).
+ */
+async function readyPod(kube: Kube, namespace: string, labelSelector: string, socket: Socket): Promise<string | undefined> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const pod = (await kube.pods(namespace, labelSelector)).find(isPodReady)?.metadata?.name;
+    if (pod || Date.now() > deadline || socket.destroyed) return pod;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
  * A local TCP port (127.0.0.1) forwarding to `port` of a Ready pod with the labels. Each new
  * connection asks again which pod is Ready, so after a pod is killed the next connection reaches
  * its replacement (kubectl's port-forward stays on the first pod and dies with it).
@@ -210,8 +225,7 @@ export class PodPortForward implements AsyncDisposable {
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => socket.destroy());
       void (async () => {
-        const ready = (await kube.pods(namespace, labelSelector)).filter(isPodReady);
-        const pod = ready[0]?.metadata?.name;
+        const pod = await readyPod(kube, namespace, labelSelector, socket);
         if (!pod) return socket.destroy();
         const ws = await forwarder.portForward(namespace, pod, [port], socket, null, socket);
         const close = (): void => {
