@@ -22,8 +22,17 @@ const NAME = 'drill-kind-it';
 const NAMESPACE = 'drill-it';
 const log = (line: string): void => void process.stderr.write(`  [kind] ${line}\n`);
 
-/** A reduced smoke: 3,000 rows, 20 s phases, the same PodChaos kill of Milvus 5 s into its fault phase. */
-const REDUCED = ['--rows', '3000', '--set', 'dataset.queries=20', '--set', 'steps.0.duration=20s', '--set', 'steps.2.duration=20s'];
+/**
+ * A reduced smoke: 3,000 rows, 10 s phases, the same PodChaos kill of Milvus 5 s into its fault
+ * phase. Its 60 s recovery bound is Milvus's own restart time on a quiet machine (56 s measured
+ * here in the full scenario); on a CI machine busy with the rest of the suite it took 66 s, so the
+ * test allows 120 s and checks everything else as the scenario does.
+ */
+const REDUCED = [
+  '--rows', '3000', '--set', 'dataset.queries=20',
+  '--set', 'steps.0.duration=10s', '--set', 'steps.1.duration=10s', '--set', 'steps.2.duration=10s',
+  '--set', 'slos.6.threshold=120000',
+];
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -78,7 +87,7 @@ describe('kind platform', { skip }, () => {
   test('SIGKILL of the runner while a PodChaos is active, then heal --platform kind: no chaos object, pod, namespace or port-forward of the run remains', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'drill-kind-out-'));
     // The kill lasts 2 minutes here, so its PodChaos is certainly still there when the runner dies.
-    const run = startCli([...runArgs(out), '--set', 'steps.1.faults.0.duration=120s', '--set', 'steps.1.duration=150s'], env);
+    const run = startCli([...runArgs(out), '--set', 'steps.1.faults.0.duration=120s', '--set', 'steps.1.duration=130s'], env);
     await waitForOutput(run, /injected by Chaos Mesh/, 'the PodChaos to be injected', 400_000);
     const runId = /run (\S+): scenario/.exec(run.output())![1]!;
     const port = Number(/Milvus reachable at 127\.0\.0\.1:(\d+)/.exec(run.output())![1]);
