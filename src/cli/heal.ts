@@ -1,4 +1,4 @@
-import { lstatSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,12 +59,22 @@ async function stopEntries(j: LeftoverJournal): Promise<number> {
       console.log(`  killed ${e.name} (pid ${e.pid})`);
     }
     for (const cmd of e.undo ?? []) {
+      if (alreadyUndone(cmd)) {
+        console.log(`  already gone: ${cmd.join(' ')}`);
+        continue;
+      }
       const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
       if (r.status !== 0) failures++;
       console.log(`  ${r.status === 0 ? 'undone' : 'FAILED'}: ${cmd.join(' ')}`);
     }
   }
   return failures;
+}
+
+/** An undo whose target is gone already: deleting a network namespace that no longer exists. */
+function alreadyUndone(cmd: readonly string[]): boolean {
+  const [ip, netns, verb, name] = cmd;
+  return ip === 'ip' && netns === 'netns' && verb === 'del' && cmd.length === 4 && !existsSync(join('/run/netns', name!));
 }
 
 /** Removes a run's work directory, and nothing but one (the safety check); returns 1 if it refused or failed. */

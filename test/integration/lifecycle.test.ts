@@ -147,6 +147,17 @@ test('heal never kills a reused pid: the start time must match', async () => {
   assert.equal(existsSync(journal), false);
 });
 
+test('heal counts a network namespace that is already gone as undone, not as a failure', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'drill-heal-'));
+  const name = `drill-gone-${process.pid}`;
+  const journal = writeCrashedJournal(state, 'netns-run', [{ id: 'n', kind: 'netns', name: `namespace ${name}`, undo: [['ip', 'netns', 'del', name]] }]);
+  const { code, output } = await runCli(['heal'], { MILVUS_DRILL_STATE_DIR: state });
+  assert.equal(code, 0, output);
+  assert.match(output, new RegExp(`already gone: ip netns del ${name}`));
+  assert.doesNotMatch(output, /FAILED/);
+  assert.equal(existsSync(journal), false);
+});
+
 test('heal leaves the journal of a run still in progress alone', async () => {
   const state = mkdtempSync(join(tmpdir(), 'drill-heal-'));
   const live = new ManagedProcess({ name: 'live', command: 'sleep', args: ['300'], logFile: join(state, 'l.log') }, new Journal(state, 'live-run'));
