@@ -95,7 +95,7 @@ export class SdkDriver implements AsyncDisposable {
     let errorClass: string | undefined;
     let fields: Partial<OpRecord> = { ...extra };
     try {
-      const result = await withTimeout(this.track(fn()), timeoutMs);
+      const result = await this.timed(fn(), timeoutMs);
       const d = describe(result);
       if (d.error) {
         error = d.error;
@@ -289,7 +289,7 @@ export class SdkDriver implements AsyncDisposable {
     const name = this.collection.name;
     const out: Record<string, number> = {};
     const count = async (label: string, req: { partition_names?: string[]; expr?: string }): Promise<void> => {
-      const res = await withTimeout(this.track(this.client.query({ collection_name: name, ...req, output_fields: ['count(*)'], consistency_level: ConsistencyLevelEnum.Strong })), timeoutMs);
+      const res = await this.timed(this.client.query({ collection_name: name, ...req, output_fields: ['count(*)'], consistency_level: ConsistencyLevelEnum.Strong }), timeoutMs);
       const { error } = statusError(res);
       if (error) throw new Error(`count of ${label}: ${error}`);
       out[label] = Number(res.data[0]?.['count(*)']);
@@ -302,7 +302,7 @@ export class SdkDriver implements AsyncDisposable {
     if (key) {
       await all(Array.from({ length: keyValues }, (_, v) => () => count(`${key}=${v}`, { expr: `${key} == ${v}` })));
     } else {
-      const parts = await withTimeout(this.track(this.client.showPartitions({ collection_name: name })), timeoutMs);
+      const parts = await this.timed(this.client.showPartitions({ collection_name: name }), timeoutMs);
       await all(parts.partition_names.map((p) => () => count(p, { partition_names: [p] })));
     }
     // Labels in a stable order, whatever order the answers came in.
@@ -311,10 +311,10 @@ export class SdkDriver implements AsyncDisposable {
 
   /** The collection's partition key field and partition count as the server describes them. */
   async partitionKey(timeoutMs = 10_000): Promise<{ field: string | null; partitions: number }> {
-    const desc = await withTimeout(this.track(this.client.describeCollection({ collection_name: this.collection.name })), timeoutMs);
+    const desc = await this.timed(this.client.describeCollection({ collection_name: this.collection.name }), timeoutMs);
     const { error } = statusError(desc);
     if (error) throw new Error(`describe collection: ${error}`);
-    const parts = await withTimeout(this.track(this.client.showPartitions({ collection_name: this.collection.name })), timeoutMs);
+    const parts = await this.timed(this.client.showPartitions({ collection_name: this.collection.name }), timeoutMs);
     return { field: desc.schema.fields.find((f) => f.is_partition_key)?.name ?? null, partitions: parts.partition_names.length };
   }
 
@@ -523,10 +523,14 @@ export class SdkDriver implements AsyncDisposable {
   }
 
   /** The SDK promise of a call, kept in the in-flight set until it settles. */
-  private track<T>(call: Promise<T>): Promise<T> {
+  /**
+   * An SDK call with a deadline, tracked until it really ends: close waits for it, since the SDK
+   * retries on the channel even after our deadline has given up on the call.
+   */
+  private timed<T>(call: Promise<T>, ms: number): Promise<T> {
     this.inFlight.add(call);
     call.then(() => this.inFlight.delete(call), () => this.inFlight.delete(call));
-    return call;
+    return withTimeout(call, ms);
   }
 }
 
