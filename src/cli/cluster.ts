@@ -4,6 +4,9 @@ import { drillHome } from '../supervise/home.ts';
 import { deleteCluster, listClusters, requireKindBuild } from '../platform/kind/cluster.ts';
 import { DRILL_CLUSTER_NAME } from '../platform/kind/cluster-plan.ts';
 import { ensureProjectCluster, loadImages } from '../platform/kind/project-cluster.ts';
+import { ensureChaosMesh } from '../platform/kind/chaos-mesh-setup.ts';
+import { Kube } from '../platform/kind/kube.ts';
+import { SETUP_KIND_COMMAND } from '../platform/kind/build.ts';
 import { flag, parseArgs, UsageError } from './args.ts';
 
 /**
@@ -22,6 +25,9 @@ export async function clusterCommand(argv: string[]): Promise<number> {
     case 'up': {
       const cluster = await ensureProjectCluster({ home, log });
       await importImages(cluster.name, version, log);
+      const kube = new Kube({ kubeconfig: cluster.kubeconfig, context: cluster.context });
+      const chaosMesh = await ensureChaosMesh(kube, { cluster, build: requireKindBuild(home), log });
+      if (chaosMesh === 'absent') log(`Chaos Mesh is not built here: faults will fail; run '${SETUP_KIND_COMMAND}'`);
       log(`cluster ${cluster.name} ready in ${seconds(started)}; context ${cluster.context}, kubeconfig ${cluster.kubeconfig}`);
       console.log(cluster.kubeconfig);
       return EXIT.pass;

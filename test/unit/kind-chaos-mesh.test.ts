@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chaosMeshBuildArgs, chaosMeshLdflags, CHAOS_MESH_COMMANDS, CHAOS_MESH_VERSION } from '../../src/platform/kind/build-plan.ts';
@@ -13,7 +13,7 @@ import {
   type ChaosMeshInstallOptions, type KubeObject,
 } from '../../src/platform/kind/chaos-mesh-install.ts';
 import { makeWebhookTls } from '../../src/platform/kind/chaos-mesh-tls.ts';
-import { currentBuildFile, type KindBuild } from '../../src/platform/kind/installed.ts';
+import { currentBuildFile, installedKind, machineBuildFile, type KindBuild } from '../../src/platform/kind/installed.ts';
 import { compileFaults, type ChaosObject } from '../../src/platform/kind/chaos.ts';
 import { validateScenario } from '../../src/scenario/validate.ts';
 import { scenarioFaults } from '../../src/scenario/steps.ts';
@@ -214,13 +214,12 @@ test('nsexec compiles and runs a command', { skip: spawnSync('gcc', ['--version'
 
 /** The Chaos Mesh that `npm run setup:kind` built here, if any: the tests below validate against its CRDs. */
 function builtChaosMesh(): KindBuild['chaosMesh'] | undefined {
-  const file = currentBuildFile(drillHome());
-  if (!existsSync(file)) return undefined;
-  const cm = (JSON.parse(readFileSync(file, 'utf8')) as KindBuild).chaosMesh;
+  const found = installedKind(drillHome());
+  const cm = 'build' in found ? found.build.chaosMesh : undefined;
   return cm && existsSync(cm.crdDir) ? cm : undefined;
 }
 const built = builtChaosMesh();
-const notBuilt = built ? false : `Chaos Mesh is not built here (no chaosMesh.crdDir in ${currentBuildFile(drillHome())}); run 'npm run setup:kind'`;
+const notBuilt = built ? false : `Chaos Mesh is not built here (no chaosMesh.crdDir in ${currentBuildFile(drillHome())} or ${machineBuildFile()}); run 'npm run setup:kind'`;
 
 test('every resource a webhook is registered for has a CRD in the built module', { skip: notBuilt }, () => {
   const plurals = new Set(readChaosMeshCrds(built!.crdDir).map((c) => (c.spec as { names: { plural: string } }).names.plural));
