@@ -4,7 +4,7 @@ import { defineScenario } from '../src/scenario/define.ts';
  * The smoke scenario: a real Milvus standalone on etcd and MinIO, 50,000 clustered 128-d
  * vectors under HNSW, search probes throughout, and the local form of a pod kill: SIGKILL the
  * Milvus process and restart it five seconds later. Passes when search recall and latency hold
- * before and after, Milvus recovers within a minute, and no acknowledged write is lost.
+ * before and after, Milvus recovers within 90 s, and no acknowledged write is lost.
  */
 export default defineScenario({
   name: 'smoke',
@@ -38,7 +38,11 @@ export default defineScenario({
     { kind: 'latency', phase: 'recovered', percentile: 99, threshold: { phase: 'steady', times: 3, plus: 50 } },
     { kind: 'errorRate', phase: 'steady', threshold: 0 },
     { kind: 'errorRate', phase: 'recovered', threshold: 0 },
-    { kind: 'recoveryTime', threshold: 60_000 },
+    // Milvus 2.3.5 cannot register the new standalone's root coordinator until the killed
+    // process's etcd session expires (common.session.ttl, 30 s), so recovery cannot be much under
+    // 40 s; measured 52 s (local), 56 s (containers), 56 and 70 s (kind). 90 s still fails a crash
+    // loop or a recovery that waits for a second lease.
+    { kind: 'recoveryTime', threshold: 90_000 },
     { kind: 'durability', threshold: 0 },
   ],
 });

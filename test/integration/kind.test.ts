@@ -24,9 +24,9 @@ const log = (line: string): void => void process.stderr.write(`  [kind] ${line}\
 
 /**
  * A reduced smoke: 3,000 rows, 10 s phases, the same PodChaos kill of Milvus 5 s into its fault
- * phase. Its 60 s recovery bound is Milvus's own restart time on a quiet machine (56 s measured
- * here in the full scenario); on a CI machine busy with the rest of the suite it took 66 s, so the
- * test allows 120 s and checks everything else as the scenario does.
+ * phase. Its recovery bound (90 s) covers Milvus's own restart (56 and 70 s in full runs here);
+ * a CI machine busy with the rest of the suite is slower still, so the test allows 120 s and
+ * checks everything else as the scenario does.
  */
 const REDUCED = [
   '--rows', '3000', '--set', 'dataset.queries=20',
