@@ -70,8 +70,14 @@ const MAX_ID = 2 ** 31 - 1;
  * keep the per-thread copy buffers of an ordinary in-memory base small (2 MB each).
  */
 const TASK_FLOATS = 1 << 19;
-/** Rows per task from the generator: nothing is copied, and pruning buckets a task's rows by cluster. */
+/**
+ * Rows per task from the generator: nothing is copied, and pruning buckets a task's rows by
+ * cluster, so larger is better; but a smaller base is still cut into GENERATED_TASKS_AT_LEAST tasks
+ * (of at least MIN_GENERATED_TASK_ROWS), so the threads share it evenly.
+ */
 const GENERATED_TASK_ROWS = 1 << 16;
+const GENERATED_TASKS_AT_LEAST = 16;
+const MIN_GENERATED_TASK_ROWS = 4096;
 
 /** Exact top-k with a temporary pool of `req.threads` worker threads (default: all cores). */
 export async function exactTopK(req: TruthRequest): Promise<TopK> {
@@ -316,7 +322,9 @@ function baseRows(req: TruthRequest): number {
 
 function taskRowsOf(req: TruthRequest): number {
   const generated = !(req.base instanceof Float32Array) && 'dataset' in req.base;
-  const most = generated ? GENERATED_TASK_ROWS : Math.max(256, Math.floor(TASK_FLOATS / req.dim));
+  const most = generated
+    ? Math.min(GENERATED_TASK_ROWS, Math.max(MIN_GENERATED_TASK_ROWS, Math.ceil(baseRows(req) / GENERATED_TASKS_AT_LEAST)))
+    : Math.max(256, Math.floor(TASK_FLOATS / req.dim));
   return Math.min(req.taskRows ?? most, most);
 }
 

@@ -6,6 +6,7 @@ import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.ts';
 interface KnnExports {
   memory: WasmMemory;
   norms_squared(v: number, rows: number, dim: number, out: number): void;
+  interleave_queries(state: number): void;
   search_block(state: number, n: number, rowIds: number, firstId: number, mask: number, cluster: number): void;
   nearest_query(state: number, n: number, nearest: number, distance2: number): void;
   search_generated(state: number, lo: number, count: number, firstId: number, mask: number): void;
@@ -18,7 +19,7 @@ interface KnnExports {
 const STATE_FIELDS = [
   'metric', 'dim', 'nq', 'k', 'queries', 'qnorms', 'heapD', 'heapId', 'heapSize', 'threshold', 'block', 'panels',
   'pnorms', 'pids', 'blockRows', 'qlist', 'qtile', 'lowerBounds', 'clusterOrder', 'rowCluster', 'rowOrder', 'clusterStart',
-  'taskRows', 'keys', 'centers', 'scales', 'thresholds', 'clusters', 'genFlags', 'genDim',
+  'taskRows', 'keys', 'centers', 'scales', 'thresholds', 'clusters', 'genFlags', 'genDim', 'qtiles',
 ] as const;
 type StateField = (typeof STATE_FIELDS)[number];
 
@@ -71,7 +72,7 @@ export class KnnKernel {
   private readonly paddedDim: number;
   private readonly nq: number;
   private readonly state: number;
-  private readonly at: Record<'queries' | 'qnorms' | 'heapD' | 'heapId' | 'heapSize' | 'threshold' | 'block' | 'panels' | 'pnorms' | 'pids' | 'qlist' | 'qtile' | 'rowIds' | 'scratch' | 'mask', number>;
+  private readonly at: Record<'queries' | 'qnorms' | 'heapD' | 'heapId' | 'heapSize' | 'threshold' | 'block' | 'panels' | 'pnorms' | 'pids' | 'qlist' | 'qtile' | 'qtiles' | 'rowIds' | 'scratch' | 'mask', number>;
   private formula: RowFormula | null = null;
   private taskScratchRows = 0;
   private taskMask = 0;
@@ -95,6 +96,7 @@ export class KnnKernel {
     this.setState('genDim', dim);
     this.writePadded(queries, this.nq, this.at.queries);
     this.exports.norms_squared(this.at.queries, this.nq, this.paddedDim, this.at.qnorms);
+    this.exports.interleave_queries(this.state);
     this.reset();
   }
 
@@ -238,7 +240,7 @@ export class KnnKernel {
     const sizes = {
       queries: nq * paddedDim * 4, qnorms: nq * 4, heapD: nq * k * 4, heapId: nq * k * 4, heapSize: nq * 4,
       threshold: nq * 4, block: (blockRows + 1) * paddedDim * 4, panels: blockRows * paddedDim * 4, pnorms: blockRows * 4,
-      pids: blockRows * 4, qlist: nq * 4, qtile: QUERY_TILE * paddedDim * 4, rowIds: blockRows * 4, scratch: blockRows * 4, mask: blockRows,
+      pids: blockRows * 4, qlist: nq * 4, qtile: QUERY_TILE * paddedDim * 4, qtiles: nq * paddedDim * 4, rowIds: blockRows * 4, scratch: blockRows * 4, mask: blockRows,
     };
     const memory = this.exports.memory;
     let offset = memory.buffer.byteLength; // the linker's stack and statics live below

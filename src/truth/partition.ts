@@ -1,5 +1,5 @@
 import type { Metric } from '../core/types.ts';
-import { boxBound } from './bounds.ts';
+import { BoxSet, dot, squaredNorm } from './bounds.ts';
 import type { ClusterBounds } from './kernel.ts';
 import { KnnKernel } from './kernel.ts';
 import type { WasmModule } from './wasm-api.ts';
@@ -31,8 +31,8 @@ const FINE = 32;
 const LEAVES_PER_BASE = 512;
 const MIN_LEAF_ROWS = 64;
 const MAX_LEAF_ROWS = 2048;
-/** Rows assigned per kernel call: bounds the temporary copies for a gathered cell. */
-const CHUNK_ROWS = 8192;
+/** Floats of rows assigned per kernel call (2 MB): bounds the temporary copy of a gathered cell. */
+const CHUNK_FLOATS = 1 << 19;
 /** Rows of a pool (or of a cell) that picks are chosen from. */
 const SAMPLE_ROWS = 512;
 const RELATIVE_SLACK = 1e-5;
@@ -87,9 +87,10 @@ function assign(module: WasmModule, base: Float32Array, dim: number, centroids: 
   const kernel = new KnnKernel(module, { metric: 'L2', dim, k: 1, queries: centroids });
   const nearest = new Int32Array(members.length);
   const distance2 = new Float32Array(members.length);
-  const chunk = new Float32Array(Math.min(CHUNK_ROWS, members.length) * dim);
-  for (let start = 0; start < members.length; start += CHUNK_ROWS) {
-    const n = Math.min(CHUNK_ROWS, members.length - start);
+  const chunkRows = Math.max(1, Math.floor(CHUNK_FLOATS / dim));
+  const chunk = new Float32Array(Math.min(chunkRows, members.length) * dim);
+  for (let start = 0; start < members.length; start += chunkRows) {
+    const n = Math.min(chunkRows, members.length - start);
     for (let i = 0; i < n; i++) {
       const p = members[start + i]!;
       chunk.set(base.subarray(p * dim, (p + 1) * dim), i * dim);
@@ -199,24 +200,16 @@ function leafBoxes(base: Float32Array, dim: number, order: Int32Array, start: In
   return { lo: Float64Array.from(lo), hi: Float64Array.from(hi) };
 }
 
-/** Lower bound on the badness (L2, −IP, −cosine) of query q against any row in the ball (centre, r). */
-function ballBound(metric: Metric, q: Float32Array, qAt: number, centre: Float32Array, cAt: number, r: number, dim: number): number {
-  let qq = 0;
-  let cc = 0;
-  let qc = 0;
-  let dd = 0;
-  for (let j = 0; j < dim; j++) {
-    const x = q[qAt + j]!;
-    const y = centre[cAt + j]!;
-    qq += x * x;
-    cc += y * y;
-    qc += x * y;
-    dd += (x - y) * (x - y);
-  }
+/**
+ * Lower bound on the badness (L2, −IP, −cosine) of a query against any row in a ball of radius r,
+ * from |q|² (qq), q·centre (qc) and |centre|² (cc).
+ */
+function ballBound(metric: Metric, qq: number, qc: number, cc: number, r: number): number {
   const qNorm = Math.sqrt(qq);
   const cNorm = Math.sqrt(cc);
   if (metric === 'L2') {
-    const gap = Math.max(0, Math.sqrt(dd) - r);
+    // |q − c|² expanded; its rounding error is far inside the slack, which scales with qq + cc.
+    const gap = Math.max(0, Math.sqrt(Math.max(0, qq + cc - 2 * qc)) - r);
     return gap * gap - RELATIVE_SLACK * (qq + (cNorm + r) ** 2);
   }
   if (metric === 'IP') return -(qc + qNorm * r) - RELATIVE_SLACK * qNorm * (cNorm + r);
@@ -233,10 +226,15 @@ export function partitionBounds(partition: Partition, metric: Metric, queries: F
   const { dim, leaves, centres, radii, lo, hi } = partition;
   const nq = queries.length / dim;
   const lowerBounds = new Float32Array(nq * leaves);
+  const boxes = new BoxSet(lo, hi, dim);
+  const wide = Float64Array.from(queries);
+  const wideCentres = Float64Array.from(centres);
+  const centreNorms = Float64Array.from({ length: leaves }, (_, c) => squaredNorm(wideCentres, c, dim));
   for (let q = 0; q < nq; q++) {
+    const qq = squaredNorm(wide, q, dim);
     for (let c = 0; c < leaves; c++) {
-      const ball = ballBound(metric, queries, q * dim, centres, c * dim, radii[c]!, dim);
-      lowerBounds[q * leaves + c] = Math.max(ball, boxBound(metric, queries, q * dim, { lo, hi, at: c * dim, dim }));
+      const ball = ballBound(metric, qq, dot(wide, q * dim, wideCentres, c * dim, dim), centreNorms[c]!, radii[c]!);
+      lowerBounds[q * leaves + c] = Math.max(ball, boxes.bound(metric, wide, q * dim, qq, c));
     }
   }
   return { clusters: leaves, lowerBounds, order: Int32Array.from({ length: leaves }, (_, c) => c) };

@@ -119,6 +119,27 @@ static void bucket_by_cluster(struct State *s, uint32_t lo, int count, int32_t f
 }
 
 /*
+ * Rows of clusters that every query still needs, gathered into full blocks: where bounds prune
+ * nothing (a profile whose queries are far from every cluster), searching each cluster's few rows
+ * as a block of their own would cost more than the search. Their ids wait in s->rowCluster, free
+ * once the task is bucketed.
+ */
+struct Pending { int rows; int32_t *ids; };
+
+static void flush_pending(struct State *s, struct Pending *p) {
+  if (p->rows > 0) search_packed(s, pack_block(s, p->rows, p->ids, 0, 0), 0, s->nq);
+  p->rows = 0;
+}
+
+static void add_pending(struct State *s, struct Pending *p, uint32_t lo, int32_t firstId, int c, const int32_t *ids, int n) {
+  for (int i = 0; i < n; i++) {
+    generate_row_of(s, lo + (uint32_t)(ids[i] - firstId), c, s->block + (long)p->rows * s->dim);
+    p->ids[p->rows++] = ids[i];
+    if (p->rows == s->blockRows) flush_pending(s, p);
+  }
+}
+
+/*
  * Offers generated rows lo..lo+count-1 (ids firstId..; rows whose mask byte is 0 skipped) to every
  * query. With lower bounds, rows are visited cluster by cluster, and a cluster's rows are generated
  * and scanned only for the queries whose k-th badness its bound does not exceed: exact pruning.
@@ -130,15 +151,22 @@ void search_generated(struct State *s, uint32_t lo, int count, int32_t firstId, 
     return;
   }
   bucket_by_cluster(s, lo, count, firstId, mask);
+  struct Pending pending = {0, s->rowCluster};
   for (int o = 0; o < s->clusters; o++) {
     int c = s->clusterOrder[o];
     for (int at = s->clusterStart[c], end = s->clusterStart[c + 1]; at < end; at += s->blockRows) {
       int nql = queries_needing(s, c);
       if (nql == 0) break;
-      int n = end - at < s->blockRows ? end - at : s->blockRows;
       const int32_t *ids = (const int32_t *)s->rowOrder + at;
+      if (nql == s->nq) {  // scanning more rows than the bounds need later is still exact
+        add_pending(s, &pending, lo, firstId, c, ids, end - at);
+        break;
+      }
+      flush_pending(s, &pending);  // the block is about to be reused
+      int n = end - at < s->blockRows ? end - at : s->blockRows;
       for (int i = 0; i < n; i++) generate_row_of(s, lo + (uint32_t)(ids[i] - firstId), c, s->block + (long)i * s->dim);
       search_packed(s, pack_block(s, n, ids, 0, 0), s->qlist, nql);
     }
   }
+  flush_pending(s, &pending);
 }

@@ -151,13 +151,33 @@ TILE(tile_one, 1)
 
 static inline int query_at(const int32_t *qlist, int i) { return qlist ? qlist[i] : i; }
 
-/** Interleaves queries q[0..n) axis by axis into s->qtile. */
-static void gather_queries(struct State *s, const int *q, int n) {
+/** Interleaves queries q[0..n) axis by axis into out (out[j·n + a] = axis j of query q[a]). */
+static void interleave(const struct State *s, const int *q, int n, float *out) {
   const int dim = s->dim;
   for (int a = 0; a < n; a++) {
     const float *src = s->queries + (long)q[a] * dim;
-    for (int j = 0; j < dim; j++) s->qtile[j * n + a] = src[j];
+    for (int j = 0; j < dim; j++) out[j * n + a] = src[j];
   }
+}
+
+/** Interleaves every whole tile of consecutive queries once, into s->qtiles (tile t at t·QUERY_TILE·dim). */
+EXPORT(interleave_queries)
+void interleave_queries(struct State *s) {
+  int q[QUERY_TILE];
+  for (int i = 0; i + QUERY_TILE <= s->nq; i += QUERY_TILE) {
+    for (int a = 0; a < QUERY_TILE; a++) q[a] = i + a;
+    interleave(s, q, QUERY_TILE, s->qtiles + (long)i * s->dim);
+  }
+}
+
+/**
+ * Queries q[0..QUERY_TILE) (ascending) interleaved axis by axis: the prepared tile when they are
+ * one aligned run (every tile of a full search), else gathered into s->qtile.
+ */
+static const float *query_tile(struct State *s, const int *q) {
+  if (q[0] % QUERY_TILE == 0 && q[QUERY_TILE - 1] == q[0] + QUERY_TILE - 1) return s->qtiles + (long)q[0] * s->dim;
+  interleave(s, q, QUERY_TILE, s->qtile);
+  return s->qtile;
 }
 
 // Axes per pass over a block for long vectors; blocks of such vectors hold at most MAX_CHUNKED_PANELS panels.
@@ -173,11 +193,11 @@ static inline void search_metric(struct State *s, const int metric, int count, c
   int i = 0;
   for (; i + QUERY_TILE <= nql; i += QUERY_TILE) {
     for (int a = 0; a < QUERY_TILE; a++) q[a] = query_at(qlist, i + a);
-    gather_queries(s, q, QUERY_TILE);
+    const float *qt = query_tile(s, q);
     if (dim <= DIM_CHUNK) {
       for (int p = 0; p < panels; p++) {
         for (int t = 0; t < 2 * QUERY_TILE; t++) out[t] = wasm_f32x4_splat(0);
-        tile_wide(s->qtile, s->panels + (long)p * dim * 8, dim, out);
+        tile_wide(qt, s->panels + (long)p * dim * 8, dim, out);
         screen_tile(s, metric, q, QUERY_TILE, p, out, count, margin);
       }
       continue;
@@ -186,13 +206,13 @@ static inline void search_metric(struct State *s, const int metric, int count, c
     for (int t = 0; t < panels * 2 * QUERY_TILE; t++) partial[t] = wasm_f32x4_splat(0);
     for (int j = 0; j < dim; j += DIM_CHUNK) {
       int len = dim - j < DIM_CHUNK ? dim - j : DIM_CHUNK;
-      for (int p = 0; p < panels; p++) tile_wide(s->qtile + (long)j * QUERY_TILE, s->panels + ((long)p * dim + j) * 8, len, partial + p * 2 * QUERY_TILE);
+      for (int p = 0; p < panels; p++) tile_wide(qt + (long)j * QUERY_TILE, s->panels + ((long)p * dim + j) * 8, len, partial + p * 2 * QUERY_TILE);
     }
     for (int p = 0; p < panels; p++) screen_tile(s, metric, q, QUERY_TILE, p, partial + p * 2 * QUERY_TILE, count, margin);
   }
   for (; i < nql; i++) {
     q[0] = query_at(qlist, i);
-    gather_queries(s, q, 1);
+    interleave(s, q, 1, s->qtile);
     for (int p = 0; p < panels; p++) {
       out[0] = out[1] = wasm_f32x4_splat(0);
       tile_one(s->qtile, s->panels + (long)p * dim * 8, dim, out);
@@ -318,9 +338,8 @@ void nearest_query(struct State *s, int n, int32_t *nearest, float *distance2) {
     int q[QUERY_TILE];
     for (int i = 0; i + QUERY_TILE <= s->nq; i += QUERY_TILE) {
       for (int a = 0; a < QUERY_TILE; a++) q[a] = i + a;
-      gather_queries(s, q, QUERY_TILE);
       for (int t = 0; t < 2 * QUERY_TILE; t++) out[t] = wasm_f32x4_splat(0);
-      tile_wide(s->qtile, s->panels + (long)p * dim * 8, dim, out);
+      tile_wide(query_tile(s, q), s->panels + (long)p * dim * 8, dim, out);
       for (int a = 0; a < QUERY_TILE; a++)
         for (int b = 0; b < 2; b++) {
           // |c|² − 2 c·x orders centroids by distance to x; the row's own norm is common to all.

@@ -36,6 +36,7 @@ struct State {
   const float *centers, *scales;
   const uint32_t *thresholds;
   int32_t clusters, genFlags, genDim;  // genDim: the dataset's dim (s->dim is padded to 4)
+  float *qtiles;      // every whole tile of consecutive queries, interleaved once (interleave_queries)
 };
 
 /** Packs rows[0..n) of s->block (those whose mask byte is not 0) into panels; returns how many. */
