@@ -108,6 +108,20 @@ test('check reports every fault kind cannot inject here at once: netem faults wh
   assert.deepEqual(kindCheck({ ...CLUSTER, images: { milvus: 'x' } }, faults.slice(0, 3), ctx, { netem: () => true }), []);
 });
 
+test('check refuses disk faults on the project cluster, whose Chaos Mesh has no toda, and not on a cluster of the user\'s own', () => {
+  const faults = faultsOf([
+    { kind: 'disk-fill', target: { role: 'etcd' }, duration: '10s' },
+    { kind: 'pod-kill', target: { role: 'querynode' }, duration: '10s' },
+    { kind: 'disk-latency', target: { role: 'minio' }, duration: '10s', params: { delay: '50ms' } },
+  ], CLUSTER);
+  const stack = { ...CLUSTER, images: { milvus: 'x' } };
+  const ours = kindCheck(stack, faults, { ...ctx, external: false }, { netem: () => true }).filter((e) => e.path.startsWith('faults'));
+  assert.deepEqual(ours.map((e) => e.path), ['faults[0].kind', 'faults[2].kind']);
+  assert.match(ours[0]!.message, /toda/);
+  assert.match(ours[0]!.fix, /--kube-context/);
+  assert.deepEqual(kindCheck(stack, faults, ctx, { netem: () => true }), []);
+});
+
 test('check refuses stacks the manifests do not deploy, each with its fix', () => {
   const errors = kindCheck({ ...CLUSTER, messageQueue: 'pulsar', coordinators: 'active-standby', milvusVersion: '2.9.0' }, [], ctx, { netem: () => true });
   assert.deepEqual(errors.map((e) => e.path).sort(), ['stack.coordinators', 'stack.images.milvus', 'stack.messageQueue']);

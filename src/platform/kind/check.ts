@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaultSpec, StackSpec, ValidationError } from '../../core/types.ts';
 import { compileFault } from './chaos.ts';
-import { optInErrors } from './commands.ts';
+import { namespaceErrors } from './commands.ts';
 import type { KindDeployment } from './deployment.ts';
 import { installedKind } from './installed.ts';
 import { SETUP_KIND_COMMAND } from './build.ts';
@@ -38,7 +38,7 @@ export function hostHasNetem(): boolean {
 export function kindCheck(stack: StackSpec, faults: readonly FaultSpec[], ctx: KindCheckContext, probes = { netem: hostHasNetem }): ValidationError[] {
   const errors: ValidationError[] = [];
   const fail = (path: string, message: string, fix: string): number => errors.push({ path, message, fix });
-  errors.push(...optInErrors({ context: 'kind-drill', namespace: ctx.namespace, allowNonKindContext: false }, 'kind-drill').filter((e) => e.path === 'kube.namespace'));
+  errors.push(...namespaceErrors(ctx.namespace));
   const build = ctx.external ? null : installedKind(ctx.home);
   if (build && 'missing' in build) fail('(platform)', `the kind platform's parts are not built here: ${build.missing}`, `run '${SETUP_KIND_COMMAND}' (cold: about an hour on 2 cores; cached: seconds), or pass --kube-context for a cluster of your own`);
   const cluster = stack.topology === 'cluster';
@@ -62,6 +62,9 @@ export function kindCheck(stack: StackSpec, faults: readonly FaultSpec[], ctx: K
     if (!compiled.ok) return errors.push(...compiled.errors);
     if (NETEM_FAULTS.has(fault.kind) && !probes.netem()) {
       return fail(`${at}.kind`, `Chaos Mesh injects '${fault.kind}' with the netem qdisc, and this host's kernel has none (tc qdisc add ... netem fails)`, "use 'network-partition', or run on a host whose kernel has sch_netem");
+    }
+    if (!ctx.external && fault.kind.startsWith('disk-')) {
+      return fail(`${at}.kind`, `'${fault.kind}' is an IOChaos, which needs Chaos Mesh's toda in the target pod, and the Chaos Mesh built here has no toda`, "run it on the local or containers platform (disk-fill), or pass --kube-context for a cluster whose Chaos Mesh comes from upstream's chart");
     }
     if (!ctx.external && DAEMON_FAULTS.test(fault.kind) && build && !('missing' in build) && !chaosMesh?.daemonImage) {
       fail(`${at}.kind`, `'${fault.kind}' is injected by chaos-daemon, which is not built here`, `run '${SETUP_KIND_COMMAND}'`);

@@ -27,14 +27,20 @@ export function optInErrors(optIn: Partial<KubeOptIn>, currentContext: string | 
       errors.push({ path: 'kube.context', message: `'${optIn.context}' is not a kind cluster`, fix: 'pass --allow-non-kind-context as well if you really mean to inject faults into this cluster' });
     }
   }
-  if (!optIn.namespace) {
-    errors.push({ path: 'kube.namespace', message: 'no namespace was named', fix: 'pass --namespace milvus-drill (a namespace used only for drills)' });
-  } else if (!DNS_LABEL.test(optIn.namespace) || optIn.namespace.length > 63) {
-    errors.push({ path: 'kube.namespace', message: `'${optIn.namespace}' is not a valid namespace name`, fix: 'use lower-case letters, digits and dashes, e.g. milvus-drill' });
-  } else if (PROTECTED_NAMESPACES.test(optIn.namespace)) {
-    errors.push({ path: 'kube.namespace', message: `'${optIn.namespace}' is a shared or system namespace`, fix: 'use a namespace of its own for drills, e.g. milvus-drill' });
-  }
+  errors.push(...namespaceErrors(optIn.namespace));
   return errors;
+}
+
+/** A namespace drills may use: named, valid, and not shared or system. */
+export function namespaceErrors(namespace: string | undefined): ValidationError[] {
+  if (!namespace) return [{ path: 'kube.namespace', message: 'no namespace was named', fix: 'pass --namespace milvus-drill (a namespace used only for drills)' }];
+  if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
+    return [{ path: 'kube.namespace', message: `'${namespace}' is not a valid namespace name`, fix: 'use lower-case letters, digits and dashes, e.g. milvus-drill' }];
+  }
+  if (PROTECTED_NAMESPACES.test(namespace)) {
+    return [{ path: 'kube.namespace', message: `'${namespace}' is a shared or system namespace`, fix: 'use a namespace of its own for drills, e.g. milvus-drill' }];
+  }
+  return [];
 }
 
 interface EtcdEndpointStatus {

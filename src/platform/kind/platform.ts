@@ -16,7 +16,7 @@ import { waitFor } from '../../util/poll.ts';
 import { applyAndHold } from '../local/faults.ts';
 import { defaultImage } from '../containers/images.ts';
 import { MILVUS_METRICS_PORT, MILVUS_PORTS } from '../containers/images.ts';
-import { CHAOS_API_VERSION, CHAOS_RESOURCES, compileFault, MANAGED_BY, RUN_ID_LABEL, type ChaosKind, type ChaosObject } from './chaos.ts';
+import { CHAOS_API_VERSION, CHAOS_RESOURCES, compileFault, RUN_ID_LABEL, type ChaosKind, type ChaosObject } from './chaos.ts';
 import { optInErrors } from './commands.ts';
 import type { KindDeployment } from './deployment.ts';
 import { isPodReady, Kube, PodPortForward, type KubeTarget } from './kube.ts';
@@ -279,4 +279,3 @@ interface ChaosStatus {
   experiment?: { containerRecords?: { id?: string }[] };
 }
 
-export { MANAGED_BY };

@@ -86,9 +86,10 @@ export async function loadImages(cluster: { name: string }, refs: readonly strin
   const found = clusterNodes(cluster.name);
   if (!found) throw new Error(`kind cluster ${cluster.name} has no node containers in podman or docker`);
   const { engine, nodes } = found;
-  const absent = [...new Set(refs)].filter((ref) => spawnSync(engine, ['image', 'inspect', ref], { stdio: 'ignore' }).status !== 0);
+  const unique = [...new Set(refs)];
+  const absent = unique.filter((ref) => spawnSync(engine, ['image', 'inspect', ref], { stdio: 'ignore' }).status !== 0);
   for (const node of nodes) {
-    const missing = [...new Set(refs)].filter((ref) => !nodeHasImage(engine, node, ref));
+    const missing = unique.filter((ref) => !nodeHasImage(engine, node, ref));
     if (missing.length === 0) continue;
     const notBuilt = missing.filter((ref) => absent.includes(ref));
     if (notBuilt.length > 0) throw new Error(`image ${notBuilt.join(', ')} is neither in the cluster nor built here; run 'node bin/milvus-drill.js images build' (or 'npm run setup')`);
