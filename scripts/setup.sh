@@ -71,19 +71,12 @@ PY
   rm -rf "$dir/bin" && mv "$dir/bin.part" "$dir/bin"
 }
 
-install_go_tool() { # name module
-  local name=$1 module=$2
-  [ -x "$DRILL_HOME/bin/$name" ] && [ "$(cat "$DRILL_HOME/bin/$name.module" 2>/dev/null)" = "$module" ] && return 0
-  command -v go >/dev/null || { log "Go is required to build $name ($module); install Go 1.22+"; return 1; }
-  log "building $name from $module (a few minutes the first time)"
-  GOBIN=$DRILL_HOME/bin GOFLAGS=-trimpath CGO_ENABLED=0 go install "$module" >&2
-  echo "$module" > "$DRILL_HOME/bin/$name.module"
-}
+. "$ROOT/scripts/lib/go-tool.sh"
 
 install_apt
 install_node_modules
 for version in "${MILVUS_VERSIONS[@]}"; do install_milvus "$version"; done
-install_go_tool minio "$MINIO_MODULE"
+install_go_tool minio "$MINIO_MODULE" 'a few minutes'
 for extra in scripts/setup.d/*.sh; do
   [ -f "$extra" ] || continue
   DRILL_HOME=$DRILL_HOME ROOT=$ROOT bash "$extra"

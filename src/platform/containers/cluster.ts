@@ -6,7 +6,7 @@ import type { RunContext } from '../../core/platform.ts';
 import type { ImageComponent, Role, StackSpec } from '../../core/types.ts';
 import { waitFor } from '../../util/poll.ts';
 import { CLUSTER_LAYOUT } from '../local/cluster.ts';
-import { kafkaJavaArgs, renderKafkaProperties } from '../local/kafka.ts';
+import { kafkaContainerScript, renderKafkaProperties } from '../local/kafka.ts';
 import { ETCD_CLIENT_PORT, milvusEnv, minioSpec, startEtcd } from './components.ts';
 import { MILVUS_METRICS_PORT, MILVUS_PORTS } from './images.ts';
 import type { ComponentSpec, ContainerComponent, ContainerRun } from './runtime.ts';
@@ -25,12 +25,7 @@ const GRACEFUL_STOP_SECONDS = 5;
 /** Kafka in KRaft mode (broker and controller in one JVM), from our image's jars; formats its volume on first start only. */
 export function kafkaSpec(image: string, clusterId: string): ComponentSpec {
   const properties = renderKafkaProperties({ nodeId: 1, host: 'kafka', brokerPort: KAFKA_PORT, controllerPort: 9093, dataDir: '/var/lib/kafka/data' });
-  const java = (heapMb: number, main: string, args: string[]): string => ['java', ...kafkaJavaArgs('/opt/kafka/libs', heapMb, main, args)].map((a) => `'${a}'`).join(' ');
-  const script = [
-    'printf "%s" "$KAFKA_PROPERTIES" > /tmp/server.properties',
-    `${java(256, 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', clusterId, '-c', '/tmp/server.properties'])}`,
-    `exec ${java(384, 'kafka.Kafka', ['/tmp/server.properties'])}`,
-  ].join(' && ');
+  const script = kafkaContainerScript(clusterId);
   return {
     name: 'kafka',
     role: 'mq',

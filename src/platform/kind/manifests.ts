@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ImageComponent, StackSpec } from '../../core/types.ts';
 import { MINIO_CREDENTIALS } from '../local/minio.ts';
 import { CLUSTER_LAYOUT } from '../local/cluster.ts';
-import { renderKafkaProperties, kafkaJavaArgs } from '../local/kafka.ts';
+import { kafkaContainerScript, renderKafkaProperties } from '../local/kafka.ts';
 import { BUCKET, ETCD_CLIENT_PORT, ETCD_ROOT, MINIO_PORT } from '../containers/components.ts';
 import { MILVUS_METRICS_PORT, MILVUS_PORTS } from '../containers/images.ts';
 import { MANAGED_BY, RUN_ID_LABEL } from './chaos.ts';
@@ -215,12 +215,7 @@ function kafkaObjects(o: ManifestOptions): KubeObject[] {
   const properties = renderKafkaProperties({ nodeId: 1, host, brokerPort: KAFKA_PORT, controllerPort: 9093, dataDir: '/bitnami/kafka/data' })
     .replace(/^listeners=.*$/m, `listeners=PLAINTEXT://0.0.0.0:${KAFKA_PORT},CONTROLLER://127.0.0.1:9093`)
     .replace(/^controller\.quorum\.voters=.*$/m, 'controller.quorum.voters=1@127.0.0.1:9093');
-  const java = (heapMb: number, main: string, args: string[]): string => ['java', ...kafkaJavaArgs('/opt/kafka/libs', heapMb, main, args)].map((a) => `'${a}'`).join(' ');
-  const script = [
-    'printf "%s" "$KAFKA_PROPERTIES" > /tmp/server.properties',
-    java(256, 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', kafkaClusterId(o.runId), '-c', '/tmp/server.properties']),
-    `exec ${java(384, 'kafka.Kafka', ['/tmp/server.properties'])}`,
-  ].join(' && ');
+  const script = kafkaContainerScript(kafkaClusterId(o.runId));
   const pod = {
     volumes: [nodeVolume(o)],
     containers: [

@@ -93,6 +93,19 @@ export function kafkaJavaArgs(libs: string, heapMb: number, mainClass: string, a
   return [`-Xms64m`, `-Xmx${heapMb}m`, '-XX:+UseSerialGC', '-Djava.awt.headless=true', '-cp', `${libs}/*`, mainClass, ...args];
 }
 
+/**
+ * A container's command for one KRaft broker of the image's Kafka (/opt/kafka): writes the
+ * properties from $KAFKA_PROPERTIES, formats the storage on first start, then runs the broker.
+ */
+export function kafkaContainerScript(clusterId: string): string {
+  const java = (heapMb: number, main: string, args: string[]): string => ['java', ...kafkaJavaArgs('/opt/kafka/libs', heapMb, main, args)].map((a) => `'${a}'`).join(' ');
+  return [
+    'printf "%s" "$KAFKA_PROPERTIES" > /tmp/server.properties',
+    java(256, 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', clusterId, '-c', '/tmp/server.properties']),
+    `exec ${java(384, 'kafka.Kafka', ['/tmp/server.properties'])}`,
+  ].join(' && ');
+}
+
 /** Formats the storage (first start only) and starts a KRaft broker+controller; resolves when it serves metadata. */
 export async function startKafka(options: KafkaOptions): Promise<KafkaBroker> {
   const libs = join(options.kafkaHome, 'libs');
