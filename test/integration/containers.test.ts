@@ -24,6 +24,17 @@ function leftOf(runId: string): string[] {
     .map((o) => `${o.kind} ${o.name}`);
 }
 
+const SESSION_TTL = 17;
+
+/** The distinct TTLs etcd granted its leases, read through etcd's JSON gateway on the container network. */
+async function grantedLeaseTtls(etcd: string): Promise<number[]> {
+  const post = async (path: string, body: unknown): Promise<Record<string, unknown>> =>
+    (await (await fetch(`http://${etcd}:2379${path}`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) })).json()) as Record<string, unknown>;
+  const leases = ((await post('/v3/lease/leases', {})).leases ?? []) as { ID: string }[];
+  const ttls = await Promise.all(leases.map(async ({ ID }) => Number((await post('/v3/lease/timetolive', { ID })).grantedTTL)));
+  return [...new Set(ttls)];
+}
+
 async function healthy(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
@@ -45,20 +56,25 @@ test('images build: every image is already built, and a second build only checks
   for (const c of ['base', 'milvus', 'etcd', 'minio', 'kafka']) assert.match(output, new RegExp(`^${c}\\s+localhost/milvus-drill/${c}:[0-9a-f]{16}\\s+cached$`, 'm'));
 });
 
-test('containers: standalone up through testcontainers, pause and kill heal, teardown leaves nothing labelled', { skip, timeout: 300_000 }, async () => {
+test('containers: standalone up through testcontainers with stack.config, pause and kill heal, teardown leaves nothing labelled', { skip, timeout: 300_000 }, async () => {
   const workDir = mkdtempSync(join(tmpdir(), 'drill-containers-'));
   const dockerHostBefore = process.env.DOCKER_HOST;
   const runId = `containers-it-${Date.now()}`;
   const ctx = { runId, workDir, signal: new AbortController().signal, log: () => undefined, seed: 1 };
   const platform = new ContainersPlatform();
   {
-    await using stack = await platform.up(STANDALONE, ctx);
+    // stack.config reaches Milvus as environment variables: its etcd session leases are granted the configured TTL.
+    await using stack = await platform.up({ ...STANDALONE, config: { common: { session: { ttl: SESSION_TTL } } } }, ctx);
     assert.deepEqual(stack.components().map((c) => `${c.name}:${c.role}`).sort(), ['etcd-0:etcd', 'milvus-standalone:standalone', 'minio:minio']);
     const left = leftOf(runId);
     assert.equal(left.filter((o) => o.startsWith('container')).length, 3, left.join(', '));
     assert.equal(left.filter((o) => o.startsWith('network')).length, 1, left.join(', '));
     const health = stack.metricsUrl!.replace('/metrics', '/healthz');
     assert.ok(await healthy(health));
+    const { spawnSync } = await import('node:child_process');
+    const prefix = (await import('../../src/platform/containers/labels.ts')).runPrefix(runId);
+    const addressOf = (component: string): string => spawnSync(imageCli(), ['inspect', `${prefix}-${component}`, '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'], { encoding: 'utf8' }).stdout.trim();
+    assert.deepEqual(await grantedLeaseTtls(addressOf('etcd-0')), [SESSION_TTL], "every etcd lease of Milvus's sessions has stack.config's common.session.ttl");
 
     const signal = new AbortController().signal;
     const paused = await stack.inject(fault({ kind: 'pause', target: { role: 'standalone' }, duration: '3s' }), signal);
@@ -66,9 +82,7 @@ test('containers: standalone up through testcontainers, pause and kill heal, tea
     await paused.healed;
     await waitFor(() => healthy(health), { what: 'Milvus to answer after unpause', timeoutMs: 10_000 });
 
-    const { spawnSync } = await import('node:child_process');
-    const name = `${(await import('../../src/platform/containers/labels.ts')).runPrefix(runId)}-milvus-standalone`;
-    const address = (): string => spawnSync(imageCli(), ['inspect', name, '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'], { encoding: 'utf8' }).stdout.trim();
+    const address = (): string => addressOf('milvus-standalone');
     const before = address();
     assert.match(before, /^\d+\.\d+\.\d+\.\d+$/);
     const killed = await stack.inject(fault({ kind: 'pod-kill', target: { role: 'standalone' }, duration: '2s' }), signal);

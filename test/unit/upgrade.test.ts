@@ -119,7 +119,19 @@ test('every version gets the same channel names; 2.2 gets the keys it has no def
   assert.doesNotMatch(render('2.3.5'), /autoHandoff/);
   // The harness's MinIO wins over the 2.2 placeholders.
   assert.match(render('2.2.16'), /address: "127\.0\.0\.1"\n\s+port: 9000/);
-  assert.deepEqual(versionConfig('2.3.5'), {});
+  assert.deepEqual(versionConfig('2.3.5'), { common: { session: { ttl: 30 } } });
+});
+
+test("each version's rendered milvus.yaml keeps the session TTL its own milvus.yaml ships with; a scenario's override wins", () => {
+  const ports: MilvusPorts = { grpc: 1, metrics: 2, internal: {} };
+  const render = (version: string, overrides?: Record<string, unknown>): string =>
+    renderStandaloneConfig({ version, dir: '/d', etcdEndpoints: ['127.0.0.1:1'], minioAddress: '127.0.0.1:9000', ports, ...(overrides ? { overrides } : {}) });
+  const ttl = (yaml: string): string | undefined => /\n\s+session:\n\s+ttl: (\d+)/.exec(yaml)?.[1];
+  assert.equal(ttl(render('2.3.5')), '30');
+  assert.equal(ttl(render('2.3.0')), '60');
+  assert.equal(ttl(render('2.2.16')), '20');
+  assert.equal(ttl(render('2.3.5', { common: { session: { ttl: 12 } } })), '12');
+  assert.match(render('2.3.5'), /chanNamePrefix:/, 'the TTL sits beside the channel names, not instead of them');
 });
 
 test('the matrix is one JUnit test case per path, failures carry their reasons', () => {

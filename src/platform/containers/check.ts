@@ -4,6 +4,8 @@ import type { FaultSpec, StackSpec, ValidationError } from '../../core/types.ts'
 import { localCapabilities, networkErrors } from '../local/capabilities.ts';
 import { drillHome } from '../../supervise/home.ts';
 import { join } from 'node:path';
+import { configEnvErrors } from '../config-env.ts';
+import { platformMilvusEnvNames } from './components.ts';
 
 /** What this machine's container engine lets the platform do; probed once, cheaply. */
 export interface ContainersCapabilities {
@@ -47,9 +49,7 @@ export function containersCheck(stack: StackSpec, faults: readonly FaultSpec[], 
   if (!caps.engine) {
     fail('(platform)', 'no container engine: DOCKER_HOST is unset, no Docker or Podman socket, and podman is not installed', "run 'npm run setup' (installs Debian's podman and runc), or start Docker");
   }
-  if (stack.config && Object.keys(stack.config).length > 0) {
-    fail('stack.config', 'milvus.yaml overrides at bring-up are applied by the local platform only, for now', 'run on the local platform, or remove stack.config');
-  }
+  errors.push(...configEnvErrors(stack.config, platformMilvusEnvNames(stack), 'containers'));
   const cluster = stack.topology === 'cluster';
   if (cluster && stack.messageQueue !== 'kafka') fail('stack.messageQueue', `'${stack.messageQueue}' is not available for a container cluster`, "use 'kafka'");
   if (!cluster && stack.messageQueue !== 'rocksmq') fail('stack.messageQueue', `'${stack.messageQueue}' is not supported by the standalone container stack`, "use 'rocksmq', or set stack.topology to 'cluster' for Kafka");

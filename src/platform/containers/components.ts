@@ -1,4 +1,5 @@
 import type { StackSpec } from '../../core/types.ts';
+import { milvusSettingsEnv } from '../config-env.ts';
 import { MINIO_CREDENTIALS } from '../local/minio.ts';
 import { MILVUS_METRICS_PORT, MILVUS_PORTS } from './images.ts';
 import type { ComponentSpec, ContainerComponent, ContainerRun } from './runtime.ts';
@@ -55,7 +56,20 @@ export function minioSpec(image: string): ComponentSpec {
 }
 
 /** Milvus's settings as environment variables (Milvus reads them above milvus.yaml). */
+/** Milvus's settings for a container: the version's and stack.config's, then the platform's own, which win (the check refuses a clash). */
 export function milvusEnv(stack: StackSpec, o: { etcd: string[]; kafka?: string }): Record<string, string> {
+  return { ...milvusSettingsEnv(stack), ...platformMilvusEnv(stack, o) };
+}
+
+/** The names of every variable the platform sets on a Milvus container. */
+export function platformMilvusEnvNames(stack: StackSpec): string[] {
+  return [...Object.keys(platformMilvusEnv(stack, { etcd: [], kafka: '' })), ...MILVUS_ROLE_ENV_NAMES];
+}
+
+/** Set per container beside milvusEnv: the deploy mode, and in a cluster the stop deadlines. */
+const MILVUS_ROLE_ENV_NAMES = ['DEPLOY_MODE', 'COMMON_GRACEFULSTOPTIMEOUT', 'QUERYNODE_GRACEFULSTOPTIMEOUT'];
+
+function platformMilvusEnv(stack: StackSpec, o: { etcd: string[]; kafka?: string }): Record<string, string> {
   const env: Record<string, string> = {
     ETCD_ENDPOINTS: o.etcd.join(','),
     ETCD_ROOTPATH: ETCD_ROOT,

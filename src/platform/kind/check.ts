@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { FaultSpec, StackSpec, ValidationError } from '../../core/types.ts';
 import { compileFault } from './chaos.ts';
 import { namespaceErrors } from './commands.ts';
+import { configEnvErrors } from '../config-env.ts';
+import { platformMilvusEnvNames } from './manifests.ts';
 import type { KindDeployment } from './deployment.ts';
 import { installedKind } from './installed.ts';
 import { SETUP_KIND_COMMAND } from './build.ts';
@@ -42,7 +44,7 @@ export function kindCheck(stack: StackSpec, faults: readonly FaultSpec[], ctx: K
   const build = ctx.external ? null : installedKind(ctx.home);
   if (build && 'missing' in build) fail('(platform)', `the kind platform's parts are not built here: ${build.missing}`, `run '${SETUP_KIND_COMMAND}' (cold: about an hour on 2 cores; cached: seconds), or pass --kube-context for a cluster of your own`);
   const cluster = stack.topology === 'cluster';
-  if (stack.config && Object.keys(stack.config).length > 0) fail('stack.config', 'milvus.yaml overrides at bring-up are applied by the local platform only, for now', 'run on the local platform, or remove stack.config');
+  errors.push(...configEnvErrors(stack.config, platformMilvusEnvNames(stack), 'kind'));
   if (cluster && stack.messageQueue !== 'kafka') fail('stack.messageQueue', `'${stack.messageQueue}' is not deployed by the kind platform's manifests`, "use 'kafka'");
   if (!cluster && stack.messageQueue !== 'rocksmq') fail('stack.messageQueue', `'${stack.messageQueue}' is not deployed by the kind platform's standalone manifests`, "use 'rocksmq', or set stack.topology to 'cluster' for Kafka");
   if (cluster && stack.objectStore !== 'minio') fail('stack.objectStore', 'a cluster needs shared object storage', "use 'minio'");

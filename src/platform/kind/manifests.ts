@@ -7,6 +7,7 @@ import type { ImageComponent, StackSpec } from '../../core/types.ts';
 import { MINIO_CREDENTIALS } from '../local/minio.ts';
 import { CLUSTER_LAYOUT } from '../local/cluster.ts';
 import { kafkaContainerScript, renderKafkaProperties } from '../local/kafka.ts';
+import { milvusSettingsEnv } from '../config-env.ts';
 import { BUCKET, ETCD_CLIENT_PORT, ETCD_ROOT, MINIO_PORT } from '../containers/components.ts';
 import { MILVUS_METRICS_PORT, MILVUS_PORTS } from '../containers/images.ts';
 import { MANAGED_BY, RUN_ID_LABEL } from './chaos.ts';
@@ -236,10 +237,21 @@ function kafkaClusterId(runId: string): string {
   return createHash('sha256').update(runId).digest().subarray(0, 16).toString('base64url');
 }
 
-/** Milvus's settings as environment variables, as the official images take them. */
+/** Milvus's settings as environment variables, as the official images take them: the version's and stack.config's, then the platform's own, which win (the check refuses a clash). */
 function milvusEnv(stack: StackSpec, o: ManifestOptions, mode: 'STANDALONE' | 'CLUSTER'): Record<string, unknown>[] {
+  const hosts = { etcd: etcdPodName(o.deployment, 0).replace(/-0$/, ''), minio: minioName(o), kafka: kafkaName(o) };
+  const env = { ...milvusSettingsEnv(stack), ...platformMilvusEnv(stack, hosts, mode) };
+  return [POD_NAME_ENV, ...Object.entries(env).map(([name, value]) => ({ name, value }))];
+}
+
+/** The names of every variable the platform sets on a Milvus container. */
+export function platformMilvusEnvNames(stack: StackSpec): string[] {
+  return Object.keys(platformMilvusEnv(stack, { etcd: '', minio: '', kafka: '' }, 'CLUSTER'));
+}
+
+function platformMilvusEnv(stack: StackSpec, hosts: { etcd: string; minio: string; kafka: string }, mode: 'STANDALONE' | 'CLUSTER'): Record<string, string> {
   const env: Record<string, string> = {
-    ETCD_ENDPOINTS: `${etcdPodName(o.deployment, 0).replace(/-0$/, '')}:${ETCD_CLIENT_PORT}`,
+    ETCD_ENDPOINTS: `${hosts.etcd}:${ETCD_CLIENT_PORT}`,
     ETCD_ROOTPATH: ETCD_ROOT,
     ETCD_USE_EMBED: 'false',
     COMMON_STORAGETYPE: stack.objectStore === 'minio' ? 'minio' : 'local',
@@ -249,7 +261,7 @@ function milvusEnv(stack: StackSpec, o: ManifestOptions, mode: 'STANDALONE' | 'C
   };
   if (stack.objectStore === 'minio') {
     Object.assign(env, {
-      MINIO_ADDRESS: minioName(o),
+      MINIO_ADDRESS: hosts.minio,
       MINIO_PORT: String(MINIO_PORT),
       MINIO_ACCESS_KEY_ID: MINIO_CREDENTIALS.accessKey,
       MINIO_SECRET_ACCESS_KEY: MINIO_CREDENTIALS.secretKey,
@@ -257,8 +269,8 @@ function milvusEnv(stack: StackSpec, o: ManifestOptions, mode: 'STANDALONE' | 'C
       MINIO_BUCKET_NAME: BUCKET,
     });
   }
-  if (mode === 'CLUSTER') Object.assign(env, { MQ_TYPE: 'kafka', KAFKA_BROKER_LIST: `${kafkaName(o)}:${KAFKA_PORT}` });
-  return [POD_NAME_ENV, ...Object.entries(env).map(([name, value]) => ({ name, value }))];
+  if (mode === 'CLUSTER') Object.assign(env, { MQ_TYPE: 'kafka', KAFKA_BROKER_LIST: `${hosts.kafka}:${KAFKA_PORT}` });
+  return env;
 }
 
 function milvusContainer(stack: StackSpec, o: ManifestOptions, component: string, args: readonly string[], mode: 'STANDALONE' | 'CLUSTER', data: boolean): Record<string, unknown> {

@@ -343,7 +343,7 @@ async function startMilvus(
       localStoragePath: dataDir('milvus-local'),
       gracefulStopSeconds: GRACEFUL_STOP_SECONDS,
       activeStandby: spec.coordinators === 'active-standby',
-      versionConfig: { ...versionConfig(version), common: CHANNEL_CONFIG.common },
+      versionConfig: withChannels(versionConfig(version)),
       ...(spec.config ? { overrides: spec.config } : {}),
     }));
     configs.set(version, confDir);
@@ -511,4 +511,9 @@ async function standbyFirst(cluster: Pick<LocalCluster, 'etcd' | 'milvus'>, orde
     else groups.push([p]);
   }
   return groups.flatMap((g) => [...g.filter((p) => !active.has(p.name)), ...g.filter((p) => active.has(p.name))]);
+}
+
+/** A version's keys with the channel names every line of a cluster must spell alike. */
+function withChannels(config: Record<string, unknown>): Record<string, unknown> {
+  return { ...config, common: { ...(config.common as Record<string, unknown> | undefined), ...CHANNEL_CONFIG.common } };
 }

@@ -48,7 +48,23 @@ const LINE_CONFIG: Record<string, Record<string, unknown>> = {
   },
 };
 
-/** The milvus.yaml keys a server version needs besides the shared ones (which win over these). */
+/**
+ * `common.session.ttl` as each version's own milvus.yaml sets it (the config template in its PyPI
+ * package), where it differs from the built-in default (60 s in 2.3) that a milvus.yaml without
+ * the key gets. It decides how long a restarted process waits for the killed one's etcd session,
+ * so a stack rendered without it recovers up to 30 s slower than the same version deployed with
+ * its own milvus.yaml.
+ */
+const SHIPPED_SESSION_TTL_SECONDS: Record<string, number> = { '2.2.16': 20, '2.3.0': 60, '2.3.3': 30, '2.3.5': 30 };
+
+/** The session TTL this version ships with, where known. */
+export function shippedSessionTtl(version: string): number | undefined {
+  return SHIPPED_SESSION_TTL_SECONDS[version];
+}
+
+/** The milvus.yaml keys a server version needs or ships with besides the shared ones (which win over these). */
 export function versionConfig(version: string): Record<string, unknown> {
-  return LINE_CONFIG[serverLine(version) ?? ''] ?? {};
+  const line = LINE_CONFIG[serverLine(version) ?? ''] ?? {};
+  const ttl = shippedSessionTtl(version);
+  return ttl === undefined ? line : { ...line, common: { session: { ttl } } };
 }
