@@ -49,10 +49,9 @@ export class DrBinlog {
     const start = history.now();
     await using _held = await this.holdWrites();
     const pointAt = history.now();
-    const index = (await driver.serverState()).index;
+    const { index } = await driver.serverState();
     const result = await binlogBackup(target(stack, driver), this.d.scenario.collection.name, action.name, dir, pointAt, signal);
-    const partitionCounts = await driver.partitionCounts(this.keyValues());
-    const partitionKey = await driver.partitionKey();
+    const { partitionCounts, partitionKey } = await this.heldRows(driver);
     this.backups.set(action.name, dir);
     const m = result.manifest;
     const note: DrBackupNote = {
@@ -85,14 +84,11 @@ export class DrBinlog {
     const { history, log } = this.d;
     const dir = action.dir ?? join(this.d.workDir, 'backups', action.name);
     const start = history.now();
-    this.d.slot.writesHeld = true;
-    await Promise.allSettled([...(this.d.slot.writesInFlight ?? [])]);
+    await this.stopWrites();
     const pointAt = history.now();
     const flushed = await driver.flush(120_000, signal);
     if (flushed.outcome !== 'ok') throw new Error(`flush before the cold snapshot: ${flushed.error ?? flushed.outcome}`);
-    const index = (await driver.serverState()).index;
-    const partitionCounts = await driver.partitionCounts(this.keyValues());
-    const partitionKey = await driver.partitionKey();
+    const { index, partitionCounts, partitionKey } = await this.sourceState(driver);
     const result = await coldSnapshotBackup(stack, dir, action.name, log, signal);
     this.backups.set(action.name, dir);
     this.coldSnapshots.set(action.name, { dir, restoredBy: null });
@@ -134,9 +130,7 @@ export class DrBinlog {
     const start = history.now();
     await using _held = await this.holdWrites();
     const pointAt = history.now();
-    const index = (await driver.serverState()).index;
-    const partitionCounts = await driver.partitionCounts(this.keyValues());
-    const partitionKey = await driver.partitionKey();
+    const { index, partitionCounts, partitionKey } = await this.sourceState(driver);
     const result = await tool.backup(stack, this.d.connection(stack), action.name, this.d.scenario.collection.name, signal);
     this.toolBackups.add(action.name);
     const note: DrBackupNote = {
@@ -246,9 +240,16 @@ export class DrBinlog {
     const from = history.now();
     await driver.verifyDurability(this.d.writtenIds());
     note.lookups = { from, to: history.now() };
-    note.partitionCounts = await driver.partitionCounts(this.keyValues());
-    note.index = (await driver.serverState()).index;
-    note.partitionKey = await driver.partitionKey();
+    Object.assign(note, await this.sourceState(driver));
+  }
+
+  /** What a collection holds that a restore must bring back: its index, its rows per partition, and its partition key. */
+  private async sourceState(driver: SdkDriver): Promise<Pick<DrBackupNote, 'index' | 'partitionCounts' | 'partitionKey'>> {
+    return { index: (await driver.serverState()).index, ...(await this.heldRows(driver)) };
+  }
+
+  private async heldRows(driver: SdkDriver): Promise<Pick<DrBackupNote, 'partitionCounts' | 'partitionKey'>> {
+    return { partitionCounts: await driver.partitionCounts(this.keyValues()), partitionKey: await driver.partitionKey() };
   }
 
   /**
@@ -306,11 +307,16 @@ export class DrBinlog {
     return key === 'tenant' ? profileSpec(this.d.scenario.dataset.profile).tenants : key === 'category' ? 10 : 256;
   }
 
+  /** Stops the churn's writes for good and waits for those in flight. */
+  private async stopWrites(): Promise<void> {
+    this.d.slot.writesHeld = true;
+    await Promise.allSettled([...(this.d.slot.writesInFlight ?? [])]);
+  }
+
   /** Holds the churn's writes and waits for those in flight; disposing releases them. */
   private async holdWrites(): Promise<AsyncDisposable> {
+    await this.stopWrites();
     const slot = this.d.slot;
-    slot.writesHeld = true;
-    await Promise.allSettled([...(slot.writesInFlight ?? [])]);
     return {
       [Symbol.asyncDispose]: async () => {
         slot.writesHeld = false;
