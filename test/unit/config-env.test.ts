@@ -36,6 +36,7 @@ test('the containers platform passes stack.config to Milvus, and its own wiring 
   const caps = { engine: true, netns: true, netemQueue: true, volumes: true, localMilvusVersions: () => true };
   assert.deepEqual(containersCheck(stack, [], caps).map((e) => e.path), ['stack.config.etcd.rootPath']);
   assert.deepEqual(containersCheck({ ...stack, config: { common: { session: { ttl: 10 } } } }, [], caps), []);
+  assert.deepEqual(containersCheck({ ...stack, config: { mq: { type: 'pulsar' } } }, [], caps).map((e) => e.path), ['stack.config.mq.type'], 'the message queue is wired by the platform');
 });
 
 test('the kind platform passes stack.config to every Milvus container, and refuses what it wires itself', () => {

@@ -55,7 +55,6 @@ export function minioSpec(image: string): ComponentSpec {
   };
 }
 
-/** Milvus's settings as environment variables (Milvus reads them above milvus.yaml). */
 /** Milvus's settings for a container: the version's and stack.config's, then the platform's own, which win (the check refuses a clash). */
 export function milvusEnv(stack: StackSpec, o: { etcd: string[]; kafka?: string }): Record<string, string> {
   return { ...milvusSettingsEnv(stack), ...platformMilvusEnv(stack, o) };
@@ -63,7 +62,7 @@ export function milvusEnv(stack: StackSpec, o: { etcd: string[]; kafka?: string 
 
 /** The names of every variable the platform sets on a Milvus container. */
 export function platformMilvusEnvNames(stack: StackSpec): string[] {
-  return [...Object.keys(platformMilvusEnv(stack, { etcd: [], kafka: '' })), ...MILVUS_ROLE_ENV_NAMES];
+  return [...Object.keys(platformMilvusEnv(stack, { etcd: [], kafka: 'kafka' })), ...MILVUS_ROLE_ENV_NAMES];
 }
 
 /** Set per container beside milvusEnv: the deploy mode, and in a cluster the stop deadlines. */
